@@ -1,0 +1,38 @@
+"""KeyLab: find out why an API says your key is invalid.
+
+The public surface is listed in ``__all__`` (a test keeps it honest). The stages, in order:
+``sources`` (where credentials come from), ``keys`` (what their bytes say), ``path`` (the network
+between client and API), ``probe`` (what the API answers), ``diagnose`` (named causes and fixes),
+``report`` (notebook and HTML). ``kit.sim`` stands in for the API in demos and tests.
+"""
+
+from __future__ import annotations
+
+from kit.catalog import Catalog, catalog
+from kit.env import Environment
+from kit.errors import KitError
+from kit.keys import Credential, KeyReport, fingerprint, hint, inspect_key
+from kit.redact import SENSITIVE_HEADERS, redact_headers, scrub
+from kit.values import Attempt, AttemptResult, Evidence, Finding, PathCheck, Source, Winner
+
+__all__ = [
+    "SENSITIVE_HEADERS",
+    "Attempt",
+    "AttemptResult",
+    "Catalog",
+    "Credential",
+    "Environment",
+    "Evidence",
+    "Finding",
+    "KeyReport",
+    "KitError",
+    "PathCheck",
+    "Source",
+    "Winner",
+    "catalog",
+    "fingerprint",
+    "hint",
+    "inspect_key",
+    "redact_headers",
+    "scrub",
+]

@@ -1,0 +1,202 @@
+"""Facts as data: key kinds, the official API, versions, models, error strings and assumptions.
+
+Everything the simulator answers and every rule the diagnosis applies reads these values, so a fact
+is corrected in one TOML file under ``data/catalog/`` and nowhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from kit.errors import CatalogError
+
+__all__ = [
+    "DATA_DIR",
+    "Assumption",
+    "Catalog",
+    "ErrorSpec",
+    "KeyKind",
+    "Model",
+    "catalog",
+]
+
+#: The repository's data folder (the package is installed editable, next to it).
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass(frozen=True)
+class KeyKind:
+    """One credential format: how to recognise it and what it means in the Anthropic slot."""
+
+    id: str
+    provider: str
+    label: str
+    prefix: str
+    length: int
+    suffix: str
+    alphabet: str
+    role: str  # api | admin | oauth | foreign
+    cause: str
+
+    @property
+    def allowed(self) -> frozenset[str]:
+        """The set of characters the alphabet spec (``A-Za-z0-9_-``) admits."""
+        chars: set[str] = set()
+        spec = self.alphabet
+        i = 0
+        while i < len(spec):
+            if i + 2 < len(spec) and spec[i + 1] == "-":
+                chars.update(chr(c) for c in range(ord(spec[i]), ord(spec[i + 2]) + 1))
+                i += 3
+            else:
+                chars.add(spec[i])
+                i += 1
+        return frozenset(chars)
+
+
+@dataclass(frozen=True)
+class Model:
+    id: str
+    display_name: str
+    created: dt.date
+    retired: dt.date | None = None
+    successor: str | None = None
+
+    def is_retired(self, on: dt.date) -> bool:
+        return self.retired is not None and on >= self.retired
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    """One answer of the API: status, error type and the exact message template."""
+
+    id: str
+    status: int
+    type: str
+    message: str
+    confirmed: bool
+    envelope: str = "api"  # api: {"type":"error",...,"request_id"}; bare: {"error":{...}}
+
+    def render(self, **fields: object) -> str:
+        return self.message.format(**fields) if fields else self.message
+
+
+@dataclass(frozen=True)
+class Assumption:
+    id: str
+    statement: str
+    why: str
+    errors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    kinds: tuple[KeyKind, ...]
+    placeholders: frozenset[str]
+    placeholder_filler: frozenset[str]
+    official_base_url: str
+    official_host: str
+    expected_tls_issuers: tuple[str, ...]
+    request_id_pattern: str
+    default_version: str
+    versions: tuple[str, ...]
+    models: tuple[Model, ...]
+    errors: dict[str, ErrorSpec]
+    assumptions: tuple[Assumption, ...]
+    messages_max_bytes: int
+
+    def kind(self, kind_id: str) -> KeyKind:
+        for kind in self.kinds:
+            if kind.id == kind_id:
+                return kind
+        raise KeyError(kind_id)
+
+    def classify(self, value: str) -> KeyKind | None:
+        """The most specific kind whose prefix starts ``value`` (kinds are listed specific first)."""
+        for kind in self.kinds:
+            if value.startswith(kind.prefix):
+                return kind
+        return None
+
+    def model(self, model_id: str) -> Model | None:
+        return next((m for m in self.models if m.id == model_id), None)
+
+    def error(self, error_id: str) -> ErrorSpec:
+        try:
+            return self.errors[error_id]
+        except KeyError:
+            raise CatalogError(f"unknown error id {error_id!r}", "add it to data/catalog/errors.toml") from None
+
+
+def _load(name: str) -> dict[str, Any]:
+    path = DATA_DIR / "catalog" / name
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise CatalogError(f"catalog file {path} is missing", "restore data/catalog/ from git") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"catalog file {path} is not valid TOML: {exc}", "fix the file") from None
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+@cache
+def catalog() -> Catalog:
+    """The catalog, read once per process."""
+    keys = _load("keys.toml")
+    api = _load("api.toml")
+    models = _load("models.toml")
+    errors = _load("errors.toml")
+    assumptions = _load("assumptions.toml")
+    try:
+        return Catalog(
+            kinds=tuple(KeyKind(**k) for k in keys["kind"]),
+            placeholders=frozenset(p.lower() for p in keys["placeholders"]["exact"]),
+            placeholder_filler=frozenset(keys["placeholders"]["filler_chars"]),
+            official_base_url=api["official_base_url"],
+            official_host=api["official_host"],
+            expected_tls_issuers=tuple(api["expected_tls_issuers"]),
+            request_id_pattern=api["request_id_pattern"],
+            default_version=api["default_version"],
+            versions=tuple(v["id"] for v in api["version"]),
+            models=tuple(
+                Model(
+                    id=m["id"],
+                    display_name=m["display_name"],
+                    created=_date(m["created"]) or dt.date.min,
+                    retired=_date(m.get("retired")),
+                    successor=m.get("successor"),
+                )
+                for m in models["model"]
+            ),
+            errors={
+                eid: ErrorSpec(
+                    id=eid,
+                    status=e["status"],
+                    type=e["type"],
+                    message=e["message"],
+                    confirmed=e["confirmed"],
+                    envelope=e.get("envelope", "api"),
+                )
+                for eid, e in errors["error"].items()
+            },
+            assumptions=tuple(
+                Assumption(id=a["id"], statement=a["statement"], why=a["why"], errors=tuple(a["errors"]))
+                for a in assumptions["assumption"]
+            ),
+            messages_max_bytes=api["limits"]["messages_max_bytes"],
+        )
+    except (KeyError, TypeError) as exc:
+        raise CatalogError(f"catalog is malformed: {exc!r}", "compare data/catalog/ with git") from None

@@ -1,0 +1,86 @@
+"""Public test helpers: fake keys from names, sandboxes, canary checks and the in-process simulator.
+
+Shipped in the package (like ``click.testing``) so that users' own tests and KeyLab's tests use the
+same tools. Nothing here needs the internet or a real key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from kit.env import Environment
+from kit.fakekeys import derive_key
+from kit.redact import LEAK_RUN
+
+__all__ = [
+    "ISOLATED_PREFIXES",
+    "ISOLATED_VARIABLES",
+    "assert_no_leak",
+    "fake_key",
+    "find_leaks",
+    "sandbox_env",
+    "simulator",
+]
+
+#: Variables an isolated test must never inherit (exact names, upper case).
+ISOLATED_VARIABLES = frozenset({
+    "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "SSL_CERT_FILE", "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "OPENAI_API_KEY", "OPENAI_BASE_URL",
+})
+#: Prefixes of variables an isolated test must never inherit.
+ISOLATED_PREFIXES = ("ANTHROPIC_", "CLAUDE_CODE_", "CLAUDE_")
+
+
+def fake_key(name: str, kind: str = "api") -> str:
+    """A well-formed fake credential derived from ``name`` (the simulator derives the same one)."""
+    return derive_key(name, kind)
+
+
+def sandbox_env(root: Path, variables: dict[str, str] | None = None) -> Environment:
+    """An ``Environment`` with HOME at ``root/home`` and the working directory at ``root/project``."""
+    home, project = root / "home", root / "project"
+    home.mkdir(parents=True, exist_ok=True)
+    project.mkdir(parents=True, exist_ok=True)
+    base = {"HOME": str(home), "PWD": str(project), "PATH": "/usr/bin:/bin"}
+    base.update(variables or {})
+    return Environment(variables=base, home=home, cwd=project)
+
+
+def _secret_runs(secret: str) -> set[str]:
+    match = re.match(r"sk-ant-[a-z]+\d{2}-", secret)
+    body = secret[match.end():] if match else secret
+    return {body[i:i + LEAK_RUN] for i in range(len(body) - LEAK_RUN + 1)}
+
+
+def find_leaks(text: str, secrets: Iterable[str]) -> list[str]:
+    """The secrets (by 8-character prefix) of which ``text`` contains the whole or a 12-character run."""
+    leaked = []
+    for secret in secrets:
+        if secret in text or any(run in text for run in _secret_runs(secret)):
+            leaked.append(secret[:8] + "…")
+    return leaked
+
+
+def assert_no_leak(paths_or_texts: Iterable[Path | str], secrets: Iterable[str]) -> None:
+    """Fail if any file (read as bytes, decoded leniently) or text contains a secret or a run of it."""
+    secrets = list(secrets)
+    for item in paths_or_texts:
+        if isinstance(item, Path):
+            text = item.read_bytes().decode("utf-8", "replace")
+            where = str(item)
+        else:
+            text, where = item, "text"
+        leaks = find_leaks(text, secrets)
+        assert not leaks, f"{where} leaks {leaks}"
+
+
+@contextmanager
+def simulator(scenario: str | Path = "healthy", **options: object) -> Iterator[str]:
+    """Run the built-in simulator in this process on a free loopback port; yield its base URL."""
+    from kit.sim import serve
+
+    with serve(scenario, **options) as server:  # type: ignore[arg-type]
+        yield server.url

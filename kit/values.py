@@ -1,0 +1,240 @@
+"""The values that cross stage boundaries: discover → inspect → route → probe → diagnose → present.
+
+Each stage is a plain function of earlier stages' values, and these frozen dataclasses are those
+values. None of them holds a secret: keys appear only as alias, fingerprint and hint (the secret
+lives in ``kit.keys.Credential``, which never leaves the probe clients). pandas appears only at
+the edge, through ``rows_to_frame``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from typing import TYPE_CHECKING, Any, Literal
+
+from kit.keys import KeyReport
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "OUTCOME_CLASSES",
+    "Attempt",
+    "AttemptResult",
+    "Evidence",
+    "Finding",
+    "PathCheck",
+    "Severity",
+    "Source",
+    "Winner",
+    "classify_outcome",
+    "rows_to_frame",
+]
+
+Severity = Literal["blocker", "warning", "info"]
+
+#: Outcome classes, in the order plots and tables show them.
+OUTCOME_CLASSES = ("ok", "auth rejected", "account", "request", "transient", "transport", "foreign responder")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One place a credential (or a setting that changes where it goes) can come from."""
+
+    id: str  # stable id: "env:ANTHROPIC_API_KEY", "dotenv:/p/.env:3", "shell:/h/.zshrc:12", "file:/k.txt"
+    kind: str  # env | dotenv | shell | profile | file | prompt
+    variable: str | None  # ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, ANTHROPIC_BASE_URL, ... or None
+    location: str  # for people: "process environment", "/p/.env line 3"
+    path: str | None = None
+    line: int | None = None
+    fingerprint: str | None = None  # of the value exactly as a consumer would read it
+    hint: str | None = None
+    length: int | None = None
+    exported: bool | None = None  # shell files: is it exported to child processes?
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Winner:
+    """Which source a client's credential really comes from, and how that client sends it."""
+
+    client: str  # sdk-python | sdk-node@0.24.3 | sdk-node@<current> | curl | dotenv-app
+    client_version: str
+    source_id: str | None  # the winning Source.id; None when the client finds nothing
+    header: str | None  # x-api-key | authorization | both | None
+    fingerprint: str | None
+    hint: str | None
+    base_url: str
+    detail: str = ""  # how this was determined ("asked the installed anthropic 2.14.0")
+
+
+@dataclass(frozen=True)
+class PathCheck:
+    """One step of the network path, with its timing and a plain verdict."""
+
+    step: str  # dns | tcp | tls | http | clock | proxy | base-url | ca
+    target: str
+    ok: bool | None  # None: not applicable or skipped
+    verdict: str
+    elapsed_ms: float | None = None
+    details: tuple[tuple[str, str], ...] = ()
+    cause: str | None = None  # a causes.md id when the check points at one
+    fix: str = ""
+    client: str | None = None  # for per-client routing rows
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One request to make: which key, client, endpoint, model, version, header style and URL, and why."""
+
+    attempt_id: str
+    key_alias: str
+    client: str  # httpx2 | sdk-python | curl | sdk-node@<version>
+    endpoint: str  # "/v1/models", "/v1/models/{id}", "/v1/messages", "/v1/messages/count_tokens", ...
+    method: str
+    base_url: str
+    api_version: str | None
+    auth_style: str  # x-api-key | bearer | both | none
+    model: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    """The tidy row of one finished attempt. Nothing in it can reveal a key."""
+
+    run_id: str
+    attempt_id: str
+    key_alias: str
+    fingerprint: str
+    hint: str
+    source: str
+    client: str
+    client_version: str
+    endpoint: str
+    method: str
+    model: str | None
+    api_version: str | None
+    auth_style: str
+    base_url: str
+    status: int | None
+    error_type: str | None
+    error_message: str | None
+    request_id: str | None
+    responder: str  # anthropic | gateway | html-proxy | region-block | proxy | unknown | none
+    latency_ms: float | None
+    transport_error: str | None  # class name (ConnectError, ReadTimeout, ...) when no HTTP answer
+    started_at: str  # ISO 8601 UTC
+    organization_id: str | None = None
+    user_agent: str | None = None  # what the client really sent
+    reason: str = ""  # why the plan asked this
+    retry_wait_s: float = 0.0
+
+    @property
+    def outcome(self) -> str:
+        return classify_outcome(self.status, self.error_type, self.responder, self.transport_error)
+
+    def to_row(self) -> dict[str, Any]:
+        row = asdict(self)
+        row["outcome"] = self.outcome
+        return row
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> AttemptResult:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in row.items() if k in names})
+
+
+def classify_outcome(
+    status: int | None, error_type: str | None, responder: str, transport_error: str | None
+) -> str:
+    """Map one answer to an outcome class (see ``OUTCOME_CLASSES``)."""
+    if transport_error or status is None:
+        return "transport"
+    if responder not in ("anthropic", "unknown"):
+        return "foreign responder"
+    if 200 <= status < 300:
+        return "ok"
+    if status == 401:
+        return "auth rejected"
+    if status in (429, 500, 502, 503, 504, 529) or error_type in ("overloaded_error", "api_error"):
+        return "transient"
+    if status in (402, 403) or error_type in ("billing_error", "permission_error"):
+        return "account"
+    if status == 400 and error_type == "invalid_request_error":
+        return "request"
+    return "request"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A named cause with its evidence and the exact fix. Renders itself as text, Markdown and HTML."""
+
+    cause: str  # an id from causes.md
+    severity: Severity
+    confidence: float
+    title: str
+    evidence: tuple[str, ...] = ()
+    fix: str = ""
+    rule: str = ""  # the rule that produced it
+    explains: int = 0  # how many attempts/facts it accounts for (ranking)
+
+    _ICONS = {"blocker": "✖", "warning": "!", "info": "i"}  # noqa: RUF012
+
+    def to_text(self) -> str:
+        lines = [f"[{self.severity}] {self.cause}: {self.title} (confidence {self.confidence:.0%})"]
+        lines += [f"    - {item}" for item in self.evidence]
+        if self.fix:
+            lines.append(f"    fix: {self.fix}")
+        return "\n".join(lines)
+
+    def to_markdown(self) -> str:
+        lines = [f"**{self.severity.upper()} · `{self.cause}`** · {self.title} "
+                 f"*(confidence {self.confidence:.0%})*", ""]
+        lines += [f"- {item}" for item in self.evidence]
+        if self.fix:
+            lines += ["", f"**Fix:** {self.fix}"]
+        return "\n".join(lines) + "\n"
+
+    def to_html(self) -> str:
+        items = "".join(f"<li>{html.escape(item)}</li>" for item in self.evidence)
+        fix = f"<p><b>Fix:</b> {html.escape(self.fix)}</p>" if self.fix else ""
+        return (
+            f'<div class="kl-finding kl-{self.severity}"><p><b>{self.severity.upper()}</b> · '
+            f"<code>{html.escape(self.cause)}</code> · {html.escape(self.title)} "
+            f"<i>(confidence {self.confidence:.0%})</i></p><ul>{items}</ul>{fix}</div>"
+        )
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cause": self.cause, "severity": self.severity, "confidence": round(self.confidence, 3),
+            "title": self.title, "evidence": list(self.evidence), "fix": self.fix, "rule": self.rule,
+        }
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything the diagnosis looks at, gathered by the earlier stages."""
+
+    keys: tuple[KeyReport, ...] = ()
+    sources: tuple[Source, ...] = ()
+    winners: tuple[Winner, ...] = ()
+    path: tuple[PathCheck, ...] = ()
+    attempts: tuple[AttemptResult, ...] = ()
+    models_requested: tuple[str, ...] = ()
+    admin_keys: tuple[Mapping[str, Any], ...] = ()  # Admin API key objects matched to local keys
+    notes: tuple[str, ...] = field(default=())
+
+
+def rows_to_frame(results: Iterable[AttemptResult] | Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """The attempts as a pandas DataFrame, one tidy row each, with an ``outcome`` column."""
+    import pandas as pd
+
+    rows = [r.to_row() if isinstance(r, AttemptResult) else dict(r) for r in results]
+    columns = [f.name for f in fields(AttemptResult)] + ["outcome"]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame
