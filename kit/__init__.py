@@ -6,8 +6,6 @@ between client and API), ``probe`` (what the API answers), ``diagnose`` (named c
 ``report`` (notebook and HTML). ``kit.sim`` stands in for the API in demos and tests.
 """
 
-from __future__ import annotations
-
 from kit.catalog import Catalog, catalog
 from kit.env import Environment
 from kit.errors import KitError

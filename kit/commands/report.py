@@ -1,13 +1,28 @@
-"""`python -m kit report`."""
+"""`python -m kit report`: run the guided investigation headless and export it as HTML (what `make report` runs)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from kit.errors import UsageError
+from kit.report import ROOT, build_report
 
 
 @click.command()
-def report() -> None:
-    """(being built)"""
-    raise UsageError("'report' is not available in this build yet", "use the notebooks for now")
+@click.option("--scenario", default="ticket", show_default=True,
+              help="Simulator scenario (data/scenarios/NAME.toml) to run against.")
+@click.option("--sandbox", default="ticket", show_default=True,
+              help="Demo sandbox (data/demo/NAME or a folder with sandbox.toml); '' for your own environment.")
+@click.option("--api-url", default=None, help="Use this API instead of starting the simulator.")
+@click.option("--notebook", type=click.Path(path_type=Path), default=ROOT / "notebooks" / "00-investigation.ipynb",
+              show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=Path("reports/investigation.html"), show_default=True)
+def report(scenario: str, sandbox: str, api_url: str | None, notebook: Path, out: Path) -> None:
+    """Run the investigation notebook headless against the simulator and write a self-contained HTML report."""
+    click.echo(f"running {notebook.name} against the {'API at ' + api_url if api_url else scenario + ' simulator'}…",
+               err=True)
+    full, share = build_report(notebook=notebook, out=out.resolve(), scenario=scenario, sandbox=sandbox or None,
+                               api_url=api_url)
+    click.echo(f"shareable copy without code: {share}", err=True)
+    click.echo(str(full))

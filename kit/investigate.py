@@ -1,0 +1,240 @@
+"""The investigation, stage by stage: discover → inspect → route → probe → diagnose.
+
+This is the one place that strings the stages together. The notebooks call the steps one at a time
+(so a user can stop and look after each), ``python -m kit doctor`` and ``make report`` call
+``investigate`` for all of them; none of them holds logic of its own.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kit.catalog import DATA_DIR, catalog
+from kit.env import Environment
+from kit.errors import InputError
+from kit.keys import Credential, KeyReport
+from kit.values import Evidence, PathCheck
+
+if TYPE_CHECKING:
+    from kit.diagnose import Diagnosis
+    from kit.probe import ProbeRun
+    from kit.sources import Discovery
+
+__all__ = [
+    "DEFAULT_CLIENTS",
+    "Investigation",
+    "Setup",
+    "diagnose_step",
+    "discover_step",
+    "evidence_from",
+    "inspect_step",
+    "investigate",
+    "new_run_id",
+    "path_step",
+    "probe_step",
+    "setup",
+]
+
+#: The clients probed when the user names none: raw HTTP, the official Python SDK and curl.
+DEFAULT_CLIENTS = ("httpx2", "sdk-python", "curl")
+
+
+def new_run_id() -> str:
+    """A sortable, unique run id (also the JSONL log's file name)."""
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Where the investigation looks: the environment, the API URL, key files and the dimensions to try."""
+
+    env: Environment
+    api_url: str
+    key_files: tuple[Path, ...] = ()
+    models: tuple[str, ...] = ()
+    versions: tuple[str, ...] = ()
+    clients: tuple[str, ...] = DEFAULT_CLIENTS
+    allow_hosts: tuple[str, ...] = ()
+    run_dir: Path = DATA_DIR / "runs"
+    run_id: str = field(default_factory=new_run_id)
+    sandbox: str | None = None  # the demo sandbox's name, when one is used
+    description: str = ""
+
+
+def _sandbox_template(sandbox: str | Path) -> Path:
+    path = Path(sandbox)
+    if (path / "sandbox.toml").is_file():
+        return path
+    named = DATA_DIR / "demo" / str(sandbox)
+    if (named / "sandbox.toml").is_file():
+        return named
+    raise InputError(f"no demo sandbox at {sandbox!s}",
+                     "name a folder under data/demo/ (for example 'ticket') or a folder with a sandbox.toml")
+
+
+def setup(
+    *,
+    api_url: str = "",
+    sandbox: str | Path | None = None,
+    key_files: Sequence[str | Path] = (),
+    models: Sequence[str] = (),
+    versions: Sequence[str] = (),
+    clients: Sequence[str] = (),
+    allow_hosts: Sequence[str] = (),
+    run_dir: str | Path | None = None,
+    run_id: str | None = None,
+    env: Environment | None = None,
+) -> Setup:
+    """Resolve the user's parameters into a ``Setup``: a demo sandbox is written under the run folder."""
+    run_dir = Path(run_dir) if run_dir else DATA_DIR / "runs"
+    run_id = run_id or new_run_id()
+    api_url = (api_url or catalog().official_base_url).rstrip("/")
+    if not re.match(r"^https?://[^/\s]+", api_url):
+        raise InputError(f"the API URL {api_url!r} is not an http(s) URL",
+                         "use the form https://api.anthropic.com or http://127.0.0.1:PORT")
+    description = ""
+    sandbox_name = None
+    if sandbox:
+        from kit.sandbox import materialize
+
+        template = _sandbox_template(sandbox)
+        sandbox_name = template.name
+        with (template / "sandbox.toml").open("rb") as fh:
+            spec: dict[str, Any] = tomllib.load(fh)
+        root = run_dir / "sandboxes" / f"{sandbox_name}-{run_id}"
+        env = materialize(template, root)
+        key_files = list(key_files) or [root / p for p in spec.get("key_files", [])]
+        models = list(models) or list(spec.get("models", []))
+        versions = list(versions) or list(spec.get("versions", []))
+        description = str(spec.get("description", ""))
+    return Setup(
+        env=env or Environment.current(),
+        api_url=api_url,
+        key_files=tuple(Path(p) for p in key_files),
+        models=tuple(models),
+        versions=tuple(versions),
+        clients=tuple(clients) or DEFAULT_CLIENTS,
+        allow_hosts=tuple(allow_hosts),
+        run_dir=run_dir,
+        run_id=run_id,
+        sandbox=sandbox_name,
+        description=description,
+    )
+
+
+def discover_step(s: Setup, extra: Sequence[Credential] = ()) -> Discovery:
+    """Every credential source and the winner per client (``kit.sources``)."""
+    from kit.sources import discover
+
+    found = discover(s.env, s.key_files)
+    if extra:
+        found = replace(found, credentials=tuple(found.credentials) + tuple(extra))
+    return found
+
+
+def inspect_step(credentials: Sequence[Credential]) -> tuple[KeyReport, ...]:
+    """What each credential's bytes say (``kit.keys``)."""
+    return tuple(c.report() for c in credentials)
+
+
+def path_step(s: Setup, timeout: float = 5.0) -> tuple[PathCheck, ...]:
+    """The network path to the API (``kit.path``); never sends a key."""
+    from kit.path import check_path
+
+    return check_path(s.env, s.api_url, timeout=timeout, allow_hosts=s.allow_hosts)
+
+
+def probe_step(
+    s: Setup,
+    credentials: Sequence[Credential],
+    *,
+    plan: str = "adaptive",
+    clients: Sequence[str] | None = None,
+    models: Sequence[str] | None = None,
+    versions: Sequence[str] | None = None,
+    progress: str | None = "auto",
+) -> ProbeRun:
+    """What the API answers each credential (``kit.probe``); zero tokens unless messages are asked for."""
+    from kit.probe import probe
+
+    return probe(
+        credentials,
+        base_url=s.api_url,
+        clients=tuple(clients) if clients is not None else s.clients,
+        models=tuple(models) if models is not None else s.models,
+        versions=tuple(versions) if versions is not None else s.versions,
+        plan=plan,
+        run_id=s.run_id,
+        run_dir=s.run_dir,
+        allow_hosts=s.allow_hosts,
+        progress=progress,
+    )
+
+
+def diagnose_step(evidence: Evidence) -> Diagnosis:
+    """Ranked findings, the dimension attribution and what was ruled out (``kit.diagnose``)."""
+    from kit.diagnose import diagnose
+
+    return diagnose(evidence)
+
+
+@dataclass(frozen=True)
+class Investigation:
+    """Everything one investigation found; safe to show, save and export (no secret inside)."""
+
+    setup: Setup
+    discovery: Discovery
+    keys: tuple[KeyReport, ...]
+    path: tuple[PathCheck, ...]
+    probe: ProbeRun | None
+    diagnosis: Diagnosis
+
+    @property
+    def evidence(self) -> Evidence:
+        return evidence_from(self.setup, self.discovery, self.keys, self.path, self.probe)
+
+
+def evidence_from(
+    s: Setup,
+    discovery: Discovery,
+    keys: Sequence[KeyReport],
+    path: Sequence[PathCheck] = (),
+    probe_run: ProbeRun | None = None,
+    admin_keys: Sequence[Any] = (),
+) -> Evidence:
+    """One ``Evidence`` value from the stages' outputs."""
+    return Evidence(
+        keys=tuple(keys),
+        sources=tuple(discovery.sources),
+        winners=tuple(discovery.winners),
+        path=tuple(path),
+        attempts=tuple(probe_run.results) if probe_run else (),
+        models_requested=s.models,
+        admin_keys=tuple(admin_keys),
+        notes=tuple(discovery.problems),
+    )
+
+
+def investigate(
+    s: Setup,
+    *,
+    plan: str = "adaptive",
+    check_network: bool = True,
+    progress: str | None = None,
+    extra: Sequence[Credential] = (),
+) -> Investigation:
+    """Run every stage in order and diagnose. Failures inside a stage become evidence, not exceptions."""
+    discovery = discover_step(s, extra)
+    keys = inspect_step(discovery.credentials)
+    path = path_step(s) if check_network else ()
+    probe_run = probe_step(s, discovery.credentials, plan=plan, progress=progress) if discovery.credentials else None
+    diagnosis = diagnose_step(evidence_from(s, discovery, keys, path, probe_run))
+    return Investigation(setup=s, discovery=discovery, keys=keys, path=path, probe=probe_run, diagnosis=diagnosis)

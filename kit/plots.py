@@ -1,0 +1,254 @@
+"""One plotting style for every notebook and report: fixed outcome colours, titles that state the conclusion.
+
+Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencies), and every cell
+also carries a text label (status and count), so no conclusion depends on colour alone. Keys are
+labelled by alias and hint, never by value. Functions take the tidy attempts DataFrame
+(``kit.values.rows_to_frame``) and return a matplotlib Figure; nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import matplotlib.pyplot as plt
+from matplotlib.colors import ListedColormap
+from matplotlib.patches import Patch
+
+from kit.values import OUTCOME_CLASSES
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "DIMENSION_LABELS",
+    "OUTCOME_COLORS",
+    "figure_png",
+    "heatmaps",
+    "key_label",
+    "latency_by_client",
+    "outcome_heatmap",
+    "style",
+    "timeline",
+]
+
+#: Okabe-Ito colours, one per outcome class.
+OUTCOME_COLORS: dict[str, str] = {
+    "ok": "#009E73",
+    "auth rejected": "#D55E00",
+    "account": "#CC79A7",
+    "request": "#E69F00",
+    "transient": "#56B4E9",
+    "transport": "#7F7F7F",
+    "foreign responder": "#0072B2",
+}
+
+#: Column → how a person calls that dimension.
+DIMENSION_LABELS = {
+    "key": "key",
+    "key_alias": "key",
+    "model": "model",
+    "api_version": "API version",
+    "client": "client",
+    "auth_style": "header style",
+    "endpoint": "endpoint",
+    "base_url": "base URL",
+}
+
+_RC: dict[str, Any] = {
+    "figure.dpi": 100,
+    "savefig.dpi": 110,
+    "font.size": 9.5,
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "figure.facecolor": "white",
+}
+
+
+def style() -> None:
+    """Apply KeyLab's matplotlib settings (the notebooks call this once)."""
+    plt.style.use(_RC)
+
+
+def key_label(alias: str, hint: str) -> str:
+    """How a key is named on a plot: its alias over its Console-style hint."""
+    return f"{alias}\n{hint}" if hint else alias
+
+
+def _with_key(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    frame["key"] = [key_label(a, h) for a, h in zip(frame["key_alias"], frame["hint"], strict=False)]
+    if "outcome" not in frame:
+        from kit.values import classify_outcome
+
+        frame["outcome"] = [
+            classify_outcome(s, e, r, t)
+            for s, e, r, t in zip(frame["status"], frame["error_type"], frame["responder"],
+                                  frame["transport_error"], strict=False)
+        ]
+    for column in ("model", "api_version", "client", "auth_style", "endpoint", "base_url"):
+        if column in frame:
+            frame[column] = frame[column].fillna("(none)").astype(str)
+    return frame
+
+
+def _answer(group: pd.DataFrame) -> str:
+    """A cell's label: the most common answer and how many attempts gave it."""
+    answers = [
+        (str(int(s)) if s == s and s is not None else (t or "no answer"))
+        for s, t in zip(group["status"], group["transport_error"], strict=False)
+    ]
+    top = max(set(answers), key=answers.count)
+    count = answers.count(top)
+    more = len(set(answers)) - 1
+    return f"{top} ×{count}" + (f"\n+{more} other" if more else "")
+
+
+def _conclusion(frame: pd.DataFrame, rows: str, cols: str) -> str:
+    row_name, col_name = DIMENSION_LABELS.get(rows, rows), DIMENSION_LABELS.get(cols, cols)
+    per_row = frame.groupby(rows)["outcome"].nunique()
+    per_col = frame.groupby(cols)["outcome"].nunique()
+    if frame[cols].nunique() < 2:
+        return f"Outcome by {row_name} ({col_name}: only one value tried)"
+    if (per_row <= 1).all() and frame.groupby(rows)["outcome"].first().nunique() > 1:
+        return f"The {row_name} decides the outcome; the {col_name} changes nothing"
+    if (per_row <= 1).all():
+        return f"Every {row_name} gets the same outcome for every {col_name}"
+    if (per_col <= 1).all():
+        return f"The {col_name} decides the outcome; the {row_name} changes nothing"
+    return f"Outcome depends on both {row_name} and {col_name}"
+
+
+def outcome_heatmap(frame: pd.DataFrame, rows: str = "key", cols: str = "model", title: str | None = None) -> Figure:
+    """Cells coloured by the dominant outcome class of the attempts at (row, column), labelled with the answer."""
+    style()
+    data = _with_key(frame)
+    if data.empty:
+        fig, ax = plt.subplots(figsize=(5, 1.5))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "no attempts to show", ha="center", va="center")
+        return fig
+    row_values = list(dict.fromkeys(data[rows]))
+    col_values = list(dict.fromkeys(data[cols]))
+    classes = list(OUTCOME_CLASSES)
+    grid: list[list[float]] = []
+    labels: list[list[str]] = []
+    for r in row_values:
+        grid_row: list[float] = []
+        label_row: list[str] = []
+        for c in col_values:
+            cell = data[(data[rows] == r) & (data[cols] == c)]
+            if cell.empty:
+                grid_row.append(float("nan"))
+                label_row.append("–")
+                continue
+            dominant = cell["outcome"].mode().iloc[0]
+            grid_row.append(float(classes.index(dominant)))
+            label_row.append(_answer(cell))
+        grid.append(grid_row)
+        labels.append(label_row)
+    width = max(4.5, 1.6 + 1.35 * len(col_values))
+    height = max(2.0, 0.9 + 0.62 * len(row_values))
+    fig, ax = plt.subplots(figsize=(width, height))
+    cmap = ListedColormap([OUTCOME_COLORS[c] for c in classes])
+    cmap.set_bad("#F2F2F2")
+    ax.imshow(grid, cmap=cmap, vmin=-0.5, vmax=len(classes) - 0.5, aspect="auto")
+    ax.set_xticks(range(len(col_values)), labels=col_values, rotation=20, ha="right")
+    ax.set_yticks(range(len(row_values)), labels=row_values)
+    for i, row_labels in enumerate(labels):
+        for j, text in enumerate(row_labels):
+            value = grid[i][j]
+            dark = value == value and classes[int(value)] in ("auth rejected", "foreign responder", "transport")
+            ax.text(j, i, text, ha="center", va="center", fontsize=8.5, color="white" if dark else "black")
+    ax.set_xlabel(DIMENSION_LABELS.get(cols, cols))
+    ax.set_ylabel(DIMENSION_LABELS.get(rows, rows))
+    ax.set_title(title or _conclusion(data, rows, cols), loc="left")
+    present = [c for c in classes if c in set(data["outcome"])]
+    ax.legend(handles=[Patch(color=OUTCOME_COLORS[c], label=c) for c in present], loc="upper left",
+              bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8.5)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def latency_by_client(frame: pd.DataFrame, title: str | None = None) -> Figure:
+    """Latency of every answered attempt by client: a strip of points over a box."""
+    style()
+    data = _with_key(frame)
+    data = data[data["latency_ms"].notna()]
+    clients = list(dict.fromkeys(data["client"])) if not data.empty else []
+    fig, ax = plt.subplots(figsize=(max(4.5, 1.3 * len(clients) + 2), 3.0))
+    if not clients:
+        ax.axis("off")
+        ax.text(0.5, 0.5, "no answered attempts", ha="center", va="center")
+        return fig
+    series = [data[data["client"] == c]["latency_ms"].astype(float).tolist() for c in clients]
+    ax.boxplot(series, vert=False, widths=0.5, showfliers=False)
+    for i, client in enumerate(clients, start=1):
+        sub = data[data["client"] == client]
+        ys = [i + (k % 7 - 3) * 0.04 for k in range(len(sub))]
+        ax.scatter(sub["latency_ms"].astype(float), ys, s=14, alpha=0.8,
+                   c=[OUTCOME_COLORS[o] for o in sub["outcome"]], zorder=3)
+    ax.set_yticks(range(1, len(clients) + 1), labels=clients)
+    ax.set_xlabel("latency (ms)")
+    medians = {c: sorted(s)[len(s) // 2] for c, s in zip(clients, series, strict=False) if s}
+    slowest = max(medians, key=lambda c: medians[c])
+    fastest = min(medians, key=lambda c: medians[c])
+    auto = (f"Median latency: {fastest} {medians[fastest]:.0f} ms … {slowest} {medians[slowest]:.0f} ms"
+            if slowest != fastest else f"Median latency {medians[slowest]:.0f} ms")
+    ax.set_title(title or auto, loc="left")
+    fig.tight_layout()
+    return fig
+
+
+def timeline(frame: pd.DataFrame, title: str | None = None) -> Figure:
+    """When each attempt started and how long it took, coloured by outcome."""
+    import pandas as pd
+
+    style()
+    data = _with_key(frame)
+    fig, ax = plt.subplots(figsize=(7, max(2.2, 0.35 * data["key"].nunique() + 1.5)))
+    if data.empty:
+        ax.axis("off")
+        ax.text(0.5, 0.5, "no attempts", ha="center", va="center")
+        return fig
+    started = pd.to_datetime(data["started_at"], utc=True, format="ISO8601")
+    t0 = started.min()
+    offsets = (started - t0).dt.total_seconds() * 1000.0
+    durations = data["latency_ms"].fillna(0).astype(float)
+    keys = list(dict.fromkeys(data["key"]))
+    for (_, row), start, dur in zip(data.iterrows(), offsets, durations, strict=False):
+        y = keys.index(row["key"])
+        ax.barh(y, max(dur, 0.5), left=start, height=0.6, color=OUTCOME_COLORS[row["outcome"]], alpha=0.85)
+    ax.set_yticks(range(len(keys)), labels=keys)
+    ax.set_xlabel("ms since the first request")
+    total = float((offsets + durations).max())
+    ax.set_title(title or f"{len(data)} requests in {total / 1000:.2f} s", loc="left")
+    present = [c for c in OUTCOME_CLASSES if c in set(data["outcome"])]
+    ax.legend(handles=[Patch(color=OUTCOME_COLORS[c], label=c) for c in present], loc="upper left",
+              bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8.5)
+    fig.tight_layout()
+    return fig
+
+
+def figure_png(fig: Figure) -> bytes:
+    """The figure as PNG bytes with no metadata beyond the software name (for reports and tests)."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight", metadata={"Software": "KeyLab"})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def heatmaps(frame: pd.DataFrame, dimensions: Sequence[str] = ("model", "api_version", "client")) -> list[Any]:
+    """Key × each dimension that the attempts actually varied (a dimension with one value is skipped)."""
+    figures = []
+    for dim in dimensions:
+        if dim in frame and frame[dim].fillna("(none)").nunique() > 1:
+            figures.append(outcome_heatmap(frame, "key", dim))
+    return figures

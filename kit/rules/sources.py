@@ -1,0 +1,9 @@
+"""Rules over sources evidence (being built)."""
+
+from __future__ import annotations
+
+from kit.rules.base import Rule
+
+__all__ = ["RULES"]
+
+RULES: tuple[Rule, ...] = ()
