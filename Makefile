@@ -41,7 +41,7 @@ node-sdks: $(STAMP)
 	$(BIN)/python -m kit.clients.node_install --default-versions
 
 notebooks-clean: $(STAMP)
-	$(BIN)/python -m kit.notebook_tools strip notebooks/*.ipynb
+	$(BIN)/nbstripout --extra-keys "metadata.widgets cell.metadata.execution" notebooks/*.ipynb
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache reports/*.html data/runs/*.jsonl

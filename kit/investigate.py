@@ -7,7 +7,10 @@ This is the one place that strings the stages together. The notebooks call the s
 
 from __future__ import annotations
 
+import atexit
 import re
+import shutil
+import tempfile
 import tomllib
 import uuid
 from collections.abc import Sequence
@@ -93,7 +96,7 @@ def setup(
     run_id: str | None = None,
     env: Environment | None = None,
 ) -> Setup:
-    """Resolve the user's parameters into a ``Setup``: a demo sandbox is written under the run folder."""
+    """Resolve the user's parameters into a ``Setup``; a demo sandbox is written to a temporary folder."""
     run_dir = Path(run_dir) if run_dir else DATA_DIR / "runs"
     run_id = run_id or new_run_id()
     api_url = (api_url or catalog().official_base_url).rstrip("/")
@@ -109,9 +112,11 @@ def setup(
         sandbox_name = template.name
         with (template / "sandbox.toml").open("rb") as fh:
             spec: dict[str, Any] = tomllib.load(fh)
-        root = run_dir / "sandboxes" / f"{sandbox_name}-{run_id}"
-        env = materialize(template, root)
-        key_files = list(key_files) or [root / p for p in spec.get("key_files", [])]
+        # Not under run_dir: the sandbox holds (fake) keys, and nothing under data/runs/ may hold a key.
+        root = Path(tempfile.mkdtemp(prefix=f"keylab-{sandbox_name}-"))
+        atexit.register(shutil.rmtree, root, True)
+        env = materialize(template, root / "sandbox")
+        key_files = list(key_files) or [root / "sandbox" / p for p in spec.get("key_files", [])]
         models = list(models) or list(spec.get("models", []))
         versions = list(versions) or list(spec.get("versions", []))
         description = str(spec.get("description", ""))

@@ -153,8 +153,7 @@ def outcome_heatmap(frame: pd.DataFrame, rows: str = "key", cols: str = "model",
     width = max(4.5, 1.6 + 1.35 * len(col_values))
     height = max(2.0, 0.9 + 0.62 * len(row_values))
     fig, ax = plt.subplots(figsize=(width, height))
-    cmap = ListedColormap([OUTCOME_COLORS[c] for c in classes])
-    cmap.set_bad("#F2F2F2")
+    cmap = ListedColormap([OUTCOME_COLORS[c] for c in classes]).with_extremes(bad="#F2F2F2")
     ax.imshow(grid, cmap=cmap, vmin=-0.5, vmax=len(classes) - 0.5, aspect="auto")
     ax.set_xticks(range(len(col_values)), labels=col_values, rotation=20, ha="right")
     ax.set_yticks(range(len(row_values)), labels=row_values)
@@ -187,7 +186,7 @@ def latency_by_client(frame: pd.DataFrame, title: str | None = None) -> Figure:
         ax.text(0.5, 0.5, "no answered attempts", ha="center", va="center")
         return fig
     series = [data[data["client"] == c]["latency_ms"].astype(float).tolist() for c in clients]
-    ax.boxplot(series, vert=False, widths=0.5, showfliers=False)
+    ax.boxplot(series, orientation="horizontal", widths=0.5, showfliers=False)
     for i, client in enumerate(clients, start=1):
         sub = data[data["client"] == client]
         ys = [i + (k % 7 - 3) * 0.04 for k in range(len(sub))]

@@ -149,12 +149,11 @@ class StepPanel:
         return items
 
     def _clicked(self, _button: Any) -> None:
-        from IPython.display import display
-
-        with self.output:
-            self.output.clear_output(wait=True)
-            for item in self._execute():
-                display(item)
+        # Set the Output widget's outputs directly: works in any kernel and in tests, and never
+        # interleaves with another cell's output the way ``with output:`` capture can.
+        self.output.outputs = ()
+        for item in self._execute():
+            self.output.append_display_data(item)
 
     def display(self, run_now: bool = True) -> list[Any]:
         """Show the panel; with ``run_now``, run once with the defaults and print the results as plain outputs."""

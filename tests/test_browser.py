@@ -1,0 +1,143 @@
+"""In a real browser: the exported report offline, and JupyterLab running the guided notebook.
+
+Uses Debian's Chromium (`make browser`) driven by Playwright; skipped with a reason when it is absent.
+Everything stays on loopback: the report is opened from a file with every non-file request refused,
+and JupyterLab is started on 127.0.0.1 with a random token.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kit.report import ROOT, build_report
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (run `make browser`)"),
+]
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+SCREENSHOT = ROOT / "docs" / "img" / "report.png"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield instance
+        instance.close()
+
+
+def test_exported_report_renders_offline_with_findings_and_heatmaps(browser: object, tmp_path: Path) -> None:
+    full, _share = build_report(out=tmp_path / "investigation.html", scenario="ticket", sandbox="ticket")
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, offline=True)  # type: ignore[attr-defined]
+    outside: list[str] = []
+
+    def guard(route: object) -> None:
+        url = route.request.url  # type: ignore[attr-defined]
+        if url.startswith(("file://", "data:")):
+            route.continue_()  # type: ignore[attr-defined]
+        else:
+            outside.append(url)
+            route.abort()  # type: ignore[attr-defined]
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.goto(full.as_uri())
+    page.wait_for_load_state("load")
+    body = page.inner_text("body")
+    assert "stale-env-shadows-dotenv" in body, "the findings are visible"
+    decoded = page.evaluate(
+        "Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
+    assert decoded and all(ok and w > 50 and h > 50 for ok, w, h in decoded), f"images not decoded: {decoded}"
+    assert len(decoded) >= 2, "at least the outcome heatmap and one more plot"
+    assert not outside, f"the page requested {outside[:3]}"
+    findings = page.locator("text=stale-env-shadows-dotenv").first
+    findings.scroll_into_view_if_needed()
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    shot = tmp_path / "report.png"
+    page.screenshot(path=str(shot), full_page=False)
+    assert shot.stat().st_size > 20_000, "the screenshot is not blank"
+    if os.environ.get("KEYLAB_UPDATE_SCREENSHOT"):
+        shutil.copy(shot, SCREENSHOT)
+    context.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def _jupyterlab(root: Path) -> Iterator[str]:
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER_", "ANTHROPIC_"))}
+    env["JUPYTER_TOKEN"] = token
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False", "--LabApp.news_url=",
+         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            assert proc.poll() is None, "JupyterLab exited at start"
+            time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}/lab/tree/00-investigation.ipynb?token={token}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_jupyterlab_runs_the_notebook_and_the_probe_button_shows_findings(browser: object, tmp_path: Path) -> None:
+    import papermill
+
+    from kit.testing import simulator
+
+    with simulator("ticket") as url:
+        # The notebook with its parameters set the way papermill would, not executed: JupyterLab runs it.
+        papermill.execute_notebook(str(ROOT / "notebooks" / "00-investigation.ipynb"),
+                                   str(tmp_path / "00-investigation.ipynb"), prepare_only=True,
+                                   parameters={"api_url": url, "sandbox": str(ROOT / "data" / "demo" / "ticket"),
+                                               "run_dir": str(tmp_path / "runs")}, progress_bar=False)
+        with _jupyterlab(tmp_path) as lab_url:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+            page.goto(lab_url)
+            page.wait_for_selector(".jp-Notebook", timeout=90_000)
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle'], "
+                                   ".jp-Notebook-ExecutionIndicator", timeout=60_000)
+            page.click("text=Run", timeout=30_000)
+            page.click("text=Run All Cells", timeout=30_000)
+            button = page.locator("button:has-text('Run the probe')")
+            button.wait_for(timeout=180_000)
+            # Wait for the automatic run of the cells below the probe to finish before clicking.
+            page.locator(".jp-OutputArea-output :text('KeyLab investigation summary')").first.wait_for(
+                timeout=180_000)
+            button.scroll_into_view_if_needed()
+            button.click()
+            panel_output = page.locator(".widget-output :text('stale-env-shadows-dotenv')").first
+            panel_output.wait_for(timeout=120_000)
+            assert panel_output.is_visible()
+            page.close()

@@ -1,0 +1,83 @@
+"""`make report`'s job end to end: simulator up, notebook headless, HTML that opens offline, simulator down."""
+
+from __future__ import annotations
+
+import re
+import socket
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from kit.report import build_report, strip_widgets
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
+    out = tmp_path_factory.mktemp("report") / "investigation.html"
+    full, share = build_report(out=out, scenario="ticket", sandbox="ticket")
+    return full, share, full.read_text()
+
+
+def test_report_is_self_contained(report: tuple[Path, Path, str]) -> None:
+    _, _, html = report
+    external = re.findall(r"<(?:script|link|img|iframe)[^>]+(?:src|href)\s*=\s*[\"']?(?:https?:)?//[^\"'> ]+", html)
+    assert not external, f"the report loads from other hosts: {external[:3]}"
+    images = re.findall(r"<img[^>]+src=\"data:image/png;base64,", html)
+    assert images, "plots must be embedded as images"
+
+
+def test_report_shows_the_attempts_table_the_heatmap_and_the_findings(report: tuple[Path, Path, str]) -> None:
+    _, _, html = report
+    assert "request_id" in html and "req_" in html, "the attempts table with request ids"
+    assert "invalid x-api-key" in html
+    assert "stale-env-shadows-dotenv" in html, "the ticket's cause is named"
+
+
+def test_share_variant_has_no_code(report: tuple[Path, Path, str]) -> None:
+    _, share, full_html = report
+    text = share.read_text()
+    assert "session.panel(" in full_html
+    assert "session.panel(" not in text
+    assert "stale-env-shadows-dotenv" in text
+
+
+def test_simulator_is_stopped_when_the_notebook_fails(tmp_path: Path) -> None:
+    import nbformat
+
+    from kit.errors import KitError
+
+    broken = tmp_path / "broken.ipynb"
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                           "language": "python"}})
+    nb.cells = [
+        nbformat.v4.new_code_cell('api_url = ""\nsandbox = ""\nmarker = ""', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("open(marker, 'w').write(api_url)\nraise SystemExit(3)"),
+    ]
+    nbformat.write(nb, str(broken))
+    with pytest.raises(KitError, match="failed in cell"):
+        build_report(notebook=broken, out=tmp_path / "r.html", scenario="healthy", sandbox=None,
+                     extra_parameters={"marker": str(tmp_path / "url")})
+    url = urlparse((tmp_path / "url").read_text())
+    with pytest.raises(OSError), socket.create_connection((url.hostname or "", url.port or 0), timeout=1):
+        pass
+
+
+def test_strip_widgets_removes_state_and_views() -> None:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {}}
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={"application/vnd.jupyter.widget-view+json": {"model_id": "1"},
+                                                     "text/plain": "VBox()"}),
+        nbformat.v4.new_output("stream", name="stderr", text="10%\r50%\r100%\n"),
+    ]
+    nb.cells.append(cell)
+    stripped = strip_widgets(nb)
+    assert "widgets" not in stripped.metadata
+    assert len(stripped.cells[0].outputs) == 1
+    assert stripped.cells[0].outputs[0]["text"] == "100%\n"
