@@ -1,0 +1,159 @@
+"""What the client really sent, safe to keep: the credential's fingerprint, hint, length and defects, never the key.
+
+The access log (JSONL, one object per request) and the capture responder both describe requests with
+``describe_credentials``. A header value arrives as text decoded with ``surrogateescape``; it is turned
+back into the exact bytes on the wire before fingerprinting, so the fingerprint here equals the one
+KeyLab computes for the same bytes in a ``.env`` file or a variable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections import deque
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TextIO
+
+from kit.keys import fingerprint, hint, inspect_key
+
+__all__ = ["AccessLog", "CredentialSeen", "auth_style", "describe_credentials", "split_bearer"]
+
+
+@dataclass(frozen=True)
+class CredentialSeen:
+    """One credential header as received: where, fingerprint, hint, length and non-key characters."""
+
+    header: str  # x-api-key | authorization
+    scheme: str  # "" for x-api-key, else the Authorization scheme as sent ("Bearer", "Basic", …)
+    fingerprint: str
+    hint: str
+    length: int  # characters of the credential (after the scheme for Authorization)
+    defects: tuple[Mapping[str, Any], ...]  # {cause, detail, position, char}; never key characters
+
+    def describe(self) -> str:
+        where = self.header if not self.scheme else f"Authorization: {self.scheme}"
+        problems = "; ".join(_defect_text(d) for d in self.defects) or "no defects"
+        return f"{where} {self.hint} (fingerprint {self.fingerprint}, {self.length} chars, {problems})"
+
+
+def _defect_text(defect: Mapping[str, Any]) -> str:
+    text = str(defect["detail"])
+    if defect.get("char"):
+        text += f" {defect['char']}"
+    if defect.get("position") is not None:
+        text += f" at position {defect['position']}"
+    return text
+
+
+def _wire_bytes(value: str) -> bytes:
+    return value.encode("utf-8", "surrogateescape")
+
+
+def split_bearer(authorization: str) -> tuple[str, str]:
+    """``(scheme, credential)`` from an Authorization value; a value with no space is all credential."""
+    scheme, sep, rest = authorization.partition(" ")
+    if not sep:
+        return "", authorization
+    return scheme, rest.lstrip(" ")
+
+
+def _seen(header: str, scheme: str, value: str) -> CredentialSeen:
+    raw = _wire_bytes(value)
+    report = inspect_key(raw, alias=header)
+    defects = tuple({"cause": d.cause, "detail": d.detail, "position": d.position, "char": d.char}
+                    for d in report.defects)
+    return CredentialSeen(header=header, scheme=scheme, fingerprint=fingerprint(raw), hint=hint(raw),
+                          length=len(value), defects=defects)
+
+
+@lru_cache(maxsize=256)
+def describe_credentials(x_api_key: str | None, authorization: str | None) -> tuple[CredentialSeen, ...]:
+    """The credentials in a request, x-api-key first (cached: clients send the same few values again and again)."""
+    found: list[CredentialSeen] = []
+    if x_api_key is not None:
+        found.append(_seen("x-api-key", "", x_api_key))
+    if authorization is not None:
+        scheme, credential = split_bearer(authorization)
+        found.append(_seen("authorization", scheme, credential))
+    return tuple(found)
+
+
+def auth_style(x_api_key: str | None, authorization: str | None) -> str:
+    """x-api-key | bearer | both | none (any Authorization header counts as bearer; its scheme is logged)."""
+    if x_api_key is not None and authorization is not None:
+        return "both"
+    if x_api_key is not None:
+        return "x-api-key"
+    if authorization is not None:
+        return "bearer"
+    return "none"
+
+
+def log_entry(*, method: str, path: str, status: int | None, headers: Mapping[str, str], request_id: str | None,
+              check: str, error_id: str | None, elapsed_ms: float, x_api_key: str | None,
+              authorization: str | None) -> dict[str, Any]:
+    """One access-log object. ``headers`` are the request headers (lower-case names); keys are reduced to labels."""
+    creds = describe_credentials(x_api_key, authorization)
+    primary = creds[0] if creds else None
+    return {
+        "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "method": method,
+        "path": path,
+        "status": status,
+        "auth_style": auth_style(x_api_key, authorization),
+        "auth_scheme": creds[-1].scheme if authorization is not None else None,
+        "fingerprint": primary.fingerprint if primary else None,
+        "hint": primary.hint if primary else None,
+        "length": primary.length if primary else None,
+        "defects": [dict(d) for d in primary.defects] if primary else [],
+        "credentials": [{"header": c.header, "scheme": c.scheme, "fingerprint": c.fingerprint, "hint": c.hint,
+                         "length": c.length, "defects": [dict(d) for d in c.defects]} for c in creds],
+        "anthropic_version": headers.get("anthropic-version"),
+        "anthropic_beta": headers.get("anthropic-beta"),
+        "anthropic_workspace_id": headers.get("anthropic-workspace-id"),
+        "user_agent": headers.get("user-agent"),
+        "x_stainless_package_version": headers.get("x-stainless-package-version"),
+        "content_type": headers.get("content-type"),
+        "request_id": request_id,
+        "check": check,
+        "error_id": error_id,
+        "elapsed_ms": round(elapsed_ms, 3),
+    }
+
+
+class AccessLog:
+    """Appends entries to a JSONL file (when given) and keeps the most recent ones in memory for tests."""
+
+    def __init__(self, path: Path | None, keep: int = 10_000) -> None:
+        self.path = path
+        self._recent: deque[dict[str, Any]] = deque(maxlen=keep)
+        self._lock = threading.Lock()
+        self._fh: TextIO | None = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = path.open("a", encoding="utf-8")
+
+    def write(self, entry: dict[str, Any]) -> None:
+        line = json.dumps(entry, ensure_ascii=False)
+        with self._lock:
+            self._recent.append(entry)
+            if self._fh is not None:
+                self._fh.write(line + "\n")
+                self._fh.flush()
+
+    def entries(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._recent)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.entries())
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fh is not None:
+                self._fh.close()
+                self._fh = None

@@ -1,0 +1,65 @@
+"""Answers from something other than the API: a gateway, an HTML proxy, a region block, and the capture desk.
+
+The first three reproduce what stands in the way in real life (root-causes.md C16-C18, C22): a
+LiteLLM-style gateway's own JSON shape with no ``request-id``, an HTML error page, and the edge's
+bare 403. The capture responder is KeyLab's own: it tells the caller what it received.
+"""
+
+from __future__ import annotations
+
+import json
+
+from kit.sim.accesslog import CredentialSeen, auth_style
+from kit.sim.answers import REQUEST_ID_PLACEHOLDER, Answer, api_error, error_body
+
+__all__ = ["capture", "gateway", "html_proxy", "region_block"]
+
+HTML_PAGE = """<!DOCTYPE html>
+<html><head><title>403 Forbidden</title></head>
+<body>
+<h1>Access Denied</h1>
+<p>Your request to this site was blocked by your organization's web filter.</p>
+<p>Category: Artificial Intelligence. If you believe this is a mistake, contact your IT help desk.</p>
+<hr><address>corporate-proxy</address>
+</body></html>
+"""
+
+
+def gateway(has_credential: bool, status: int) -> Answer:
+    """A LiteLLM-style proxy: its own error shape, no ``request-id``, its own server header."""
+    if has_credential:
+        message = ("Authentication Error, Invalid proxy server token passed. Unable to find token in cache "
+                   "or `LiteLLM_VerificationTokenTable`")
+    else:
+        message = "Authentication Error, No api key passed in."
+    body = {"error": {"message": message, "type": "auth_error", "param": "None", "code": str(status or 401)}}
+    return Answer(status=status or 401, body=json.dumps(body).encode(), request_id=False,
+                  headers=(("server", "uvicorn"), ("x-litellm-version", "1.74.0")), check="responder",
+                  error_id=None)
+
+
+def html_proxy(status: int) -> Answer:
+    return Answer(status=status or 403, body=HTML_PAGE.encode(), content_type="text/html; charset=utf-8",
+                  request_id=False, check="responder")
+
+
+def region_block() -> Answer:
+    answer = api_error("region-blocked", "responder")
+    return Answer(status=answer.status, body=answer.body, request_id=False, check="responder",
+                  error_id="region-blocked")
+
+
+def capture(credentials: tuple[CredentialSeen, ...], x_api_key: str | None, authorization: str | None,
+            version: str | None, beta: str | None, user_agent: str | None, method: str, path: str) -> Answer:
+    """401 in the API's envelope whose message says what arrived: header style, hint, fingerprint, length, defects."""
+    style = auth_style(x_api_key, authorization)
+    if credentials:
+        creds = " | ".join(c.describe() for c in credentials)
+    else:
+        creds = "no credential (neither x-api-key nor Authorization was sent)"
+    message = (f"KeyLab capture: nothing was forwarded. {method} {path} arrived with auth style {style}: {creds}; "
+               f"anthropic-version {version or '(none)'}; anthropic-beta {beta or '(none)'}; "
+               f"user-agent {user_agent or '(none)'}.")
+    body = error_body("authentication_error", message, request_id=REQUEST_ID_PLACEHOLDER)
+    return Answer(status=401, body=json.dumps(body, ensure_ascii=False).encode(), check="capture",
+                  headers=(("x-keylab-capture", "1"),))

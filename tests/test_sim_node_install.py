@@ -1,0 +1,52 @@
+"""The Node SDK installer: cache location, clear errors without node/npm, and reuse of an installed version."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kit.clients import node_install
+from kit.errors import ClientUnavailable, UsageError
+
+
+def test_cache_root_follows_keylab_cache(tmp_path: Path) -> None:
+    assert node_install.sdk_folder("0.24.3", {"KEYLAB_CACHE": str(tmp_path)}) == tmp_path / "node-sdk" / "0.24.3"
+    assert node_install.cache_root({}).name == ".cache"
+
+
+def test_missing_npm_names_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEYLAB_CACHE", str(tmp_path))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(ClientUnavailable) as info:
+        node_install.install("0.24.3")
+    assert "npm is not installed" in info.value.problem and "make node-sdks" in info.value.fix
+    with pytest.raises(ClientUnavailable, match="node is not installed"):
+        node_install.node_path()
+
+
+def test_a_bad_version_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEYLAB_CACHE", str(tmp_path))
+    with pytest.raises(UsageError, match="not an npm version"):
+        node_install.install("latest; rm -rf /")
+    assert node_install.main(["not-a-version"]) == 2
+
+
+def test_an_installed_version_is_reused_without_npm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEYLAB_CACHE", str(tmp_path))
+    package = node_install.package_dir(node_install.sdk_folder("0.24.3"))
+    package.mkdir(parents=True)
+    (package / "package.json").write_text('{"name": "@anthropic-ai/sdk", "version": "0.24.3"}')
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # npm would be missing: it must not be needed
+    assert node_install.install("0.24.3") == tmp_path / "node-sdk" / "0.24.3"
+    assert node_install.installed_version(tmp_path / "node-sdk" / "0.24.3") == "0.24.3"
+
+
+@pytest.mark.node
+def test_the_real_install_of_the_ticket_version() -> None:
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        pytest.skip("node/npm are not installed (make node-sdks needs Node.js)")
+    folder = node_install.install(node_install.TICKET_VERSION)
+    assert node_install.installed_version(folder) == "0.24.3"
+    assert (node_install.package_dir(folder) / "index.js").is_file()
