@@ -84,3 +84,16 @@ def test_layout(folder: str) -> None:
     assert (ROOT / "kit" / "py.typed").is_file()
     ignored = (ROOT / ".gitignore").read_text()
     assert "reports/*" in ignored and "data/runs/*" in ignored
+
+
+def test_papermill_understands_every_parameter() -> None:
+    """A parameter papermill cannot parse is silently not injected: headless runs would use the default."""
+    import papermill
+
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = json.loads(path.read_text())
+        cell = next(c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
+        source = "".join(cell["source"])
+        assigned = re.findall(r"^([A-Za-z_]\w*)\s*=", source, re.MULTILINE)
+        parsed = papermill.inspect_notebook(str(path))
+        assert sorted(parsed) == sorted(assigned), f"{path.name}: papermill cannot parse {set(assigned) - set(parsed)}"
