@@ -21,6 +21,7 @@ __all__ = [
     "assert_no_leak",
     "fake_key",
     "find_leaks",
+    "forward_proxy",
     "sandbox_env",
     "simulator",
 ]
@@ -84,3 +85,20 @@ def simulator(scenario: str | Path = "healthy", **options: object) -> Iterator[s
 
     with serve(scenario, **options) as server:  # type: ignore[arg-type]
         yield server.url
+
+
+@contextmanager
+def forward_proxy(basic_auth: str | None = None) -> Iterator[str]:
+    """A real forward proxy with CONNECT (the proxy.py package) on a free loopback port; yield its URL.
+
+    ``basic_auth="user:password"`` makes it answer 407 to requests without those credentials. The
+    URL yielded carries no credentials; put them in it (``http://user:password@127.0.0.1:PORT``) to pass.
+    """
+    import proxy  # a dev dependency: pip install -e '.[dev]'
+
+    args = ["--hostname", "127.0.0.1", "--port", "0", "--num-workers", "1", "--num-acceptors", "1",
+            "--log-level", "ERROR"]
+    if basic_auth:
+        args += ["--basic-auth", basic_auth]
+    with proxy.Proxy(args) as running:
+        yield f"http://127.0.0.1:{running.flags.port}"

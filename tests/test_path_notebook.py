@@ -1,0 +1,65 @@
+"""notebooks/03-network-path.ipynb: committed without outputs, runs headless from its parameters, and its
+plain outputs (summary, PNG picture, tables, findings) say who answered, with no widget needed to read them."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "03-network-path.ipynb"
+
+
+def test_committed_without_outputs_and_with_a_parameters_cell() -> None:
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code)
+    assert "widgets" not in nb.metadata
+    tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1 and "demo = " in tagged[0].source and "api_url = " in tagged[0].source
+
+
+def _run(tmp_path: Path, **parameters: Any) -> nbformat.NotebookNode:
+    import papermill
+
+    out = tmp_path / "out.ipynb"
+    papermill.execute_notebook(str(NOTEBOOK), str(out), parameters=parameters, cwd=str(NOTEBOOK.parent),
+                               kernel_name="python3", progress_bar=False)
+    return nbformat.read(out, as_version=4)
+
+
+def _outputs(nb: nbformat.NotebookNode) -> tuple[str, list[bytes]]:
+    text: list[str] = []
+    images: list[bytes] = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            assert out.output_type != "error", out
+            data = out.get("data", {})
+            text.append(out.get("text", "") + data.get("text/markdown", "") + data.get("text/html", "")
+                        + data.get("text/plain", ""))
+            if "image/png" in data:
+                images.append(base64.b64decode(data["image/png"]))
+    return "\n".join(text), images
+
+
+@pytest.mark.slow
+def test_headless_demo_run_shows_the_foreign_answer(tmp_path: Path) -> None:
+    nb = _run(tmp_path, demo="html-proxy", timeout=3.0, clients=["httpx2", "curl"])
+    text, images = _outputs(nb)
+    assert images and images[0].startswith(b"\x89PNG")
+    assert "0 of 1 route(s)" in text and "a web page (filter, captive portal or WAF) answers" in text
+    assert "proxy-interference" in text and "BLOCKER" in text
+    json.dumps(nb)  # the executed notebook is plain JSON (exportable)
+
+
+@pytest.mark.slow
+def test_headless_demo_through_a_real_proxy(tmp_path: Path) -> None:
+    nb = _run(tmp_path, demo="healthy", demo_proxy=True, timeout=3.0, clients=["httpx2", "curl", "sdk-node@0.24.3"])
+    text, _ = _outputs(nb)
+    assert "the proxy opened a tunnel" in text and "the API itself answers" in text
+    assert "direct: this client ignores HTTPS_PROXY" in text
