@@ -130,6 +130,7 @@ class AttemptResult:
     user_agent: str | None = None  # what the client really sent
     reason: str = ""  # why the plan asked this
     retry_wait_s: float = 0.0
+    client_error: str | None = None  # what the client itself raised (SDK exception class: message), scrubbed
 
     @property
     def outcome(self) -> str:

@@ -1,13 +1,156 @@
-"""`python -m kit probe`."""
+"""`python -m kit probe`: every key through every client, one tidy row per request, zero tokens by default."""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import click
 
-from kit.errors import UsageError
+from kit.catalog import catalog
+from kit.env import Environment
+from kit.errors import InputError, UsageError
+from kit.keys import Credential
+
+__all__ = ["probe", "read_key_files", "write_table"]
+
+_TABLE_COLUMNS = ("key", "client", "request", "model", "version", "header", "status", "answer", "outcome")
+
+
+def read_key_files(paths: tuple[str, ...], env: Environment) -> list[Credential]:
+    """One credential per file, raw bytes exactly as stored (alias: the file name); else ANTHROPIC_API_KEY."""
+    creds: list[Credential] = []
+    for name in paths:
+        path = Path(name).expanduser()
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read key file {name}: {exc.strerror or exc}",
+                             "check the path; a key file holds one key, as the Console showed it") from None
+        if len(raw) > 64 * 1024:
+            raise InputError(f"{name} is {len(raw)} bytes: not a key file",
+                             "point --key-file at a file that holds one key")
+        creds.append(Credential(alias=path.name, raw=raw, source=f"file:{path}"))
+    if not creds:
+        value = env.get("ANTHROPIC_API_KEY")
+        if value is None:
+            raise UsageError("no key to probe: no --key-file was given and ANTHROPIC_API_KEY is not set",
+                             "pass --key-file FILE (repeat it for several keys) or export ANTHROPIC_API_KEY")
+        creds.append(Credential(alias="ANTHROPIC_API_KEY", raw=value, source="env:ANTHROPIC_API_KEY"))
+    return creds
+
+
+def write_table(run: object, out: Path) -> None:
+    """Save the rows: .csv, .jsonl, .json (the whole run), .html or .md, by the file's suffix."""
+    from kit.probe import ProbeRun
+
+    assert isinstance(run, ProbeRun)
+    suffix = out.suffix.lower()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    frame = run.frame()
+    if suffix == ".csv":
+        frame.to_csv(out, index=False)
+    elif suffix == ".jsonl":
+        out.write_text("".join(json.dumps(r.to_row(), ensure_ascii=False) + "\n" for r in run.results),
+                       encoding="utf-8")
+    elif suffix == ".json":
+        out.write_text(json.dumps(run.to_dict(), indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    elif suffix in (".html", ".htm"):
+        out.write_text(frame.to_html(index=False, na_rep=""), encoding="utf-8")
+    elif suffix == ".md":
+        out.write_text(frame.to_markdown(index=False) if _has_tabulate() else frame.to_string(index=False),
+                       encoding="utf-8")
+    else:
+        raise UsageError(f"cannot tell the format of {out} from its suffix",
+                         "name the file .csv, .jsonl, .json, .html or .md")
+
+
+def _has_tabulate() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("tabulate") is not None
+
+
+def _table(run: object) -> str:
+    from kit.probe import ProbeRun
+
+    assert isinstance(run, ProbeRun)
+    table = run.table()
+    if table.empty:
+        return "(no attempts)"
+    table["answer"] = table["answer"].str.slice(0, 60)
+    return str(table[list(_TABLE_COLUMNS)].to_string(index=False))
 
 
 @click.command()
-def probe() -> None:
-    """(being built)"""
-    raise UsageError("'probe' is not available in this build yet", "use the notebooks for now")
+@click.option("--api-url", default=None, metavar="URL",
+              help="The API's base URL (default: the official https://api.anthropic.com).")
+@click.option("--key-file", "key_files", multiple=True, metavar="FILE",
+              help="A file holding one key, read as raw bytes (repeat for several). Default: $ANTHROPIC_API_KEY.")
+@click.option("--model", "models", multiple=True, metavar="M", help="A model id to check (repeat).")
+@click.option("--version", "versions", multiple=True, metavar="V", help="An anthropic-version to check (repeat).")
+@click.option("--client", "clients", multiple=True, metavar="C",
+              help="httpx2 (default), sdk-python, curl, sdk-node (0.24.3 and current) or sdk-node@VERSION (repeat).")
+@click.option("--auth-style", "auth_styles", multiple=True, metavar="S",
+              help="x-api-key (default), bearer, both or none, for httpx2 and curl (repeat).")
+@click.option("--plan", type=click.Choice(["adaptive", "full"]), default="adaptive", show_default=True,
+              help="adaptive: only what can change the answer; full: every combination.")
+@click.option("--send-messages", is_flag=True,
+              help="Also allow POST /v1/messages (max_tokens 1; spends a few tokens). Off: zero tokens.")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST",
+              help="Also allow sending keys to this host (a gateway you trust).")
+@click.option("--run-id", default=None, help="Name the run; the same id again resumes it (nothing is sent twice).")
+@click.option("--run-dir", type=click.Path(path_type=Path), default=Path("data/runs"), show_default=True,
+              help="Where the JSONL log goes.")
+@click.option("--budget", type=click.IntRange(min=0), default=None, help="Send at most this many requests.")
+@click.option("--concurrency", type=click.IntRange(min=1, max=256), default=8, show_default=True)
+@click.option("--rate", type=click.FloatRange(min=0), default=None,
+              help="Requests per second per host (default: unlimited on loopback, 10 elsewhere).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=20.0, show_default=True,
+              help="Seconds per request.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, metavar="PATH",
+              help="Also save the table (.csv, .jsonl, .json, .html or .md).")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole run as JSON on stdout.")
+@click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: when on a terminal).")
+def probe(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, ...], versions: tuple[str, ...],
+          clients: tuple[str, ...], auth_styles: tuple[str, ...], plan: str, send_messages: bool,
+          allow_hosts: tuple[str, ...], run_id: str | None, run_dir: Path, budget: int | None, concurrency: int,
+          rate: float | None, timeout: float, out: Path | None, as_json: bool, progress: bool | None) -> None:
+    """Probe every key through every client: one tidy row per request, zero tokens unless --send-messages.
+
+    \b
+    Examples:
+      python -m kit probe --key-file keys/key-1.txt --key-file keys/key-2.txt
+      python -m kit probe --api-url http://127.0.0.1:8080 --client httpx2 --client sdk-python \\
+          --client curl --model claude-haiku-4-5 --version 2023-06-01 --plan full --out table.csv
+
+    A run id names the log (--run-dir/<run id>.jsonl, one JSON row per request); running the same
+    command with the same --run-id resumes an interrupted run without sending anything twice.
+    """
+    from kit.probe import new_run_id
+    from kit.probe import probe as run_probe
+
+    run_id = run_id or new_run_id()  # chosen here, so an interrupted run can be named for its resume
+    credentials = read_key_files(key_files, Environment.current())
+    show = sys.stderr.isatty() if progress is None else progress
+    try:
+        run = run_probe(credentials, base_url=api_url or catalog().official_base_url, clients=clients or ("httpx2",),
+                        models=models, versions=versions, plan=plan, auth_styles=auth_styles or ("x-api-key",),
+                        send_messages=send_messages, run_id=run_id, run_dir=run_dir, concurrency=concurrency,
+                        budget=budget, allow_hosts=allow_hosts, progress="text" if show else None, rate=rate,
+                        timeout=timeout)
+    except KeyboardInterrupt:
+        click.echo(f"\ninterrupted: every finished attempt is saved in {run_dir / (run_id + '.jsonl')}; run the "
+                   f"same command with --run-id {run_id} to finish without repeating any", err=True)
+        sys.exit(130)
+    if out is not None:
+        write_table(run, out)
+    if as_json:
+        click.echo(json.dumps(run.to_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        click.echo(_table(run))
+        click.echo("")
+        click.echo("\n".join(run.explanation))
+    if not show:
+        click.echo(run.summary(), err=True)
