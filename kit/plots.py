@@ -8,6 +8,7 @@ labelled by alias and hint, never by value. Functions take the tidy attempts Dat
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -104,7 +105,8 @@ def _answer(group: pd.DataFrame) -> str:
     top = max(set(answers), key=answers.count)
     count = answers.count(top)
     more = len(set(answers)) - 1
-    return f"{top} ×{count}" + (f"\n+{more} other" if more else "")
+    label = textwrap.fill(top.removesuffix("Error") if not top.isdigit() else top, 11)
+    return f"{label} ×{count}" + (f"\n+{more} other" if more else "")
 
 
 def _conclusion(frame: pd.DataFrame, rows: str, cols: str) -> str:
@@ -113,6 +115,9 @@ def _conclusion(frame: pd.DataFrame, rows: str, cols: str) -> str:
     per_col = frame.groupby(cols)["outcome"].nunique()
     if frame[cols].nunique() < 2:
         return f"Outcome by {row_name} ({col_name}: only one value tried)"
+    if (frame.groupby(rows)[cols].nunique() < 2).all():
+        # Sparse (adaptive) data: no row was tried with two values, so nothing can be said about the column.
+        return f"Outcome by {row_name} and {col_name} (each {row_name} tried with one {col_name})"
     if (per_row <= 1).all() and frame.groupby(rows)["outcome"].first().nunique() > 1:
         return f"The {row_name} decides the outcome; the {col_name} changes nothing"
     if (per_row <= 1).all():

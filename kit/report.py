@@ -166,16 +166,17 @@ def support_ticket(session: Session) -> str:
         lines.append("")
     if session.keys:
         lines.append("keys (hint, fingerprint, length, defects):")
-        for r in session.keys:
-            defects = ", ".join(r.causes) or "none"
-            lines.append(f"  - {r.alias}: {r.hint} fp:{r.fingerprint} {r.length} chars; defects: {defects}")
+        for report in session.keys:
+            defects = ", ".join(report.causes) or "none"
+            lines.append(f"  - {report.alias}: {report.hint} fp:{report.fingerprint} {report.length} chars; "
+                         f"defects: {defects}")
         lines.append("")
     if session.probe:
         ids = [r for r in session.probe.results if r.request_id]
         lines.append(f"requests: {len(session.probe.results)} (request ids of the API's answers below)")
-        for r in ids[:12]:
-            lines.append(f"  - {r.request_id}: {r.status} {r.error_type or ''} {r.error_message or ''} "
-                         f"[{r.key_alias}, {r.client}, {r.endpoint}]")
+        for row in ids[:12]:
+            lines.append(f"  - {row.request_id}: {row.status} {row.error_type or ''} {row.error_message or ''} "
+                         f"[{row.key_alias}, {row.client}, {row.endpoint}]")
         if len(ids) > 12:
             lines.append(f"  - … and {len(ids) - 12} more in the attempts log")
         lines.append("")

@@ -9,7 +9,7 @@ button brings the findings up to date.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -128,8 +128,10 @@ class Session:
         assert self.discovery is not None
         chosen = set(values.get("keys") or [c.alias for c in self.discovery.credentials])
         credentials = [c for c in self.discovery.credentials if c.alias in chosen]
+        # A second run is a new question, not a resume of the first: give it its own run id (and log).
+        setup = replace(self.setup, run_id=inv.new_run_id()) if self.probe else self.setup
         self.probe = inv.probe_step(
-            self.setup, credentials,
+            setup, credentials,
             plan=values.get("plan") or "adaptive",
             clients=list(values["clients"]) if values.get("clients") else None,
             models=list(values["models"]) if values.get("models") is not None else None,

@@ -87,13 +87,22 @@ def _free_port() -> int:
 @contextlib.contextmanager
 def _jupyterlab(root: Path) -> Iterator[str]:
     port, token = _free_port(), secrets.token_hex(16)
+    # JupyterLab 4 leaves off-screen cells out of the page; render them all so the panels can be found.
+    settings = root / ".lab-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none", "autoStartDefaultKernel": true}')
+    (root / ".lab-settings" / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
+    (root / ".lab-settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false", "checkForUpdates": false}')
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER_", "ANTHROPIC_"))}
     env["JUPYTER_TOKEN"] = token
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
          f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False", "--LabApp.news_url=",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+         f"--LabApp.user_settings_dir={root / '.lab-settings'}",
+         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+         *(["--allow-root"] if os.geteuid() == 0 else [])],  # CI runs as root
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 90
@@ -126,12 +135,18 @@ def test_jupyterlab_runs_the_notebook_and_the_probe_button_shows_findings(browse
             page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
             page.goto(lab_url)
             page.wait_for_selector(".jp-Notebook", timeout=90_000)
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle'], "
-                                   ".jp-Notebook-ExecutionIndicator", timeout=60_000)
-            page.click("text=Run", timeout=30_000)
-            page.click("text=Run All Cells", timeout=30_000)
+            with contextlib.suppress(Exception):  # older settings may still ask which kernel to start
+                page.click(".jp-Dialog button:has-text('Select')", timeout=5_000)
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+            page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
+            page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=30_000)
             button = page.locator("button:has-text('Run the probe')")
-            button.wait_for(timeout=180_000)
+            try:
+                button.wait_for(timeout=180_000)
+            except Exception:
+                page.screenshot(path=str(tmp_path / "lab-failure.png"), full_page=True)
+                print("screenshot:", tmp_path / "lab-failure.png")
+                raise
             # Wait for the automatic run of the cells below the probe to finish before clicking.
             page.locator(".jp-OutputArea-output :text('KeyLab investigation summary')").first.wait_for(
                 timeout=180_000)

@@ -90,3 +90,24 @@ def test_timeline_title_counts_requests() -> None:
     rows, _ = _ticket_like()
     assert _title(plots.timeline(rows_to_frame(rows))).startswith("8 requests in ")
     plt.close("all")
+
+
+def test_sparse_adaptive_data_claims_nothing_about_the_untried_dimension() -> None:
+    stale, fresh = fake_key("plots-sparse-a"), fake_key("plots-sparse-b")
+    rows = [_row("env", stale, model="claude-haiku-4-5", status=401),
+            _row(".env", fresh, model="claude-sonnet-4-6", status=200)]
+    assert _title(plots.outcome_heatmap(rows_to_frame(rows), "key", "model")) == \
+        "Outcome by key and model (each key tried with one model)"
+    plt.close("all")
+
+
+def test_long_transport_labels_are_wrapped_to_fit_a_cell() -> None:
+    key = fake_key("plots-transport")
+    row = _row("key-1.txt", key, model="claude-haiku-4-5")
+    from dataclasses import replace
+
+    broken = replace(row, status=None, transport_error="LocalProtocolError", error_type=None)
+    fig = plots.outcome_heatmap(rows_to_frame([broken]), "key", "model")
+    label = fig.axes[0].texts[0].get_text()
+    assert max(len(line) for line in label.splitlines()) <= 13, label
+    plt.close("all")
