@@ -11,6 +11,7 @@ from kit.env import Environment
 from kit.errors import KitError
 from kit.keys import Credential, KeyReport, fingerprint, hint, inspect_key
 from kit.redact import SENSITIVE_HEADERS, redact_headers, scrub
+from kit.sources import Discovery, discover
 from kit.values import Attempt, AttemptResult, Evidence, Finding, PathCheck, Source, Winner
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "AttemptResult",
     "Catalog",
     "Credential",
+    "Discovery",
     "Environment",
     "Evidence",
     "Finding",
@@ -28,6 +30,7 @@ __all__ = [
     "Source",
     "Winner",
     "catalog",
+    "discover",
     "fingerprint",
     "hint",
     "inspect_key",

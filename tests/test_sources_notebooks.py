@@ -1,0 +1,69 @@
+"""Notebooks 01 (key hygiene) and 02 (credential sources) run headless on a canary sandbox: they show the
+defects as markers in place and the winner per client, and the canary key reaches no output or export."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from kit.keys import fingerprint
+from kit.report import ROOT, execute_notebook, export_html
+from kit.testing import assert_no_leak, fake_key
+
+pytestmark = pytest.mark.slow
+HYGIENE = ROOT / "notebooks" / "01-key-hygiene.ipynb"
+SOURCES = ROOT / "notebooks" / "02-credential-sources.ipynb"
+
+
+def _sandbox(root: Path, canary: str, fresh: str) -> Path:
+    (root / "home").mkdir(parents=True)
+    (root / "project" / "keys").mkdir(parents=True)
+    (root / "sandbox.toml").write_text(
+        'description = "canary"\nkey_files = ["project/keys/canary.txt"]\n'
+        f'[variables]\nANTHROPIC_API_KEY = "{canary}"\nSHELL = "/bin/bash"\n'
+    )
+    (root / "home" / ".bashrc").write_text(f'export ANTHROPIC_API_KEY="{canary}"\n')
+    (root / "project" / ".env").write_text(f"ANTHROPIC_API_KEY={fresh[:50]}\u200b{fresh[50:]}\n")
+    (root / "project" / "keys" / "canary.txt").write_text(canary + ".")
+    return root
+
+
+def _outputs(path: Path) -> str:
+    nb = nbformat.read(str(path), as_version=4)
+    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    return json.dumps([c.get("outputs", []) for c in nb.cells], ensure_ascii=False)
+
+
+@pytest.mark.parametrize("notebook", [HYGIENE, SOURCES], ids=["01", "02"])
+def test_committed_without_outputs_and_with_a_parameters_cell(notebook: Path) -> None:
+    nb = nbformat.read(str(notebook), as_version=4)
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells)
+    assert "Password" not in notebook.read_text()  # keys come from names, files or getpass, never a widget
+
+
+def test_hygiene_and_sources_notebooks_on_a_canary_sandbox(tmp_path: Path) -> None:
+    canary = fake_key(f"canary-{uuid.uuid4().hex}")
+    fresh = fake_key(f"fresh-{uuid.uuid4().hex}")
+    sandbox = _sandbox(tmp_path / "sandbox", canary, fresh)
+    secrets = [canary, fresh]
+
+    hygiene = execute_notebook(HYGIENE, tmp_path / "01.ipynb", {"sandbox": str(sandbox)})
+    shown = _outputs(hygiene)
+    assert "⟨U+200B⟩" in shown and "zero-width character" in shown  # the .env key's hidden character, in place
+    assert "U+002E FULL STOP" in shown and "key-extra-chars" in shown  # the canary file's extra '.'
+    assert "prints 110 for this value and 109 for a correct key" in shown
+    html = export_html(hygiene, tmp_path / "01.html", no_input=True)
+
+    sources = execute_notebook(SOURCES, tmp_path / "02.ipynb", {"sandbox": str(sandbox)})
+    provenance = _outputs(sources)
+    assert "stale-env-shadows-dotenv" in provenance and "~/.bashrc line 1" in provenance
+    assert fingerprint(canary) in provenance and "asked the installed anthropic" in provenance
+    html2 = export_html(sources, tmp_path / "02.html", no_input=True)
+    assert "sdk-node@0.24.3" in html2.read_text()
+
+    assert_no_leak([hygiene, sources, html, html2], secrets)
