@@ -1,13 +1,420 @@
-"""`python -m kit doctor`."""
+"""`python -m kit doctor`: the whole investigation in one command, ending in a named cause and its fix.
+
+It discovers credentials the way the user's clients do (process environment, ``.env`` from the
+working directory upwards, shell start-up files in HOME, the SDK's profiles, each ``--key-file``),
+inspects their bytes, checks the network path, probes the API (zero tokens) and prints the ranked
+findings with their evidence: the fingerprint and hint of every source, the key each client really
+sends, the request ids, and what the attempts rule out.
+
+Requests go only to ``--api-url``, loopback and ``--allow-host`` hosts. With ``--json`` the output is
+one JSON object ``{"findings": [...], "keys": [...], "attempts": [...], ...}``, findings most important
+first. Exit status: 0 when the top finding is ``healthy``, 1 otherwise, 2 on a usage error. Bad input
+(an unreadable file, a missing HOME, a binary ``.env``, no network) becomes a finding or a clear
+message, never a traceback.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
 import click
 
-from kit.errors import UsageError
+from kit.catalog import catalog
+from kit.diagnose import Diagnosis, diagnose
+from kit.env import Environment
+from kit.errors import ClientUnavailable, InputError, KitError, UsageError
+from kit.keys import Credential, KeyReport
+from kit.redact import remember, scrub
+from kit.values import AttemptResult, Evidence, PathCheck, Source, Winner
+
+if TYPE_CHECKING:
+    from kit.investigate import Setup
+
+__all__ = ["DoctorResult", "doctor", "render_json", "render_text", "run_doctor"]
+
+#: Clients that run inside this Python process (no program to install).
+_IN_PROCESS_CLIENTS = ("httpx2", "sdk-python")
+
+
+@dataclass(frozen=True)
+class DoctorResult:
+    """What one doctor run found: the diagnosis, the evidence it was made from, and how the run went."""
+
+    diagnosis: Diagnosis
+    api_url: str
+    run_id: str = ""
+    run_log: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def evidence(self) -> Evidence:
+        return self.diagnosis.evidence
+
+    @property
+    def exit_code(self) -> int:
+        return self.diagnosis.exit_code
+
+
+# ---------------------------------------------------------------- running
+
+
+def _check_key_files(paths: Sequence[Path]) -> None:
+    """A named key file that cannot be read is a usage error with a clear message (exit 2)."""
+    for path in paths:
+        try:
+            is_dir = path.is_dir() if path.stat() else False
+        except FileNotFoundError:
+            raise UsageError(f"--key-file {path}: no such file", "check the path (one key per file)") from None
+        except OSError as exc:
+            raise InputError(f"--key-file {path} cannot be read ({exc.strerror or type(exc).__name__})",
+                             "point at the file itself (a symlink loop or a broken mount cannot be read)") from None
+        if is_dir:
+            raise UsageError(f"--key-file {path} is a directory, not a file", "name the file that holds the key")
+        try:
+            with path.open("rb") as fh:
+                fh.read(1)
+        except OSError as exc:
+            raise InputError(f"--key-file {path} cannot be read ({exc.strerror or type(exc).__name__})",
+                             f"make it readable for this user (for example `chmod u+r {path}`)") from None
+
+
+def _guard(notes: list[str], stage: str, fn: Callable[[], Any], default: Any) -> Any:
+    """Run one stage; an unexpected failure becomes a note and the stage's empty value."""
+    try:
+        return fn()
+    except KitError:
+        raise
+    except Exception as exc:
+        notes.append(f"the {stage} stage failed ({type(exc).__name__}: {scrub(str(exc))[:200]}); "
+                     "the diagnosis uses the other stages' evidence")
+        return default
+
+
+def _stepwise(s: Setup, progress: str | None, notes: list[str]) -> tuple[Evidence, str | None]:
+    """The stages one by one, each guarded, for when the one-call investigation fails."""
+    from kit import investigate as inv
+
+    discovery = _guard(notes, "credential discovery", lambda: inv.discover_step(s), None)
+    credentials: Sequence[Credential] = discovery.credentials if discovery is not None else ()
+    remember(c.raw for c in credentials)
+    keys: tuple[KeyReport, ...] = _guard(notes, "key inspection", lambda: inv.inspect_step(credentials), ())
+    path: tuple[PathCheck, ...] = _guard(notes, "network path", lambda: inv.path_step(s), ())
+    probe_run = (_guard(notes, "probe", lambda: inv.probe_step(s, credentials, progress=progress), None)
+                 if credentials else None)
+    evidence = Evidence(
+        keys=keys,
+        sources=tuple(discovery.sources) if discovery is not None else (),
+        winners=tuple(discovery.winners) if discovery is not None else (),
+        path=tuple(path),
+        attempts=tuple(probe_run.results) if probe_run is not None else (),
+        models_requested=s.models,
+        notes=tuple(str(p) for p in discovery.problems) if discovery is not None else (),
+    )
+    return evidence, _log_path(probe_run)
+
+
+def _log_path(probe_run: Any) -> str | None:
+    for name in ("log_path", "path", "log"):
+        value = getattr(probe_run, name, None)
+        if isinstance(value, (str, Path)):
+            return str(value)
+    return None
+
+
+def _with_admin_lookup(s: Setup, diagnosis: Diagnosis, notes: list[str]) -> Diagnosis:
+    """With ``ANTHROPIC_ADMIN_API_KEY`` set, ask the organization's key list about each local key (key-inactive)."""
+    evidence = diagnosis.evidence
+    if evidence.admin_keys or not evidence.keys:
+        return diagnosis
+    try:
+        from kit.admin import admin_credential, lookup_keys
+
+        admin = admin_credential(s.env)
+        if admin is None:
+            return diagnosis
+        remember([admin.raw])
+        lookup = lookup_keys(admin, evidence.keys, base_url=s.api_url, allow_hosts=s.allow_hosts, timeout=10.0)
+    except KitError as exc:
+        notes.append(f"Admin API lookup skipped: {scrub(exc.format_message())}")
+        return diagnosis
+    except Exception as exc:
+        notes.append(f"Admin API lookup failed ({type(exc).__name__}: {scrub(str(exc))[:200]})")
+        return diagnosis
+    notes.append(scrub(lookup.summary()))
+    if not lookup.ok or not lookup.evidence():
+        return diagnosis
+    return diagnose(replace(evidence, admin_keys=lookup.evidence()))
+
+
+def run_doctor(
+    env: Environment,
+    *,
+    api_url: str = "",
+    key_files: Sequence[str | Path] = (),
+    models: Sequence[str] = (),
+    versions: Sequence[str] = (),
+    clients: Sequence[str] = (),
+    allow_hosts: Sequence[str] = (),
+    run_dir: str | Path | None = None,
+    progress: str | None = None,
+    check_network: bool = True,
+) -> DoctorResult:
+    """The doctor without the command line: investigate ``env`` and diagnose. Raises only ``KitError``.
+
+    The scenario suite and users' own tests call this in-process; ``python -m kit doctor`` is a thin
+    shell over it.
+    """
+    from kit import investigate as inv
+
+    paths = [Path(p) for p in key_files]
+    _check_key_files(paths)
+    for flag, values in (("--model", models), ("--version", versions), ("--allow-host", allow_hosts)):
+        for value in values:
+            if not value.strip() or any(c.isspace() for c in value):
+                raise UsageError(f"{flag} {value!r} is empty or holds spaces", f"pass one plain id per {flag}")
+    s = inv.setup(api_url=api_url, key_files=paths, models=models, versions=versions, clients=clients,
+                  allow_hosts=allow_hosts, run_dir=run_dir, env=env)
+    # The user named --api-url as where the API is: it is the target, so keys may go there.
+    target = urlsplit(s.api_url).hostname or ""
+    if target and target not in s.allow_hosts:
+        s = replace(s, allow_hosts=(*s.allow_hosts, target))
+    notes: list[str] = []
+    try:
+        try:
+            investigation = inv.investigate(s, check_network=check_network, progress=progress)
+        except ClientUnavailable as exc:
+            # A missing program (curl, node) must not stop the diagnosis: probe with the in-process clients.
+            fallback = tuple(c for c in s.clients if c in _IN_PROCESS_CLIENTS) or _IN_PROCESS_CLIENTS
+            notes.append(f"{scrub(exc.problem)}; probed with {', '.join(fallback)} instead ({scrub(exc.fix)})")
+            s = replace(s, clients=fallback)
+            investigation = inv.investigate(s, check_network=check_network, progress=progress)
+    except KitError:
+        raise
+    except Exception as exc:
+        notes.append(f"the one-call investigation failed ({type(exc).__name__}: {scrub(str(exc))[:200]}); "
+                     "KeyLab ran the stages one by one instead")
+        evidence, log = _stepwise(s, progress, notes)
+        diagnosis = diagnose(evidence)
+    else:
+        remember(c.raw for c in investigation.discovery.credentials)
+        diagnosis = investigation.diagnosis
+        log = _log_path(investigation.probe)
+    diagnosis = _with_admin_lookup(s, diagnosis, notes)
+    if notes:
+        diagnosis = replace(diagnosis, notes=(*notes, *diagnosis.notes))
+    return DoctorResult(diagnosis=diagnosis, api_url=s.api_url, run_id=s.run_id, run_log=log, notes=tuple(notes))
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _table(rows: Sequence[Sequence[str]], header: Sequence[str], indent: str = "    ") -> list[str]:
+    if not rows:
+        return [indent + "(none)"]
+    cells = [list(header)] + [[c if c else "-" for c in row] for row in rows]
+    widths = [min(max(len(r[i]) for r in cells), 60) for i in range(len(header))]
+    out = []
+    for n, row in enumerate(cells):
+        line = "  ".join((c if len(c) <= 60 else c[:57] + "...").ljust(w) for c, w in zip(row, widths, strict=True))
+        out.append(indent + line.rstrip())
+        if n == 0:
+            out.append(indent + "  ".join("-" * w for w in widths))
+    return out
+
+
+def _source_rows(sources: Iterable[Source], winners: Sequence[Winner]) -> list[list[str]]:
+    rows = []
+    for s in sources:
+        won = sorted({w.client for w in winners if w.source_id == s.id})
+        flags = []
+        if s.exported:
+            flags.append("exported")
+        if s.note:
+            flags.append(s.note)
+        rows.append([s.location, s.variable or "", s.fingerprint or "", s.hint or "",
+                     str(s.length) if s.length is not None else "", ", ".join(won), "; ".join(flags)])
+    return rows
+
+
+def _winner_rows(winners: Iterable[Winner], sources: Sequence[Source]) -> list[list[str]]:
+    where = {s.id: s.location for s in sources}
+    rows = []
+    for w in winners:
+        client = f"{w.client} {w.client_version}".strip()
+        source = where.get(w.source_id or "", w.source_id or "nothing found")
+        rows.append([client, source, w.header or "", w.fingerprint or "", w.hint or "", w.base_url])
+    return rows
+
+
+def _key_rows(keys: Iterable[KeyReport]) -> list[list[str]]:
+    rows = []
+    for k in keys:
+        defects = "; ".join(d.describe() for d in k.defects) or "none"
+        rows.append([k.alias, k.kind_label, f"{k.length}" + (f"/{k.expected_length}" if k.expected_length else ""),
+                     k.fingerprint, k.hint, defects])
+    return rows
+
+
+def _answer(a: AttemptResult) -> str:
+    if a.transport_error:
+        return a.transport_error + (f": {a.client_error}" if a.client_error else "")
+    if a.status is None:
+        return a.client_error or "no answer"
+    text = f"{a.status} {a.error_message or ''}".strip()
+    if a.responder not in ("anthropic", "unknown"):
+        text += f" [{a.responder}]"
+    return text
+
+
+def _attempt_rows(attempts: Iterable[AttemptResult]) -> list[list[str]]:
+    rows = []
+    for a in attempts:
+        rows.append([a.key_alias, a.client, f"{a.method} {a.endpoint}", a.model or "", a.api_version or "",
+                     a.auth_style, _answer(a), a.request_id or ""])
+    return rows
+
+
+def _path_rows(path: Iterable[PathCheck]) -> list[list[str]]:
+    """One row per distinct check; the clients that share it are listed together (failures first)."""
+    mark = {True: "ok", False: "FAIL", None: "-"}
+    rows: dict[tuple[str, str, str, str], list[str]] = {}
+    timing: dict[tuple[str, str, str, str], str] = {}
+    for p in sorted(path, key=lambda p: p.ok is not False):
+        key = (p.step, p.target, mark[p.ok], p.verdict)
+        rows.setdefault(key, [])
+        if p.client and p.client not in rows[key]:
+            rows[key].append(p.client)
+        timing.setdefault(key, f"{p.elapsed_ms:.0f} ms" if p.elapsed_ms is not None else "")
+    return [[step, ", ".join(clients) or "all", target, ok, verdict, timing[(step, target, ok, verdict)]]
+            for (step, target, ok, verdict), clients in rows.items()]
+
+
+def render_text(result: DoctorResult) -> str:
+    """The doctor's report for a terminal: the diagnosis first, then the evidence it rests on."""
+    d, e = result.diagnosis, result.evidence
+    requests = len(e.attempts)
+    head = (f"KeyLab doctor · API {result.api_url} · {len(e.keys)} key(s) from {len(e.sources)} source(s) · "
+            f"{len({w.client for w in e.winners})} client(s) · {requests} request(s), 0 tokens")
+    head_lines = [head, "=" * min(len(head), 100), "", *d.to_text().rstrip().splitlines(), "", "Evidence",
+                  "--------"]
+    lines = list(head_lines)
+    lines += ["  Credential sources (where each value lives; fingerprint = first 12 hex of its SHA-256):"]
+    lines += _table(_source_rows(e.sources, e.winners),
+                    ("source", "variable", "fingerprint", "hint", "chars", "wins for", "note"))
+    lines += ["", "  Who wins, per client (the key each client really sends):"]
+    lines += _table(_winner_rows(e.winners, e.sources), ("client", "from", "header", "fingerprint", "hint", "base URL"))
+    lines += ["", "  Keys (their bytes):"]
+    lines += _table(_key_rows(e.keys), ("key", "kind", "length", "fingerprint", "hint", "defects"))
+    lines += ["", "  Requests (what the API answered, with its request ids):"]
+    lines += _table(_attempt_rows(e.attempts),
+                    ("key", "client", "request", "model", "version", "auth", "answer", "request id"))
+    if e.path:
+        lines += ["", "  Network path:"]
+        lines += _table(_path_rows(e.path), ("step", "clients", "target", "ok", "verdict", "time"))
+    if result.run_log:
+        lines += ["", f"Run log: {result.run_log}"]
+    # Findings were scrubbed by the diagnosis; scrub the evidence lines one by one (scrubbing the whole
+    # report would read "Bearer (confidence …" as a bearer token).
+    return "\n".join(line if n < len(head_lines) else scrub(line)
+                     for n, line in enumerate(lines)).rstrip() + "\n"
+
+
+def _key_dict(k: KeyReport) -> dict[str, Any]:
+    return {
+        "alias": k.alias, "fingerprint": k.fingerprint, "hint": k.hint, "masked": k.masked, "length": k.length,
+        "byte_length": k.byte_length, "kind": k.kind, "kind_label": k.kind_label, "role": k.role,
+        "expected_length": k.expected_length, "well_formed": k.well_formed,
+        "defects": [{"cause": d.cause, "detail": d.detail, "position": d.position, "char": d.char} for d in k.defects],
+        "repaired_fingerprint": k.repaired_fingerprint, "repaired_hint": k.repaired_hint, "notes": list(k.notes),
+    }
+
+
+def _scrub_tree(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {k: _scrub_tree(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_scrub_tree(v) for v in value]
+    return value
+
+
+def render_json(result: DoctorResult) -> str:
+    """One JSON object: findings (most important first), keys, attempts, and the rest of the evidence."""
+    from dataclasses import asdict
+
+    d, e = result.diagnosis, result.evidence
+    data = {
+        "findings": [f.to_dict() | {"explains": f.explains} for f in d.findings],
+        "keys": [_key_dict(k) for k in e.keys],
+        "attempts": [a.to_row() for a in e.attempts],
+        "top": d.top.cause if d.top else None,
+        "exit_code": result.exit_code,
+        "api_url": result.api_url,
+        "run_id": result.run_id,
+        "attribution": d.attribution.to_dict(),
+        "ruled_out": list(d.ruled_out),
+        "sources": [asdict(s) for s in e.sources],
+        "winners": [asdict(w) for w in e.winners],
+        "path": [asdict(p) for p in e.path],
+        "notes": list(d.notes),
+    }
+    return json.dumps(_scrub_tree(data), ensure_ascii=False, default=str)
+
+
+# ---------------------------------------------------------------- the command
+
+
+def _current_env() -> Environment:
+    try:
+        return Environment.current()
+    except (FileNotFoundError, PermissionError) as exc:
+        raise UsageError(f"the working directory cannot be read ({exc.strerror or type(exc).__name__})",
+                         "cd into your project folder and run the doctor again") from None
 
 
 @click.command()
-def doctor() -> None:
-    """(being built)"""
-    raise UsageError("'doctor' is not available in this build yet", "use the notebooks for now")
+@click.option("--api-url", default=None, metavar="URL",
+              help=f"Where the official API is (default {catalog().official_base_url}); the simulator's URL "
+                   "stands in for it in demos and tests.")
+@click.option("--key-file", "key_files", multiple=True, metavar="PATH",
+              help="A file holding one key, read as raw bytes (repeatable).")
+@click.option("--model", "models", multiple=True, metavar="ID", help="A model your application calls (repeatable).")
+@click.option("--version", "versions", multiple=True, metavar="VERSION",
+              help="An anthropic-version value your application sends (repeatable; default: each client's own).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the report.")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST",
+              help="Another host KeyLab may send keys to (a base URL found in your environment, say).")
+@click.option("--run-dir", default=None, metavar="DIR",
+              help="Where the probe's JSONL run log goes (default: data/runs in the KeyLab folder).")
+def doctor(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, ...], versions: tuple[str, ...],
+           as_json: bool, allow_hosts: tuple[str, ...], run_dir: str | None) -> None:
+    """Find out why your key is refused: name the cause, show the evidence, give the fix.
+
+    Exit status: 0 when a key works end to end (top finding `healthy`), 1 when something blocks,
+    2 on a usage error.
+    """
+    try:
+        result = run_doctor(
+            _current_env(), api_url=api_url or "", key_files=key_files, models=models, versions=versions,
+            allow_hosts=allow_hosts, run_dir=run_dir,
+            progress=None if as_json or not sys.stderr.isatty() else "text",
+        )
+    except KitError as exc:
+        click.echo(f"error: {scrub(exc.format_message())}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted: finished requests are kept in the run log", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug must still not print a traceback that could hold a secret
+        click.echo(f"error: KeyLab failed unexpectedly ({type(exc).__name__}: {scrub(str(exc))[:300]})\n"
+                   "  fix: please report this with the command you ran (no key is in this message)", err=True)
+        sys.exit(2)
+    click.echo(render_json(result) if as_json else render_text(result).rstrip("\n"))
+    sys.exit(result.exit_code)

@@ -1,0 +1,1 @@
+export ANTHROPIC_AUTH_TOKEN={{key:alpha}}

@@ -1,0 +1,1 @@
+set -gx ANTHROPIC_API_KEY '{{key:prototype-2024}}'
