@@ -36,6 +36,7 @@ __all__ = [
     "diagnose_step",
     "discover_step",
     "evidence_from",
+    "header_styles",
     "inspect_step",
     "investigate",
     "new_run_id",
@@ -166,6 +167,7 @@ def probe_step(
     models: Sequence[str] | None = None,
     versions: Sequence[str] | None = None,
     progress: str | None = "auto",
+    auth_styles: Sequence[str] = ("x-api-key",),
 ) -> ProbeRun:
     """What the API answers each credential (``kit.probe``); zero tokens unless messages are asked for."""
     from kit.probe import probe
@@ -181,7 +183,18 @@ def probe_step(
         run_dir=s.run_dir,
         allow_hosts=s.allow_hosts,
         progress=progress,
+        auth_styles=auth_styles,
     )
+
+
+#: How a ``Winner.header`` is tried by the raw clients.
+_STYLE_OF_HEADER = {"x-api-key": "x-api-key", "authorization": "bearer", "both": "both"}
+
+
+def header_styles(discovery: Discovery) -> tuple[str, ...]:
+    """The header styles the user's clients really use: x-api-key first, then Bearer or both if a client does."""
+    used = [_STYLE_OF_HEADER[w.header] for w in discovery.winners if w.header in _STYLE_OF_HEADER]
+    return tuple(dict.fromkeys(["x-api-key", *used]))
 
 
 def diagnose_step(evidence: Evidence) -> Diagnosis:
@@ -225,6 +238,7 @@ def evidence_from(
         models_requested=s.models,
         admin_keys=tuple(admin_keys),
         notes=tuple(discovery.problems),
+        api_url=s.api_url,
     )
 
 
@@ -240,6 +254,7 @@ def investigate(
     discovery = discover_step(s, extra)
     keys = inspect_step(discovery.credentials)
     path = path_step(s) if check_network else ()
-    probe_run = probe_step(s, discovery.credentials, plan=plan, progress=progress) if discovery.credentials else None
+    probe_run = (probe_step(s, discovery.credentials, plan=plan, progress=progress,
+                            auth_styles=header_styles(discovery)) if discovery.credentials else None)
     diagnosis = diagnose_step(evidence_from(s, discovery, keys, path, probe_run))
     return Investigation(setup=s, discovery=discovery, keys=keys, path=path, probe=probe_run, diagnosis=diagnosis)

@@ -52,7 +52,9 @@ _KEY_SHAPED = re.compile(
     r"|AKIA[0-9A-Z]{16}"
     r"|(?:nvapi-|gsk_|hf_|xai-|sgp_)[A-Za-z0-9_\-]{16,}"
 )
-_BEARER_VALUE = re.compile(r"(?i)(bearer\s+)([^\s\"',;\[]{8,})")
+# RFC 6750 b64token characters; a word like "Bearer (confidence" or "Bearer authentication" is prose, so
+# a value must hold a digit or be long enough to be a token.
+_BEARER_VALUE = re.compile(r"(?i)(bearer\s+)((?=[A-Za-z0-9\-._~+/]*\d)[A-Za-z0-9\-._~+/]{8,}=*|[A-Za-z0-9\-._~+/]{24,}=*)")
 _HEADER_LINE = re.compile(
     r"(?im)^([<>*\s]*(?:" + "|".join(re.escape(h) for h in sorted(SENSITIVE_HEADERS)) + r")\s*:[ \t]*)(\S[^\r\n]*)$"
 )

@@ -137,6 +137,7 @@ class Session:
             models=list(values["models"]) if values.get("models") is not None else None,
             versions=list(values["versions"]) if values.get("versions") is not None else None,
             progress="auto",
+            auth_styles=inv.header_styles(self.discovery),
         )
         frame = self.frame()
         shown = frame[["key_alias", "hint", "client", "endpoint", "model", "api_version", "auth_style", "status",

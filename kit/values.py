@@ -229,6 +229,7 @@ class Evidence:
     models_requested: tuple[str, ...] = ()
     admin_keys: tuple[Mapping[str, Any], ...] = ()  # Admin API key objects matched to local keys
     notes: tuple[str, ...] = field(default=())
+    api_url: str = ""  # the investigation's target: the official API, or what stands in for it (the simulator)
 
 
 def rows_to_frame(results: Iterable[AttemptResult] | Sequence[Mapping[str, Any]]) -> pd.DataFrame:

@@ -146,3 +146,11 @@ def test_urls_lose_passwords_and_secret_query_values() -> None:
         "https://user:[REDACTED]@gw.example/v1?key=[REDACTED]&x=1"
     assert redact_url("https://api.anthropic.com") == "https://api.anthropic.com"
     assert redact_url("http://token@127.0.0.1:8080/") == "http://[REDACTED]@127.0.0.1:8080/"
+
+
+def test_prose_after_the_word_bearer_is_left_alone_but_tokens_are_masked() -> None:
+    from kit.redact import scrub
+
+    prose = "the key was sent as Bearer (confidence 90%) and Bearer authentication is refused"
+    assert scrub(prose) == prose
+    assert "abcd1234efgh" not in scrub("Authorization: Bearer abcd1234efgh")

@@ -105,7 +105,9 @@ def _stepwise(s: Setup, progress: str | None, notes: list[str]) -> tuple[Evidenc
     remember(c.raw for c in credentials)
     keys: tuple[KeyReport, ...] = _guard(notes, "key inspection", lambda: inv.inspect_step(credentials), ())
     path: tuple[PathCheck, ...] = _guard(notes, "network path", lambda: inv.path_step(s), ())
-    probe_run = (_guard(notes, "probe", lambda: inv.probe_step(s, credentials, progress=progress), None)
+    styles = inv.header_styles(discovery) if discovery is not None else ("x-api-key",)
+    probe_run = (_guard(notes, "probe", lambda: inv.probe_step(s, credentials, progress=progress,
+                                                               auth_styles=styles), None)
                  if credentials else None)
     evidence = Evidence(
         keys=keys,
@@ -115,6 +117,7 @@ def _stepwise(s: Setup, progress: str | None, notes: list[str]) -> tuple[Evidenc
         attempts=tuple(probe_run.results) if probe_run is not None else (),
         models_requested=s.models,
         notes=tuple(str(p) for p in discovery.problems) if discovery is not None else (),
+        api_url=s.api_url,
     )
     return evidence, _log_path(probe_run)
 

@@ -115,10 +115,16 @@ def base_url_override(evidence: Evidence) -> Iterable[Finding]:
             slot = by_url[winner.base_url.rstrip("/")]
             slot["clients"].append(winner.client)
             slot["config"].append(f"{winner.client} sends to {winner.base_url} ({winner.detail or 'its base URL'})")
+    # The investigation's own target is not an override even when it is not the official host (the
+    # simulator stands in for it): an odd answer from it is explained by what was sent, not by where.
+    targets = {evidence.api_url.rstrip("/")} if evidence.api_url else set()
+    targets |= {dict(r.details).get("url", r.target).rstrip("/") for r in evidence.path
+                if r.step == "base-url" and dict(r.details).get("source") == "target"}
     foreign_attempts: dict[str, list[AttemptResult]] = defaultdict(list)
     for attempt in evidence.attempts:
-        if attempt.base_url and not _official(attempt.base_url) and attempt.responder in _FOREIGN:
-            foreign_attempts[attempt.base_url.rstrip("/")].append(attempt)
+        url = (attempt.base_url or "").rstrip("/")
+        if url and url not in targets and not _official(url) and attempt.responder in _FOREIGN:
+            foreign_attempts[url].append(attempt)
     for url, attempts in foreign_attempts.items():
         by_url[url]["seen"].append(_attempt_text(attempts, f"answered by a {attempts[0].responder}, not the API"))
 

@@ -375,16 +375,7 @@ def run_all(tmp: Path, cases: list[Case] | None = None, workers: int = 3) -> Sui
 #: Cases that fail because of a stage this suite does not own, with the owner and the fix. The tests mark them
 #: xfail(strict=True): the day the stage is fixed they pass, strict turns that into a failure, and the entry
 #: must be removed.
-KNOWN_GAPS: dict[str, str] = {
-    "h02-healthy-spare-key-file": (
-        "kit/rules/path.py base_url_override counts attempts at the target URL itself (the simulator standing in "
-        "for the API) as a base-url override when the server answers a malformed request (curl sent the key "
-        "file's trailing LF) with a plain-text 400; it should skip attempts whose base_url is the target"),
-    "t06-ticket-echo-newline": "same as h02: base-url-override reported for the target URL itself",
-    "a05-both-auth-headers": (
-        "kit/investigate.py probe_step does not pass the header styles the clients really use (winner header "
-        "'both'), so no request carries x-api-key and Authorization together and the pair is only predicted"),
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 #: Every outcome of this test session, by case name (the groups run in separate test files).
 SESSION: dict[str, Outcome] = {}
