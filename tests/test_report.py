@@ -39,8 +39,11 @@ def test_report_shows_the_attempts_table_the_heatmap_and_the_findings(report: tu
 def test_share_variant_has_no_code(report: tuple[Path, Path, str]) -> None:
     _, share, full_html = report
     text = share.read_text()
-    assert "session.panel(" in full_html
-    assert "session.panel(" not in text
+    def code_cells(html: str) -> list[str]:
+        return re.findall(r'<div class="(jp-Cell jp-CodeCell[^"]*)"', html)
+
+    assert any("jp-mod-noInput" not in c for c in code_cells(full_html)), "the full report shows the code"
+    assert code_cells(text) and all("jp-mod-noInput" in c for c in code_cells(text)), "the shared copy shows no code"
     assert "stale-env-shadows-dotenv" in text
 
 
