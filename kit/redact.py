@@ -54,7 +54,8 @@ _KEY_SHAPED = re.compile(
 )
 # RFC 6750 b64token characters; a word like "Bearer (confidence" or "Bearer authentication" is prose, so
 # a value must hold a digit or be long enough to be a token.
-_BEARER_VALUE = re.compile(r"(?i)(bearer\s+)((?=[A-Za-z0-9\-._~+/]*\d)[A-Za-z0-9\-._~+/]{8,}=*|[A-Za-z0-9\-._~+/]{24,}=*)")
+_TOKEN68 = r"[A-Za-z0-9\-._~+/]"
+_BEARER_VALUE = re.compile(rf"(?i)(bearer\s+)((?={_TOKEN68}*\d){_TOKEN68}{{8,}}=*|{_TOKEN68}{{24,}}=*)")
 _HEADER_LINE = re.compile(
     r"(?im)^([<>*\s]*(?:" + "|".join(re.escape(h) for h in sorted(SENSITIVE_HEADERS)) + r")\s*:[ \t]*)(\S[^\r\n]*)$"
 )

@@ -265,3 +265,15 @@ def test_a_missing_curl_does_not_stop_the_diagnosis(sim: str, tmp_path: Path, mo
     assert result.exit_code == 0, data["notes"]
     assert data["findings"][0]["cause"] == "healthy"
     assert any("curl" in n and "instead" in n for n in data["notes"]), data["notes"]
+
+
+def test_doctor_sandbox_flag_diagnoses_the_ticket_demo_from_the_command_line(tmp_path: Path) -> None:
+    from kit.testing import simulator
+
+    with simulator("ticket") as url:
+        done = subprocess.run(
+            [sys.executable, "-m", "kit", "doctor", "--sandbox", "ticket", "--api-url", url, "--json",
+             "--run-dir", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr[-500:]
+    result = json.loads(done.stdout)
+    assert result["findings"][0]["cause"] == "stale-env-shadows-dotenv"

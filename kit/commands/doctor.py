@@ -167,6 +167,7 @@ def run_doctor(
     run_dir: str | Path | None = None,
     progress: str | None = None,
     check_network: bool = True,
+    sandbox: str | Path | None = None,
 ) -> DoctorResult:
     """The doctor without the command line: investigate ``env`` and diagnose. Raises only ``KitError``.
 
@@ -182,7 +183,7 @@ def run_doctor(
             if not value.strip() or any(c.isspace() for c in value):
                 raise UsageError(f"{flag} {value!r} is empty or holds spaces", f"pass one plain id per {flag}")
     s = inv.setup(api_url=api_url, key_files=paths, models=models, versions=versions, clients=clients,
-                  allow_hosts=allow_hosts, run_dir=run_dir, env=env)
+                  allow_hosts=allow_hosts, run_dir=run_dir, env=env, sandbox=sandbox)
     # The user named --api-url as where the API is: it is the target, so keys may go there.
     target = urlsplit(s.api_url).hostname or ""
     if target and target not in s.allow_hosts:
@@ -396,8 +397,11 @@ def _current_env() -> Environment:
               help="Another host KeyLab may send keys to (a base URL found in your environment, say).")
 @click.option("--run-dir", default=None, metavar="DIR",
               help="Where the probe's JSONL run log goes (default: data/runs in the KeyLab folder).")
+@click.option("--sandbox", default=None, metavar="NAME",
+              help="Diagnose a demo sandbox (data/demo/NAME, e.g. ticket) instead of this machine's environment; "
+                   "pair it with the simulator's URL as --api-url.")
 def doctor(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, ...], versions: tuple[str, ...],
-           as_json: bool, allow_hosts: tuple[str, ...], run_dir: str | None) -> None:
+           as_json: bool, allow_hosts: tuple[str, ...], run_dir: str | None, sandbox: str | None) -> None:
     """Find out why your key is refused: name the cause, show the evidence, give the fix.
 
     Exit status: 0 when a key works end to end (top finding `healthy`), 1 when something blocks,
@@ -406,7 +410,7 @@ def doctor(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, .
     try:
         result = run_doctor(
             _current_env(), api_url=api_url or "", key_files=key_files, models=models, versions=versions,
-            allow_hosts=allow_hosts, run_dir=run_dir,
+            allow_hosts=allow_hosts, run_dir=run_dir, sandbox=sandbox,
             progress=None if as_json or not sys.stderr.isatty() else "text",
         )
     except KitError as exc:
