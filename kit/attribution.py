@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kit.values import AttemptResult, Evidence, Winner
+from kit.wording import join_words as _join
+from kit.wording import plural as _plural
 
 __all__ = [
     "DIMENSIONS",
@@ -271,17 +273,6 @@ def _alias_of(attempts: Iterable[AttemptResult]) -> dict[str, str]:
     for a in attempts:
         out.setdefault(a.fingerprint or a.key_alias, a.key_alias)
     return out
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _join(words: Sequence[str]) -> str:
-    words = list(words)
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def attribute(

@@ -1,16 +1,45 @@
-"""The scenario suite's shape: enough cases, every cause of the vocabulary covered, the ticket's pattern several ways.
+"""The scenario suite: every case gives its expected top cause, no output leaks a key, and the suite's shape.
 
-The cases themselves run in tests/test_diagnose_scenarios_*.py (one group per file, so each file stays
-short); together they write the confusion table to reports/confusion.md.
+Each case is a sandbox (fake HOME, project, variables, key files) against the simulator; the doctor runs
+in-process (`run_doctor`) and must name the expected top cause. Cases run one group at a time, the first
+time a test of that group needs them, so no single test waits for the whole suite; together they write the
+confusion table to reports/confusion.md. See tests/scenarios/suite.py.
 """
 
 from __future__ import annotations
 
-from scenarios.suite import load_cases
+import pytest
+from scenarios.suite import Outcome, failure_message, group_cases, load_cases, params, run_group
 
 from kit.causes_doc import VOCABULARY
+from kit.testing import assert_no_leak
 
-GROUPS = ("t", "c", "k", "s", "p", "a0", "a1", "h")
+#: Groups of cases by name prefix: api (a01-a09), more api and healthy, key bytes, sources and path, ticket.
+GROUPS: dict[str, tuple[str, ...]] = {"api": ("a0",), "api-more": ("a1", "h"), "keys": ("k",),
+                                      "local": ("s", "p"), "ticket": ("t", "c")}
+_RUNS: dict[str, dict[str, Outcome]] = {}
+
+
+def _group_of(name: str) -> str:
+    return next(g for g, prefixes in GROUPS.items() if name.startswith(prefixes))
+
+
+def _outcomes(group: str, factory: pytest.TempPathFactory) -> dict[str, Outcome]:
+    if group not in _RUNS:
+        _RUNS[group] = run_group(group_cases(*GROUPS[group]), factory.mktemp(f"scenarios-{group}"))
+    return _RUNS[group]
+
+
+@pytest.mark.parametrize("name", params(load_cases()))
+def test_case_gives_the_expected_top_cause(name: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    outcome = _outcomes(_group_of(name), tmp_path_factory)[name]
+    assert outcome.passed, failure_message(outcome)
+
+
+@pytest.mark.parametrize("group", list(GROUPS))
+def test_no_output_leaks_a_key(group: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    for outcome in _outcomes(group, tmp_path_factory).values():
+        assert_no_leak([outcome.text, outcome.json], outcome.secrets)
 
 
 def test_the_suite_is_big_enough_and_covers_every_cause() -> None:
@@ -23,9 +52,9 @@ def test_the_suite_is_big_enough_and_covers_every_cause() -> None:
                                                                  "key-rejected"}
 
 
-def test_every_case_belongs_to_exactly_one_group_file() -> None:
+def test_every_case_belongs_to_exactly_one_group() -> None:
     for case in load_cases():
-        assert sum(case.name.startswith(g) for g in GROUPS) == 1, case.name
+        assert sum(case.name.startswith(prefixes) for prefixes in GROUPS.values()) == 1, case.name
 
 
 def test_every_case_is_live_unless_it_says_why_not() -> None:

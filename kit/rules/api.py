@@ -19,6 +19,8 @@ from kit.catalog import catalog
 from kit.keys import KeyReport
 from kit.rules.base import Rule, rule
 from kit.values import AttemptResult, Evidence, Finding, Severity
+from kit.wording import join_words as _join
+from kit.wording import plural as _plural
 
 __all__ = ["RULES"]
 
@@ -82,17 +84,6 @@ def _ids(attempts: Sequence[AttemptResult], limit: int = 3) -> str:
         return "no request id"
     more = f" and {len(ids) - limit} more" if len(ids) > limit else ""
     return "request id" + ("s " if len(ids) > 1 else " ") + ", ".join(ids[:limit]) + more
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _join(words: Sequence[str]) -> str:
-    words = list(words)
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _spread(attempts: Sequence[AttemptResult]) -> str:

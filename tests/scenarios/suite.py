@@ -313,7 +313,7 @@ def confusion(outcomes: list[Outcome]) -> str:
     lines = [
         "# Scenario suite: expected vs got",
         "",
-        "<!-- Written by tests/test_diagnose_scenarios_*.py (the scenario suite in tests/scenarios/). -->",
+        "<!-- Written by tests/test_diagnose_scenarios.py (the scenario suite in tests/scenarios/). -->",
         "",
         f"{passed} of {len(outcomes)} cases give the expected top cause. "
         f"{sum(1 for o in outcomes if not o.case.constructed)} run live (sandbox + simulator + `run_doctor`), "
