@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import tomllib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,7 @@ __all__ = [
     "DEFAULT_CLIENTS",
     "Investigation",
     "Setup",
+    "admin_step",
     "diagnose_step",
     "discover_step",
     "evidence_from",
@@ -197,6 +198,27 @@ def header_styles(discovery: Discovery) -> tuple[str, ...]:
     return tuple(dict.fromkeys(["x-api-key", *used]))
 
 
+def admin_step(s: Setup, keys: Sequence[KeyReport]) -> tuple[tuple[Mapping[str, Any], ...], str | None]:
+    """With ``ANTHROPIC_ADMIN_API_KEY`` set: the organization's key list matched to each local key.
+
+    Returns the matched key objects (``Evidence.admin_keys``, the source of ``key-inactive``) and a
+    one-line note; a refused or failed lookup is a note, never an exception.
+    """
+    from kit.admin import admin_credential, lookup_keys
+    from kit.errors import KitError
+    from kit.redact import remember, scrub
+
+    try:
+        admin = admin_credential(s.env)
+        if admin is None or not keys:
+            return (), None
+        remember([admin.raw])
+        lookup = lookup_keys(admin, keys, base_url=s.api_url, allow_hosts=s.allow_hosts, timeout=10.0)
+    except KitError as exc:
+        return (), f"Admin API lookup skipped: {scrub(exc.format_message())}"
+    return (lookup.evidence() if lookup.ok else ()), scrub(lookup.summary())
+
+
 def diagnose_step(evidence: Evidence) -> Diagnosis:
     """Ranked findings, the dimension attribution and what was ruled out (``kit.diagnose``)."""
     from kit.diagnose import diagnose
@@ -214,10 +236,12 @@ class Investigation:
     path: tuple[PathCheck, ...]
     probe: ProbeRun | None
     diagnosis: Diagnosis
+    admin_keys: tuple[Mapping[str, Any], ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def evidence(self) -> Evidence:
-        return evidence_from(self.setup, self.discovery, self.keys, self.path, self.probe)
+        return evidence_from(self.setup, self.discovery, self.keys, self.path, self.probe, self.admin_keys)
 
 
 def evidence_from(
@@ -256,5 +280,7 @@ def investigate(
     path = path_step(s) if check_network else ()
     probe_run = (probe_step(s, discovery.credentials, plan=plan, progress=progress,
                             auth_styles=header_styles(discovery)) if discovery.credentials else None)
-    diagnosis = diagnose_step(evidence_from(s, discovery, keys, path, probe_run))
-    return Investigation(setup=s, discovery=discovery, keys=keys, path=path, probe=probe_run, diagnosis=diagnosis)
+    admin_keys, admin_note = admin_step(s, keys)
+    diagnosis = diagnose_step(evidence_from(s, discovery, keys, path, probe_run, admin_keys))
+    return Investigation(setup=s, discovery=discovery, keys=keys, path=path, probe=probe_run, diagnosis=diagnosis,
+                         admin_keys=admin_keys, notes=(admin_note,) if admin_note else ())

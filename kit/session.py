@@ -49,6 +49,7 @@ class Session:
     path: tuple[PathCheck, ...] = ()
     probe: ProbeRun | None = None
     diagnosis: Diagnosis | None = None
+    admin_keys: tuple[Any, ...] = ()
 
     # ---------------------------------------------------------------- steps
     def setup_summary(self) -> list[Any]:
@@ -139,10 +140,15 @@ class Session:
             progress="auto",
             auth_styles=inv.header_styles(self.discovery),
         )
+        if not self.keys:
+            self.keys = inv.inspect_step(self.discovery.credentials)
+        self.admin_keys, admin_note = inv.admin_step(self.setup, self.keys)
         frame = self.frame()
         shown = frame[["key_alias", "hint", "client", "endpoint", "model", "api_version", "auth_style", "status",
                        "error_type", "error_message", "request_id", "responder", "latency_ms", "outcome", "reason"]]
         items: list[Any] = [self.probe.summary(), shown]
+        if admin_note:
+            items.append(admin_note)
         items += plots.heatmaps(frame, ("endpoint", "model", "api_version", "client"))
         if frame["latency_ms"].notna().any():
             items.append(plots.latency_by_client(frame))
@@ -161,7 +167,7 @@ class Session:
         from kit.sources import Discovery
 
         discovery = self.discovery or Discovery(sources=(), credentials=(), winners=(), problems=())
-        return inv.evidence_from(self.setup, discovery, self.keys, self.path, self.probe)
+        return inv.evidence_from(self.setup, discovery, self.keys, self.path, self.probe, self.admin_keys)
 
     def export(self, out: str | Path, *, no_input: bool = True) -> Path:
         """Write a self-contained HTML report of what this session found."""

@@ -131,28 +131,16 @@ def _log_path(probe_run: Any) -> str | None:
 
 
 def _with_admin_lookup(s: Setup, diagnosis: Diagnosis, notes: list[str]) -> Diagnosis:
-    """With ``ANTHROPIC_ADMIN_API_KEY`` set, ask the organization's key list about each local key (key-inactive)."""
+    """For the stepwise fallback only: the Admin API lookup ``investigate`` would have done (key-inactive)."""
+    from kit import investigate as inv
+
     evidence = diagnosis.evidence
     if evidence.admin_keys or not evidence.keys:
         return diagnosis
-    try:
-        from kit.admin import admin_credential, lookup_keys
-
-        admin = admin_credential(s.env)
-        if admin is None:
-            return diagnosis
-        remember([admin.raw])
-        lookup = lookup_keys(admin, evidence.keys, base_url=s.api_url, allow_hosts=s.allow_hosts, timeout=10.0)
-    except KitError as exc:
-        notes.append(f"Admin API lookup skipped: {scrub(exc.format_message())}")
-        return diagnosis
-    except Exception as exc:
-        notes.append(f"Admin API lookup failed ({type(exc).__name__}: {scrub(str(exc))[:200]})")
-        return diagnosis
-    notes.append(scrub(lookup.summary()))
-    if not lookup.ok or not lookup.evidence():
-        return diagnosis
-    return diagnose(replace(evidence, admin_keys=lookup.evidence()))
+    admin_keys, note = inv.admin_step(s, evidence.keys)
+    if note:
+        notes.append(note)
+    return diagnose(replace(evidence, admin_keys=admin_keys)) if admin_keys else diagnosis
 
 
 def run_doctor(
@@ -204,12 +192,12 @@ def run_doctor(
         notes.append(f"the one-call investigation failed ({type(exc).__name__}: {scrub(str(exc))[:200]}); "
                      "KeyLab ran the stages one by one instead")
         evidence, log = _stepwise(s, progress, notes)
-        diagnosis = diagnose(evidence)
+        diagnosis = _with_admin_lookup(s, diagnose(evidence), notes)
     else:
         remember(c.raw for c in investigation.discovery.credentials)
         diagnosis = investigation.diagnosis
+        notes.extend(investigation.notes)
         log = _log_path(investigation.probe)
-    diagnosis = _with_admin_lookup(s, diagnosis, notes)
     if notes:
         diagnosis = replace(diagnosis, notes=(*notes, *diagnosis.notes))
     return DoctorResult(diagnosis=diagnosis, api_url=s.api_url, run_id=s.run_id, run_log=log, notes=tuple(notes))

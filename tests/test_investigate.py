@@ -1,0 +1,29 @@
+"""The orchestrator: the stages in order, one Investigation value, the Admin lookup included."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kit import investigate as inv
+from kit.report import ROOT
+from kit.testing import assert_no_leak, fake_key, simulator
+
+CASE = ROOT / "tests" / "scenarios" / "cases" / "a02-key-inactive"
+
+
+def test_investigate_asks_the_admin_api_and_names_the_inactive_key(tmp_path: Path) -> None:
+    with simulator("revoked-key") as url:
+        s = inv.setup(api_url=url, sandbox=CASE, run_dir=tmp_path, clients=["httpx2"])
+        result = inv.investigate(s, check_network=False)
+    assert result.admin_keys, "the organization's key list was matched to the local key"
+    assert result.diagnosis.findings[0].cause == "key-inactive"
+    assert result.evidence.admin_keys == result.admin_keys
+    assert_no_leak([repr(result.admin_keys), " ".join(result.notes)], [fake_key("admin", "admin"), fake_key("old")])
+
+
+def test_without_an_admin_key_there_is_no_lookup_and_no_note(tmp_path: Path) -> None:
+    with simulator("ticket") as url:
+        s = inv.setup(api_url=url, sandbox="ticket", run_dir=tmp_path, clients=["httpx2"])
+        result = inv.investigate(s, check_network=False)
+    assert result.admin_keys == () and result.notes == ()
+    assert result.diagnosis.findings[0].cause == "stale-env-shadows-dotenv"
