@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestHandler
 
 from kit.errors import UsageError
@@ -67,6 +68,15 @@ class _EdgeRequestHandler(RequestHandler):
             message = (f"{status} Bad Request\n\nThe request could not be parsed as HTTP (for example a header "
                        "value holds a raw newline or another character HTTP does not allow).")
         return super().handle_error(request, status, exc, message)
+
+    def log_exception(self, *args: Any, **kw: Any) -> None:
+        # A request HTTP cannot parse is the client's mistake, answered with a 400: one line, no traceback.
+        # Anything else is the simulator's own failure and keeps its (scrubbed) traceback.
+        exc = kw.get("exc_info")
+        if isinstance(exc, HttpProcessingError):
+            self.logger.info("refused a request HTTP cannot parse (%s)", type(exc).__name__)
+            return
+        super().log_exception(*args, **kw)
 
 
 class _EdgeServer(web.Server):
