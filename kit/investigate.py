@@ -72,6 +72,8 @@ class Setup:
     run_id: str = field(default_factory=new_run_id)
     sandbox: str | None = None  # the demo sandbox's name, when one is used
     description: str = ""
+    key_variables: tuple[str, ...] = ()  # more variable names that hold a key (MY_CLAUDE_KEY), never a key
+    dotenv_files: tuple[Path, ...] = ()  # more .env files to read, besides those from the working folder up
 
 
 def _sandbox_template(sandbox: str | Path) -> Path:
@@ -97,6 +99,8 @@ def setup(
     run_dir: str | Path | None = None,
     run_id: str | None = None,
     env: Environment | None = None,
+    key_variables: Sequence[str] = (),
+    dotenv_files: Sequence[str | Path] = (),
 ) -> Setup:
     """Resolve the user's parameters into a ``Setup``; a demo sandbox is written to a temporary folder."""
     run_dir = Path(run_dir) if run_dir else DATA_DIR / "runs"
@@ -134,14 +138,27 @@ def setup(
         run_id=run_id,
         sandbox=sandbox_name,
         description=description,
+        key_variables=tuple(_variable_names(key_variables)),
+        dotenv_files=tuple(Path(p) for p in dotenv_files),
     )
+
+
+def _variable_names(names: Sequence[str]) -> list[str]:
+    """Variable names as given, refusing anything that is not a name (a pasted key, say)."""
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,127}", name):
+            from kit.keys import hint
+
+            raise InputError(f"a key variable name is not a variable name (it looks like {hint(name)})",
+                             "name the variable that holds the key (for example MY_CLAUDE_KEY), never the key")
+    return list(names)
 
 
 def discover_step(s: Setup, extra: Sequence[Credential] = ()) -> Discovery:
     """Every credential source and the winner per client (``kit.sources``)."""
     from kit.sources import discover
 
-    found = discover(s.env, s.key_files)
+    found = discover(s.env, s.key_files, variables=s.key_variables, dotenv_files=s.dotenv_files)
     if extra:
         found = replace(found, credentials=tuple(found.credentials) + tuple(extra))
     return found

@@ -27,3 +27,25 @@ def test_without_an_admin_key_there_is_no_lookup_and_no_note(tmp_path: Path) -> 
         result = inv.investigate(s, check_network=False)
     assert result.admin_keys == () and result.notes == ()
     assert result.diagnosis.findings[0].cause == "stale-env-shadows-dotenv"
+
+
+def test_keys_under_a_custom_variable_name_are_found(tmp_path: Path) -> None:
+    from kit.testing import sandbox_env
+
+    env = sandbox_env(tmp_path, {"MY_CLAUDE_KEY": fake_key("alpha")})
+    s = inv.setup(api_url="http://127.0.0.1:9", env=env, key_variables=["MY_CLAUDE_KEY"], run_dir=tmp_path)
+    found = inv.discover_step(s)
+    assert any(c.fingerprint == inv.inspect_step([c])[0].fingerprint and c.value == fake_key("alpha")
+               for c in found.credentials)
+
+
+def test_a_pasted_key_in_place_of_a_variable_name_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    import pytest
+
+    from kit.errors import InputError
+
+    key = fake_key("pasted-by-mistake")
+    with pytest.raises(InputError) as caught:
+        inv.setup(api_url="http://127.0.0.1:9", key_variables=[key], run_dir=tmp_path)
+    assert "never the key" in str(caught.value)
+    assert_no_leak([str(caught.value)], [key])
