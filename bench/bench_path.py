@@ -14,7 +14,6 @@ from __future__ import annotations
 import socket
 import statistics
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any
 
 from kit.path import check_path
 from kit.sim import serve
-from kit.testing import forward_proxy, sandbox_env
+from kit.testing import forward_proxy, sandbox_env, silent_server
 
 REPEAT = 5
 
@@ -34,32 +33,6 @@ def _timed(fn: Callable[[], object]) -> tuple[float, float]:
         fn()
         times.append((time.perf_counter() - start) * 1000)
     return round(statistics.median(times), 1), round(max(times), 1)
-
-
-def _silent() -> tuple[int, Callable[[], None]]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        sock.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(sock.accept()[0])
-            except OSError:
-                continue
-
-    threading.Thread(target=accept, daemon=True).start()
-
-    def close() -> None:
-        stop.set()
-        for conn in held:
-            conn.close()
-        sock.close()
-
-    return int(sock.getsockname()[1]), close
 
 
 def run() -> list[dict[str, Any]]:
@@ -85,8 +58,7 @@ def run() -> list[dict[str, Any]]:
             ("unresolvable name", lambda: check_path(env, "https://api.keylab-bench.invalid", timeout=5,
                                                      clients=only)),
         ]
-        port, close = _silent()
-        try:
+        with silent_server() as port:
             cases.append(("silent server, timeout 1 s (deadline 6 s)",
                           lambda: check_path(env, f"https://127.0.0.1:{port}", timeout=1, clients=only)))
             cases.append(("silent proxy, timeout 1 s (deadline 6 s)",
@@ -95,6 +67,4 @@ def run() -> list[dict[str, Any]]:
             for name, fn in cases:
                 median, worst = _timed(fn)
                 rows.append({"case": name, "median_ms": median, "max_ms": worst, "runs": REPEAT})
-        finally:
-            close()
     return rows

@@ -23,6 +23,7 @@ __all__ = [
     "find_leaks",
     "forward_proxy",
     "sandbox_env",
+    "silent_server",
     "simulator",
 ]
 
@@ -102,3 +103,36 @@ def forward_proxy(basic_auth: str | None = None) -> Iterator[str]:
         args += ["--basic-auth", basic_auth]
     with proxy.Proxy(args) as running:
         yield f"http://127.0.0.1:{running.flags.port}"
+
+
+@contextmanager
+def silent_server() -> Iterator[int]:
+    """A loopback port that accepts connections and never says a word (a black-holing firewall, a hung
+    proxy); yield the port. Used to show that every check and request ends within its timeout."""
+    import socket
+    import threading
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(sock.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, name="keylab-silent-server", daemon=True)
+    thread.start()
+    try:
+        yield int(sock.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join(2)
+        for conn in held:
+            conn.close()
+        sock.close()

@@ -8,13 +8,13 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from kit import testing
 from kit.env import Environment
 from kit.path import check_path
 from kit.rules.path import (
@@ -267,28 +267,8 @@ def test_unresolvable_name(env: Environment) -> None:
 @pytest.fixture()
 def silent_server() -> Iterator[int]:
     """Accepts connections and never says a word (a black-holing firewall or a hung proxy)."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        sock.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(sock.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield int(sock.getsockname()[1])
-    stop.set()
-    thread.join(2)
-    for conn in held:
-        conn.close()
-    sock.close()
+    with testing.silent_server() as port:
+        yield port
 
 
 def test_a_silent_server_and_a_silent_proxy_finish_in_bounded_time(env: Environment, silent_server: int) -> None:
