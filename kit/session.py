@@ -76,13 +76,13 @@ class Session:
               or "", "length": x.length, "exported": "" if x.exported is None else ("yes" if x.exported else "no"),
               "note": x.note} for x in d.sources],
             ["source", "variable", "hint", "fingerprint", "length", "exported", "note"],
-        )
+        ).set_index("source")
         winners = _frame(
             [{"client": w.client, "version": w.client_version, "sends": w.hint or "(nothing)",
               "fingerprint": w.fingerprint or "", "from": w.source_id or "(no key found)", "header": w.header or "",
               "base URL": w.base_url, "how we know": w.detail} for w in d.winners],
             ["client", "version", "sends", "fingerprint", "from", "header", "base URL", "how we know"],
-        )
+        ).set_index("client")
         fps = {w.fingerprint for w in d.winners if w.fingerprint}
         verdict = (f"Found **{len(d.credentials)}** distinct credential(s) in **{len(d.sources)}** place(s). "
                    + ("Every client sends the same key." if len(fps) == 1 else
@@ -105,7 +105,7 @@ class Session:
             for note in r.notes[:1]:
                 if r.defects:
                     lines.append(f"- `{r.alias}`: {note}")
-        return ["\n".join(lines), key_table(self.keys)]
+        return ["\n".join(lines), key_table(self.keys).set_index("key")]
 
     def path_step(self) -> list[Any]:
         self.path = inv.path_step(self.setup)
@@ -114,7 +114,7 @@ class Session:
               "ok": "–" if c.ok is None else ("yes" if c.ok else "NO"), "verdict": c.verdict,
               "ms": None if c.elapsed_ms is None else round(c.elapsed_ms, 1), "fix": c.fix} for c in self.path],
             ["step", "client", "target", "ok", "verdict", "ms", "fix"],
-        )
+        ).set_index("step")
         failed = [c for c in self.path if c.ok is False]
         verdict = ("Every path check passed." if not failed else
                    f"**{len(failed)}** path check(s) failed: " + "; ".join(f"{c.step}: {c.verdict}" for c in failed))
