@@ -16,10 +16,11 @@ from __future__ import annotations
 import codecs
 import os
 import re
-import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from kit.userfiles import Read, read_bounded
 
 __all__ = [
     "MAX_SHELL_FILE_BYTES",
@@ -210,30 +211,18 @@ def _resolved(path: Path) -> Path:
 
 
 def _read_bytes(path: Path, problems: list[str]) -> bytes | None:
-    try:
-        info = path.stat()
-    except OSError as exc:
-        problems.append(f"{path} cannot be read: {_os_reason(exc)}")
-        return None
-    if stat.S_ISDIR(info.st_mode):
+    got = read_bounded(path, MAX_SHELL_FILE_BYTES)
+    if isinstance(got, Read):
+        return got.data
+    if got.reason == "directory":
         problems.append(f"{path} is a directory, not a file")
-        return None
-    if not stat.S_ISREG(info.st_mode):
+    elif got.reason in ("fifo", "special"):
         problems.append(f"{path} is not a regular file (a FIFO or device); not read")
-        return None
-    if info.st_size > MAX_SHELL_FILE_BYTES:
-        problems.append(f"{path} is {info.st_size} bytes, too large for a start-up file; not read")
-        return None
-    try:
-        with path.open("rb") as fh:
-            return fh.read(MAX_SHELL_FILE_BYTES + 1)
-    except OSError as exc:
-        problems.append(f"{path} cannot be read: {_os_reason(exc)}")
-        return None
-
-
-def _os_reason(exc: OSError) -> str:
-    return exc.strerror or type(exc).__name__
+    elif got.reason == "too-large":
+        problems.append(f"{path} is {got.size} bytes, too large for a start-up file; not read")
+    else:
+        problems.append(f"{path} cannot be read: {got.error}")
+    return None
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from kit import shellrc
 from kit.env import Environment
 from kit.keys import Credential, KeyReport, fingerprint, hint
 from kit.redact import redact_url, scrub
+from kit.userfiles import Read, Refused, read_bounded
 from kit.values import Evidence, Source, Winner
 from kit.winners import Inventory, ShellValue, find_winners
 
@@ -401,40 +402,34 @@ def _from_dotenv(env: Environment, problems: list[str], named: Sequence[Path | s
 
 def _read_dotenv_bytes(path: Path, problems: list[str]) -> tuple[bytes | None, bool]:
     """The file's bytes, or None with a problem; ``usable`` says whether python-dotenv would pick the file."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        if path.is_symlink():
-            problems.append(f"{path} is a symbolic link to a file that does not exist; python-dotenv skips it")
+    got = read_bounded(path, MAX_DOTENV_BYTES)
+    if isinstance(got, Read):
+        return got.data, True
+    if got.reason == "missing":
         return None, False
-    except OSError as exc:
-        if exc.errno == 40 or "symbolic links" in (exc.strerror or ""):
-            problems.append(f"{path} is a symbolic link loop (it points back to itself); python-dotenv skips it and "
-                            "looks further up. Fix: remove the link (`rm {path}`) and create a real file")
-        else:
-            problems.append(f"{path} cannot be examined ({exc.strerror or type(exc).__name__}); python-dotenv skips it")
-        return None, False
-    if stat.S_ISDIR(info.st_mode):
+    if got.reason == "dangling-link":
+        problems.append(f"{path} is a symbolic link to a file that does not exist; python-dotenv skips it")
+    elif got.reason == "link-loop":
+        problems.append(f"{path} is a symbolic link loop (it points back to itself); python-dotenv skips it and "
+                        "looks further up. Fix: remove the link (`rm {path}`) and create a real file")
+    elif got.reason == "unexaminable":
+        problems.append(f"{path} cannot be examined ({got.error}); python-dotenv skips it")
+    elif got.reason == "directory":
         problems.append(f"{path} is a directory named .env, not a file: python-dotenv skips it and looks further up "
                         "for a .env; move the folder away and create the file")
-        return None, False
-    if stat.S_ISFIFO(info.st_mode):
+    elif got.reason == "fifo":
         problems.append(f"{path} is a named pipe (FIFO): load_dotenv() would block reading it; KeyLab did not open it")
         return None, True
-    if not stat.S_ISREG(info.st_mode):
+    elif got.reason == "special":
         problems.append(f"{path} is not a regular file; not read")
-        return None, False
-    if info.st_size > MAX_DOTENV_BYTES:
-        problems.append(f"{path} is {info.st_size} bytes, too large to be a .env file; not read")
+    elif got.reason == "too-large":
+        problems.append(f"{path} is {got.size} bytes, too large to be a .env file; not read")
         return None, True
-    try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_DOTENV_BYTES + 1)
-    except OSError as exc:
-        problems.append(f"{path} cannot be read ({exc.strerror or type(exc).__name__}): load_dotenv() raises on it, "
+    else:  # unreadable
+        problems.append(f"{path} cannot be read ({got.error}): load_dotenv() raises on it, "
                         f"so an app that loads it crashes. Fix: `chmod 600 {path}` as its owner, or check the file")
         return None, True
-    return data, True
+    return None, False
 
 
 def _parse_dotenv(path: Path, data: bytes, env: Environment, problems: list[str], role: str,
@@ -648,19 +643,19 @@ def _expand_user(path: str, env: Environment) -> Path:
 
 
 def _read_json(path: Path, problems: list[str], what: str) -> Any:
-    try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
+    got = read_bounded(path, MAX_DOTENV_BYTES)
+    if isinstance(got, Refused):
+        if got.reason in ("missing", "dangling-link"):
+            pass
+        elif got.reason in ("directory", "fifo", "special"):
             problems.append(f"{what} {path} is not a regular file")
-            return None
-        if info.st_size > MAX_DOTENV_BYTES:
-            problems.append(f"{what} {path} is too large ({info.st_size} bytes)")
-            return None
-        return json.loads(path.read_bytes().decode("utf-8"))
-    except FileNotFoundError:
+        elif got.reason == "too-large":
+            problems.append(f"{what} {path} is too large ({got.size} bytes)")
+        else:
+            problems.append(f"{what} {path} cannot be read ({got.error})")
         return None
-    except OSError as exc:
-        problems.append(f"{what} {path} cannot be read ({exc.strerror or type(exc).__name__})")
+    try:
+        return json.loads(got.data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         problems.append(f"{what} {path} is not valid JSON ({type(exc).__name__}): the SDK raises CredentialsError "
                         "when it uses this profile")
@@ -768,6 +763,21 @@ def _mode_notes(path: Path, forbidden: int, what: str, problems: list[str]) -> l
 # Key files
 
 
+def _key_file_refusal(got: Refused) -> str:
+    """Why a named key file was not read, worded for a file the user named on purpose."""
+    if got.reason in ("missing", "dangling-link"):
+        return "does not exist: check the path"
+    if got.reason in ("link-loop", "unexaminable"):
+        return f"cannot be examined ({got.error})"
+    if got.reason == "directory":
+        return "is a directory: name the file that holds the key"
+    if got.reason in ("fifo", "special"):
+        return "is not a regular file (a pipe or device); not read"
+    if got.reason == "too-large":
+        return f"is {got.size} bytes: far too large to hold a key; not read"
+    return f"cannot be read ({got.error})"
+
+
 def _from_key_files(env: Environment, key_files: Iterable[Path | str], problems: list[str]) -> list[_Found]:
     out: list[_Found] = []
     for item in key_files:
@@ -777,35 +787,17 @@ def _from_key_files(env: Environment, key_files: Iterable[Path | str], problems:
         elif not path.is_absolute():
             path = env.cwd / path
         shown = display_path(path, env.home)
-        try:
-            info = path.stat()
-        except FileNotFoundError:
-            problems.append(f"key file {shown} does not exist: check the path")
+        got = read_bounded(path, MAX_KEY_FILE_BYTES)
+        if isinstance(got, Refused):
+            problems.append(f"key file {shown} {_key_file_refusal(got)}")
             continue
-        except OSError as exc:
-            problems.append(f"key file {shown} cannot be examined ({exc.strerror or type(exc).__name__})")
-            continue
-        if stat.S_ISDIR(info.st_mode):
-            problems.append(f"key file {shown} is a directory: name the file that holds the key")
-            continue
-        if not stat.S_ISREG(info.st_mode):
-            problems.append(f"key file {shown} is not a regular file (a pipe or device); not read")
-            continue
-        if info.st_size > MAX_KEY_FILE_BYTES:
-            problems.append(f"key file {shown} is {info.st_size} bytes: far too large to hold a key; not read")
-            continue
-        try:
-            with path.open("rb") as fh:
-                raw = fh.read(MAX_KEY_FILE_BYTES + 1)
-        except OSError as exc:
-            problems.append(f"key file {shown} cannot be read ({exc.strerror or type(exc).__name__})")
-            continue
+        raw = got.data
         notes = []
         if raw.endswith(b"\n"):
             notes.append("ends with a newline (written with echo?): `KEY=$(cat file)` drops it, but "
                          "readFileSync / open().read() keep it")
-        if os.name == "posix" and stat.S_IMODE(info.st_mode) & 0o077:
-            notes.append(f"readable by other users (mode {stat.S_IMODE(info.st_mode):#o}): `chmod 600 {shown}`")
+        if os.name == "posix" and got.mode & 0o077:
+            notes.append(f"readable by other users (mode {got.mode:#o}): `chmod 600 {shown}`")
         out.append(_secret(f"file:{path}", "file", None, f"key file {shown}", raw, path=str(path),
                            note="; ".join(notes)))
     return out
