@@ -208,3 +208,33 @@ def test_missing_node_is_a_clear_usage_message(tmp_path: Path, monkeypatch: pyte
         probe([Credential("k", fake_key("alpha"))], base_url=server.url, clients=("httpx2", "sdk-node@0.24.3"),
               run_dir=tmp_path, progress=None)
     assert "node is not installed" in info.value.problem and "npm" in info.value.fix
+
+
+def test_route_pools_never_trust_proxies_on_loopback_and_do_elsewhere():
+    import httpx2
+
+    from kit.clients.httpx_client import RoutePools
+
+    async def go() -> tuple[bool, bool, bool]:
+        pools = RoutePools(lambda trust_env: httpx2.AsyncClient(trust_env=trust_env))
+        try:
+            local = pools.get("http://127.0.0.1:8080")
+            remote = pools.get("https://api.anthropic.com")
+            return local.trust_env, remote.trust_env, pools.get("http://localhost:9") is local
+        finally:
+            await pools.aclose()
+
+    assert asyncio.run(go()) == (False, True, True)
+
+
+@pytest.mark.parametrize("make", CLIENTS[:2])
+def test_a_loopback_target_is_reached_directly_whatever_the_proxy_variables_say(make, monkeypatch):
+    from kit.testing import silent_server
+
+    key = fake_key("alpha")
+    with serve("healthy") as server, silent_server() as black_hole:
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+            monkeypatch.setenv(name, f"http://127.0.0.1:{black_hole}")
+        client = make()
+        row = _send(client, _attempt(server.url, client.name, style="default"), key)
+    assert (row.status, row.transport_error) == (200, None)

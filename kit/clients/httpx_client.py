@@ -12,6 +12,7 @@ import functools
 import os
 import ssl
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx2
@@ -20,7 +21,7 @@ from kit.clients.base import Client, Reply, auth_headers, is_loopback_url, reque
 from kit.keys import Credential
 from kit.values import Attempt
 
-__all__ = ["HttpxClient", "default_ssl_context", "transport_name"]
+__all__ = ["HttpxClient", "RoutePools", "default_ssl_context", "transport_name"]
 
 
 def default_ssl_context() -> ssl.SSLContext:
@@ -46,6 +47,31 @@ def transport_name(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+class RoutePools:
+    """One httpx2 pool per kind of route, and the one place that decides whether the user's proxies apply.
+
+    Off loopback they do (HTTPS travels in a CONNECT tunnel, so a proxy never sees the key); on loopback
+    they never do, so a plain-HTTP key cannot be handed to a proxy. ``make(trust_env)`` builds a pool
+    with the caller's own options.
+    """
+
+    def __init__(self, make: Callable[[bool], httpx2.AsyncClient]) -> None:
+        self._make = make
+        self._pools: dict[bool, httpx2.AsyncClient] = {}
+
+    def get(self, base_url: str) -> httpx2.AsyncClient:
+        loopback = is_loopback_url(base_url)
+        pool = self._pools.get(loopback)
+        if pool is None:
+            pool = self._pools[loopback] = self._make(not loopback)
+        return pool
+
+    async def aclose(self) -> None:
+        pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            await pool.aclose()
+
+
 class HttpxClient(Client):
     """httpx2's async client, one connection pool per run (proxies from the environment only off loopback)."""
 
@@ -57,23 +83,14 @@ class HttpxClient(Client):
         self.version = httpx2.__version__
         self._limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
         self._verify = default_ssl_context() if verify is True else verify
-        self._pools: dict[bool, httpx2.AsyncClient] = {}
+        self._pools = RoutePools(lambda trust_env: httpx2.AsyncClient(
+            limits=self._limits, trust_env=trust_env, verify=self._verify, follow_redirects=False))
 
     def _pool(self, base_url: str) -> httpx2.AsyncClient:
-        # Off loopback the user's proxies apply (HTTPS travels in a CONNECT tunnel, so a proxy never sees
-        # the key); on loopback they never do, so a plain-HTTP key cannot be handed to a proxy.
-        loopback = is_loopback_url(base_url)
-        pool = self._pools.get(loopback)
-        if pool is None:
-            pool = httpx2.AsyncClient(limits=self._limits, trust_env=not loopback, verify=self._verify,
-                                      follow_redirects=False)
-            self._pools[loopback] = pool
-        return pool
+        return self._pools.get(base_url)
 
     async def aclose(self) -> None:
-        pools, self._pools = list(self._pools.values()), {}
-        for pool in pools:
-            await pool.aclose()
+        await self._pools.aclose()
 
     async def exchange(self, attempt: Attempt, credential: Credential, timeout: float) -> Reply:
         headers: list[tuple[bytes, bytes]] = auth_headers(attempt.auth_style, secret_bytes(credential))

@@ -17,8 +17,8 @@ from typing import Any
 import anthropic
 import httpx2
 
-from kit.clients.base import PROMPT, Client, Reply, is_loopback_url, secret_text
-from kit.clients.httpx_client import default_ssl_context, transport_name
+from kit.clients.base import PROMPT, Client, Reply, secret_text
+from kit.clients.httpx_client import RoutePools, default_ssl_context, transport_name
 from kit.keys import Credential
 from kit.values import Attempt
 
@@ -53,21 +53,15 @@ class SdkPythonClient(Client):
     def __init__(self, *, max_connections: int = 32) -> None:
         self.version = anthropic.__version__
         self._limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-        self._pools: dict[bool, httpx2.AsyncClient] = {}
+        self._pools = RoutePools(lambda trust_env: httpx2.AsyncClient(
+            limits=self._limits, trust_env=trust_env, follow_redirects=True,
+            event_hooks={"request": [_record]}, verify=default_ssl_context()))
 
     def _pool(self, base_url: str) -> httpx2.AsyncClient:
-        loopback = is_loopback_url(base_url)
-        pool = self._pools.get(loopback)
-        if pool is None:
-            pool = httpx2.AsyncClient(limits=self._limits, trust_env=not loopback, follow_redirects=True,
-                                      event_hooks={"request": [_record]}, verify=default_ssl_context())
-            self._pools[loopback] = pool
-        return pool
+        return self._pools.get(base_url)
 
     async def aclose(self) -> None:
-        pools, self._pools = list(self._pools.values()), {}
-        for pool in pools:
-            await pool.aclose()
+        await self._pools.aclose()
 
     def _sdk(self, attempt: Attempt, key: str, timeout: float) -> anthropic.AsyncAnthropic:
         headers: dict[str, Any] = {}
