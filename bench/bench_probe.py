@@ -21,13 +21,9 @@ from __future__ import annotations
 import asyncio
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import tomllib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx2
@@ -41,7 +37,7 @@ from kit.plan import Dimensions, full_plan
 from kit.probe import probe
 from kit.sandbox import materialize
 from kit.sim import serve
-from kit.testing import fake_key
+from kit.testing import fake_key, simulator_process
 from kit.values import Attempt
 
 KEYS = ("alpha", "beta", "gamma", "delta")
@@ -53,24 +49,6 @@ VERSIONS = ("2023-06-01", "2023-01-01", "2026-10-21", "2023-06-01x", "2024-10-22
 CONCURRENCY = 8
 ROUNDS = 7
 CURL_SAMPLE = 60
-
-
-@contextmanager
-def _sim_process(scenario: str = "healthy") -> Iterator[str]:
-    proc = subprocess.Popen([sys.executable, "-m", "kit", "sim", "--scenario", scenario], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().strip()
-        if not url.startswith("http"):
-            raise RuntimeError(f"the simulator did not start: {url!r}")
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _creds() -> list[Credential]:
@@ -163,7 +141,7 @@ def run() -> list[dict[str, object]]:
     by_alias = {c.alias: c for c in creds}
     with tempfile.TemporaryDirectory(prefix="keylab-bench-") as folder:
         tmp = Path(folder)
-        with _sim_process() as url:
+        with simulator_process() as (url, _):
             attempts = _plan(url, creds)
             asyncio.run(_bare(url, attempts[:20], by_alias))  # warm both paths (imports, first connections)
             _engine(url, creds[:1], tmp / "warm")

@@ -11,18 +11,14 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import psutil
 
-from kit.testing import fake_key
+from kit.testing import fake_key, simulator_process
 
-REPO = Path(__file__).resolve().parent.parent
 CLIENTS = 50
 REQUESTS = int(os.environ.get("KEYLAB_BENCH_SIM_REQUESTS", "100000"))
 WARMUP = 2_000
@@ -59,11 +55,7 @@ async def _drive(url: str, total: int, latencies: list[float] | None) -> int:
 
 
 def run() -> list[dict[str, Any]]:
-    proc = subprocess.Popen([sys.executable, "-m", "kit", "sim", "--scenario", "healthy", "--port", "0"], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().strip()
+    with simulator_process("healthy") as (url, proc):
         server = psutil.Process(proc.pid)
         rss_start = _mib(server)
         asyncio.run(_drive(url, WARMUP, None))
@@ -86,12 +78,6 @@ def run() -> list[dict[str, Any]]:
             "rss_after_warmup_mib": rss_warm,
             "rss_end_mib": rss_end,
         }]
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 if __name__ == "__main__":

@@ -7,9 +7,12 @@ same tools. Nothing here needs the internet or a real key.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from kit.env import Environment
 from kit.fakekeys import derive_key
@@ -25,6 +28,8 @@ __all__ = [
     "sandbox_env",
     "silent_server",
     "simulator",
+    "simulator_process",
+    "stop_process",
 ]
 
 #: Variables an isolated test must never inherit (exact names, upper case).
@@ -136,3 +141,33 @@ def silent_server() -> Iterator[int]:
         for conn in held:
             conn.close()
         sock.close()
+
+
+def stop_process(proc: subprocess.Popen[Any], timeout: float = 15.0) -> None:
+    """Ask a child process to stop (SIGTERM); kill it if it has not stopped within ``timeout`` seconds."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout)
+
+
+@contextmanager
+def simulator_process(scenario: str | Path = "healthy", *args: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """The simulator in its own process (``python -m kit sim``), for benchmarks and kill tests that need one.
+
+    Yields its base URL (the first line it prints) and the process; stops it afterwards, also on failure.
+    """
+    proc = subprocess.Popen([sys.executable, "-m", "kit", "sim", "--scenario", str(scenario), "--port", "0", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        if not url.startswith("http"):
+            raise RuntimeError(f"the simulator did not start (it printed {url!r})")
+        yield url, proc
+    finally:
+        stop_process(proc)

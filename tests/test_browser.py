@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from kit.report import ROOT, build_report
+from kit.testing import stop_process
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
@@ -113,11 +114,7 @@ def _jupyterlab(root: Path) -> Iterator[str]:
             time.sleep(0.3)
         yield f"http://127.0.0.1:{port}/lab/tree/00-investigation.ipynb?token={token}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
 
 
 def test_jupyterlab_runs_the_notebook_and_the_probe_button_shows_findings(browser: object, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from kit.catalog import DATA_DIR
-from kit.testing import assert_no_leak, fake_key
+from kit.testing import assert_no_leak, fake_key, simulator_process
 
 pytestmark = pytest.mark.slow
 
@@ -42,12 +42,7 @@ def _lines(path: Path) -> list[str]:
 
 def test_kill_9_loses_nothing_finished_and_resume_repeats_nothing(tmp_path: Path):
     access = tmp_path / "access.jsonl"
-    sim = subprocess.Popen([sys.executable, "-m", "kit", "sim", "--scenario", str(_scenario(tmp_path)),
-                            "--access-log", str(access)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                           text=True)
-    try:
-        assert sim.stdout is not None
-        url = sim.stdout.readline().strip()
+    with simulator_process(_scenario(tmp_path), "--access-log", str(access)) as (url, _sim):
         assert url.startswith("http://127.0.0.1:"), url
         args = [sys.executable, "-m", "kit", "probe", "--api-url", url, "--plan", "full", "--run-id", "killed",
                 "--run-dir", str(tmp_path), "--concurrency", "4", "--no-progress", "--json"]
@@ -80,12 +75,6 @@ def test_kill_9_loses_nothing_finished_and_resume_repeats_nothing(tmp_path: Path
         assert resumed.returncode == 0, resumed.stderr
         summary = json.loads(resumed.stdout)
         served_after = len(_lines(access))
-    finally:
-        sim.send_signal(signal.SIGINT)
-        try:
-            sim.wait(10)
-        except subprocess.TimeoutExpired:
-            sim.kill()
 
     ids = [json.loads(line)["attempt_id"] for line in log.read_text().splitlines()]
     assert len(ids) == len(set(ids)) == TOTAL  # all done, no duplicates
