@@ -42,9 +42,13 @@ def test_environment_yml_matches_pyproject() -> None:
 
 
 def test_committed_notebooks_have_no_outputs_or_widget_state() -> None:
+    import nbformat
+
     notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
     assert notebooks, "no notebooks found"
     for path in notebooks:
+        nbformat.validate(nbformat.read(str(path), as_version=4))
+        assert "Password" not in path.read_text(), f"{path.name}: keys come from names, files or getpass only"
         nb = json.loads(path.read_text())
         assert "widgets" not in nb.get("metadata", {}), f"{path.name} carries widget state"
         for cell in nb["cells"]:

@@ -38,14 +38,6 @@ def _outputs(path: Path) -> str:
     return json.dumps([c.get("outputs", []) for c in nb.cells], ensure_ascii=False)
 
 
-@pytest.mark.parametrize("notebook", [HYGIENE, SOURCES], ids=["01", "02"])
-def test_committed_without_outputs_and_with_a_parameters_cell(notebook: Path) -> None:
-    nb = nbformat.read(str(notebook), as_version=4)
-    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
-    assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells)
-    assert "Password" not in notebook.read_text()  # keys come from names, files or getpass, never a widget
-
-
 def test_hygiene_and_sources_notebooks_on_a_canary_sandbox(tmp_path: Path) -> None:
     canary = fake_key(f"canary-{uuid.uuid4().hex}")
     fresh = fake_key(f"fresh-{uuid.uuid4().hex}")
