@@ -38,7 +38,7 @@ browser:
 	@chromium --version
 
 node-sdks: $(STAMP)
-	$(BIN)/python -m kit.clients.node_install --default-versions
+	$(BIN)/python -m kit.probe.clients.node_install --default-versions
 
 notebooks-clean: $(STAMP)
 	$(BIN)/nbstripout --extra-keys "metadata.widgets cell.metadata.execution" notebooks/*.ipynb

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kit.path import check_path
+from kit.path.checks import check_path
 from kit.sim import serve
 from kit.testing import forward_proxy, sandbox_env, silent_server
 

@@ -30,12 +30,12 @@ import httpx2
 from dotenv import dotenv_values
 
 from kit.catalog import DATA_DIR
-from kit.clients.base import auth_headers, request_body, request_path, secret_bytes
-from kit.clients.curl import CurlClient
-from kit.keys import Credential
-from kit.plan import Dimensions, full_plan
-from kit.probe import probe
-from kit.sandbox import materialize
+from kit.demo.sandbox import materialize
+from kit.keys.inspect import Credential
+from kit.probe.clients.base import auth_headers, request_body, request_path, secret_bytes
+from kit.probe.clients.curl import CurlClient
+from kit.probe.engine import probe
+from kit.probe.plan import Dimensions, full_plan
 from kit.sim import serve
 from kit.testing import fake_key, simulator_process
 from kit.values import Attempt

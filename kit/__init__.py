@@ -9,9 +9,9 @@ between client and API), ``probe`` (what the API answers), ``diagnose`` (named c
 from kit.catalog import Catalog, catalog
 from kit.env import Environment
 from kit.errors import KitError
-from kit.keys import Credential, KeyReport, fingerprint, hint, inspect_key
-from kit.redact import SENSITIVE_HEADERS, redact_headers, scrub
-from kit.sources import Discovery, discover
+from kit.guard.redact import SENSITIVE_HEADERS, redact_headers, scrub
+from kit.keys.inspect import Credential, KeyReport, fingerprint, hint, inspect_key
+from kit.sources.discover import Discovery, discover
 from kit.values import Attempt, AttemptResult, Evidence, Finding, PathCheck, Source, Winner
 
 __all__ = [

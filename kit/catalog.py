@@ -16,17 +16,40 @@ from typing import Any
 from kit.errors import CatalogError
 
 __all__ = [
+    "CHECKOUT",
     "DATA_DIR",
+    "NOTEBOOK_DIR",
     "Assumption",
     "Catalog",
     "ErrorSpec",
     "KeyKind",
     "Model",
     "catalog",
+    "work_root",
 ]
 
-#: The repository's data folder (the package is installed editable, next to it).
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _shipped_root() -> Path:
+    """Where the shipped facts live: ``kit/_data`` inside a wheel (mapped from ``data/`` and ``notebooks/`` at
+    build time), else the checkout's own ``data/`` (an editable install or a plain clone)."""
+    inside = _PACKAGE / "_data"
+    return inside if (inside / "catalog").is_dir() else _PACKAGE.parent / "data"
+
+
+#: The folder holding ``catalog/``, ``scenarios/`` and ``demo/``: read-only facts KeyLab ships.
+DATA_DIR = _shipped_root()
+#: The shipped notebooks (``notebooks/`` in a checkout).
+NOTEBOOK_DIR = DATA_DIR / "notebooks" if DATA_DIR.parent == _PACKAGE else _PACKAGE.parent / "notebooks"
+#: The checkout KeyLab runs from, or None when it is installed from a wheel.
+CHECKOUT: Path | None = None if DATA_DIR.parent == _PACKAGE else _PACKAGE.parent
+
+
+def work_root() -> Path:
+    """Where KeyLab writes what it makes (``data/runs``, ``reports/``): the checkout, or the working folder when
+    installed from a wheel, so nothing is ever written inside site-packages."""
+    return CHECKOUT if CHECKOUT is not None else Path.cwd()
 
 
 @dataclass(frozen=True)

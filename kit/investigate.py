@@ -18,16 +18,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kit.catalog import DATA_DIR, catalog
+from kit.catalog import DATA_DIR, catalog, work_root
 from kit.env import Environment
 from kit.errors import InputError
-from kit.keys import Credential, KeyReport
+from kit.keys.inspect import Credential, KeyReport
 from kit.values import Evidence, PathCheck
 
 if TYPE_CHECKING:
-    from kit.diagnose import Diagnosis
-    from kit.probe import ProbeRun
-    from kit.sources import Discovery
+    from kit.diagnose.diagnosis import Diagnosis
+    from kit.probe.engine import ProbeRun
+    from kit.sources.discover import Discovery
 
 __all__ = [
     "DEFAULT_CLIENTS",
@@ -68,7 +68,7 @@ class Setup:
     versions: tuple[str, ...] = ()
     clients: tuple[str, ...] = DEFAULT_CLIENTS
     allow_hosts: tuple[str, ...] = ()
-    run_dir: Path = DATA_DIR / "runs"
+    run_dir: Path = field(default_factory=lambda: work_root() / "data" / "runs")
     run_id: str = field(default_factory=new_run_id)
     sandbox: str | None = None  # the demo sandbox's name, when one is used
     description: str = ""
@@ -103,7 +103,7 @@ def setup(
     dotenv_files: Sequence[str | Path] = (),
 ) -> Setup:
     """Resolve the user's parameters into a ``Setup``; a demo sandbox is written to a temporary folder."""
-    run_dir = Path(run_dir) if run_dir else DATA_DIR / "runs"
+    run_dir = Path(run_dir) if run_dir else work_root() / "data" / "runs"
     run_id = run_id or new_run_id()
     api_url = (api_url or catalog().official_base_url).rstrip("/")
     if not re.match(r"^https?://[^/\s]+", api_url):
@@ -112,7 +112,7 @@ def setup(
     description = ""
     sandbox_name = None
     if sandbox:
-        from kit.sandbox import materialize
+        from kit.demo.sandbox import materialize
 
         template = _sandbox_template(sandbox)
         sandbox_name = template.name
@@ -147,7 +147,7 @@ def _variable_names(names: Sequence[str]) -> list[str]:
     """Variable names as given, refusing anything that is not a name (a pasted key, say)."""
     for name in names:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,127}", name):
-            from kit.keys import hint
+            from kit.keys.inspect import hint
 
             raise InputError(f"a key variable name is not a variable name (it looks like {hint(name)})",
                              "name the variable that holds the key (for example MY_CLAUDE_KEY), never the key")
@@ -155,8 +155,8 @@ def _variable_names(names: Sequence[str]) -> list[str]:
 
 
 def discover_step(s: Setup, extra: Sequence[Credential] = ()) -> Discovery:
-    """Every credential source and the winner per client (``kit.sources``)."""
-    from kit.sources import discover
+    """Every credential source and the winner per client (``kit.sources.discover``)."""
+    from kit.sources.discover import discover
 
     found = discover(s.env, s.key_files, variables=s.key_variables, dotenv_files=s.dotenv_files)
     if extra:
@@ -165,13 +165,13 @@ def discover_step(s: Setup, extra: Sequence[Credential] = ()) -> Discovery:
 
 
 def inspect_step(credentials: Sequence[Credential]) -> tuple[KeyReport, ...]:
-    """What each credential's bytes say (``kit.keys``)."""
+    """What each credential's bytes say (``kit.keys.inspect``)."""
     return tuple(c.report() for c in credentials)
 
 
 def path_step(s: Setup, timeout: float = 5.0) -> tuple[PathCheck, ...]:
-    """The network path to the API (``kit.path``); never sends a key."""
-    from kit.path import check_path
+    """The network path to the API (``kit.path.checks``); never sends a key."""
+    from kit.path.checks import check_path
 
     return check_path(s.env, s.api_url, timeout=timeout, allow_hosts=s.allow_hosts)
 
@@ -187,8 +187,8 @@ def probe_step(
     progress: str | None = "auto",
     auth_styles: Sequence[str] = ("x-api-key",),
 ) -> ProbeRun:
-    """What the API answers each credential (``kit.probe``); zero tokens unless messages are asked for."""
-    from kit.probe import probe
+    """What the API answers each credential (``kit.probe.engine``); zero tokens unless messages are asked for."""
+    from kit.probe.engine import probe
 
     return probe(
         credentials,
@@ -221,9 +221,9 @@ def admin_step(s: Setup, keys: Sequence[KeyReport]) -> tuple[tuple[Mapping[str, 
     Returns the matched key objects (``Evidence.admin_keys``, the source of ``key-inactive``) and a
     one-line note; a refused or failed lookup is a note, never an exception.
     """
-    from kit.admin import admin_credential, lookup_keys
     from kit.errors import KitError
-    from kit.redact import remember, scrub
+    from kit.guard.redact import remember, scrub
+    from kit.probe.admin import admin_credential, lookup_keys
 
     try:
         admin = admin_credential(s.env)
@@ -237,8 +237,8 @@ def admin_step(s: Setup, keys: Sequence[KeyReport]) -> tuple[tuple[Mapping[str, 
 
 
 def diagnose_step(evidence: Evidence) -> Diagnosis:
-    """Ranked findings, the dimension attribution and what was ruled out (``kit.diagnose``)."""
-    from kit.diagnose import diagnose
+    """Ranked findings, the dimension attribution and what was ruled out (``kit.diagnose.diagnosis``)."""
+    from kit.diagnose.diagnosis import diagnose
 
     return diagnose(evidence)
 

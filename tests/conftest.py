@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from kit import redact
+from kit.guard import redact
 from kit.testing import ISOLATED_PREFIXES, ISOLATED_VARIABLES
 
 

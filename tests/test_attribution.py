@@ -9,7 +9,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from scenarios.builders import attempt, winner
 
-from kit.attribution import attribute, auth_verdict
+from kit.diagnose.attribution import attribute, auth_verdict
 
 TICKET_MODELS = ("claude-3-haiku-20240307", "claude-3-sonnet-20240229", "claude-3-5-sonnet-20241022")
 

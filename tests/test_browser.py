@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from kit.report import ROOT, build_report
+from kit.present.report import ROOT, build_report
 from kit.testing import stop_process
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from kit.clients.base import transport_family
-from kit.clients.curl import CurlClient, config_quote, parse_header_block
-from kit.clients.httpx_client import HttpxClient
-from kit.clients.sdk_python import SdkPythonClient
-from kit.keys import Credential, fingerprint
+from kit.keys.inspect import Credential, fingerprint
+from kit.probe.clients.base import transport_family
+from kit.probe.clients.curl import CurlClient, config_quote, parse_header_block
+from kit.probe.clients.httpx_client import HttpxClient
+from kit.probe.clients.sdk_python import SdkPythonClient
 from kit.sim import serve
 from kit.testing import assert_no_leak, fake_key
 from kit.values import Attempt, AttemptResult
@@ -162,7 +162,7 @@ def test_retired_model_is_a_404_naming_it(make):
 
 
 def _node_ready(version: str) -> bool:
-    from kit.clients import node_install
+    from kit.probe.clients import node_install
 
     return shutil.which("node") is not None and node_install.installed_version(
         node_install.sdk_folder(version)) == version
@@ -171,7 +171,7 @@ def _node_ready(version: str) -> bool:
 @pytest.mark.node
 @pytest.mark.skipif(not _node_ready("0.24.3"), reason="node or @anthropic-ai/sdk 0.24.3 missing (make node-sdks)")
 def test_node_sdk_0_24_3_behaves_as_in_the_ticket():
-    from kit.clients.sdk_node import NodeSdkClient
+    from kit.probe.clients.sdk_node import NodeSdkClient
 
     with serve("healthy") as server:
         bad = _send(NodeSdkClient("0.24.3"), _attempt(server.url, "sdk-node@0.24.3", style="default", version=None),
@@ -201,7 +201,7 @@ def test_adapter_failure_is_a_row(tmp_path: Path):
 
 def test_missing_node_is_a_clear_usage_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     from kit.errors import ClientUnavailable
-    from kit.probe import probe
+    from kit.probe.engine import probe
 
     monkeypatch.setenv("PATH", str(tmp_path))  # no node, no npm
     with serve("healthy") as server, pytest.raises(ClientUnavailable) as info:
@@ -213,7 +213,7 @@ def test_missing_node_is_a_clear_usage_message(tmp_path: Path, monkeypatch: pyte
 def test_route_pools_never_trust_proxies_on_loopback_and_do_elsewhere():
     import httpx2
 
-    from kit.clients.httpx_client import RoutePools
+    from kit.probe.clients.httpx_client import RoutePools
 
     async def go() -> tuple[bool, bool, bool]:
         pools = RoutePools(lambda trust_env: httpx2.AsyncClient(trust_env=trust_env))

@@ -10,9 +10,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from scenarios.builders import attempt, evidence, fp, key_value, source, winner
 
-from kit.diagnose import diagnose, rank_key
-from kit.rules import RULES, api
-from kit.rules.base import rule
+from kit.diagnose.diagnosis import diagnose, rank_key
+from kit.diagnose.rules import RULES, api
+from kit.diagnose.rules.base import rule
 from kit.testing import assert_no_leak
 from kit.values import Evidence, Finding
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from kit.causes_doc import DOC_PATH, VOCABULARY, check, main, render
-from kit.rules import RULES
+from kit.diagnose.causes_doc import DOC_PATH, VOCABULARY, check, main, render
+from kit.diagnose.rules import RULES
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "causes.md"
 
 
 def test_docs_causes_md_is_not_stale() -> None:
-    assert check(), "docs/causes.md is stale: run `.venv/bin/python -m kit.causes_doc`"
+    assert check(), "docs/causes.md is stale: run `.venv/bin/python -m kit.diagnose.causes_doc`"
 
 
 def test_every_cause_a_rule_reports_is_in_the_vocabulary() -> None:

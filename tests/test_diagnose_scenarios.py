@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from scenarios.suite import Outcome, failure_message, group_cases, load_cases, params, run_group
 
-from kit.causes_doc import VOCABULARY
+from kit.diagnose.causes_doc import VOCABULARY
 from kit.testing import assert_no_leak
 
 #: Groups of cases by name prefix: api (a01-a09), more api and healthy, key bytes, sources and path, ticket.

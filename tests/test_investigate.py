@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kit import investigate as inv
-from kit.report import ROOT
+from kit.present.report import ROOT
 from kit.testing import assert_no_leak, fake_key, simulator
 
 CASE = ROOT / "tests" / "scenarios" / "cases" / "a02-key-inactive"

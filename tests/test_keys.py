@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kit.keys import Credential, KeyReport, char_class, fingerprint, hint, inspect_key, marker
+from kit.keys.inspect import Credential, KeyReport, char_class, fingerprint, hint, inspect_key, marker
 from kit.testing import fake_key, find_leaks
 
 KEY = fake_key("keys-test")

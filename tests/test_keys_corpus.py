@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from kit.keys import fingerprint, inspect_key
-from kit.rules import keys as key_rules
-from kit.rules import sources as source_rules
-from kit.sources import discover
+from kit.diagnose.rules import keys as key_rules
+from kit.diagnose.rules import sources as source_rules
+from kit.keys.inspect import fingerprint, inspect_key
+from kit.sources.discover import discover
 from kit.testing import fake_key, find_leaks, sandbox_env
 from kit.values import Evidence, Source
 

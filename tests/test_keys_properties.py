@@ -6,9 +6,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kit import redact
-from kit.keys import Credential, KeyReport, fingerprint, hint, inspect_key
-from kit.rules import keys as key_rules
+from kit.diagnose.rules import keys as key_rules
+from kit.guard import redact
+from kit.keys.inspect import Credential, KeyReport, fingerprint, hint, inspect_key
 from kit.testing import fake_key, find_leaks
 from kit.values import Evidence, Source
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from kit.keys import fingerprint, hint, inspect_key
-from kit.rules import keys as rules
-from kit.rules.base import Rule
+from kit.diagnose.rules import keys as rules
+from kit.diagnose.rules.base import Rule
+from kit.keys.inspect import fingerprint, hint, inspect_key
 from kit.testing import fake_key, find_leaks
 from kit.values import Evidence, Finding, Source, Winner
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from kit.report import ROOT, execute_notebook, export_html
+from kit.present.report import ROOT, execute_notebook, export_html
 from kit.testing import assert_no_leak, fake_key, simulator
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 
 from kit import testing
-from kit.env import Environment
-from kit.path import check_path
-from kit.rules.path import (
+from kit.diagnose.rules.path import (
     base_url_override,
     network_unreachable,
     proxy_interference,
     region_blocked,
     tls_interception,
 )
+from kit.env import Environment
+from kit.path.checks import check_path
 from kit.sim import SimServer, serve
 from kit.testing import assert_no_leak, fake_key, forward_proxy, sandbox_env
 from kit.values import Evidence, PathCheck

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from kit.rules import RULES as ALL_RULES
-from kit.rules.path import (
+from kit.diagnose.rules import RULES as ALL_RULES
+from kit.diagnose.rules.path import (
     RULES,
     base_url_override,
     network_unreachable,

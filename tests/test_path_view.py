@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from kit.errors import UsageError
-from kit.path import check_path
-from kit.pathview import (
+from kit.path.checks import check_path
+from kit.present.pathview import (
     DemoPath,
     lanes,
     path_figure,
@@ -18,7 +18,7 @@ from kit.pathview import (
     routing_table,
     start_demo,
 )
-from kit.plots import figure_png
+from kit.present.plots import figure_png
 from kit.values import PathCheck
 
 CLIENTS = ("httpx2", "sdk-python", "curl", "sdk-node@0.24.3")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kit.keys import inspect_key
-from kit.plan import Dimensions, attempt_id, first_stage, full_plan, next_stage
+from kit.keys.inspect import inspect_key
+from kit.probe.plan import Dimensions, attempt_id, first_stage, full_plan, next_stage
 from kit.testing import fake_key
 from kit.values import Attempt, AttemptResult
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from kit.report import ROOT, execute_notebook
+from kit.present.report import ROOT, execute_notebook
 from kit.testing import assert_no_leak, fake_key, simulator
 
 NOTEBOOK = ROOT / "notebooks" / "04-probe-matrix.ipynb"

@@ -16,9 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kit.catalog import DATA_DIR
-from kit.clients.base import transport_family
-from kit.keys import Credential
-from kit.probe import probe
+from kit.keys.inspect import Credential
+from kit.probe.clients.base import transport_family
+from kit.probe.engine import probe
 from kit.sim import serve
 from kit.testing import fake_key
 

@@ -7,9 +7,8 @@ import logging
 
 import httpx2
 
-from kit import redact
-from kit.keys import Credential, fingerprint, hint
-from kit.redact import (
+from kit.guard import redact
+from kit.guard.redact import (
     SENSITIVE_HEADERS,
     RedactingFilter,
     redact_headers,
@@ -19,6 +18,7 @@ from kit.redact import (
     scrub_exception,
     scrub_value,
 )
+from kit.keys.inspect import Credential, fingerprint, hint
 from kit.testing import fake_key, find_leaks
 
 KEY = fake_key("redact")
@@ -149,7 +149,7 @@ def test_urls_lose_passwords_and_secret_query_values() -> None:
 
 
 def test_prose_after_the_word_bearer_is_left_alone_but_tokens_are_masked() -> None:
-    from kit.redact import scrub
+    from kit.guard.redact import scrub
 
     prose = "the key was sent as Bearer (confidence 90%) and Bearer authentication is refused"
     assert scrub(prose) == prose

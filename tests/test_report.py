@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from kit.report import build_report, strip_widgets
+from kit.present.report import build_report, strip_widgets
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from kit.responder import FOREIGN, RESPONDERS, explain_responder, identify_responder, parse_error
+from kit.path.responder import FOREIGN, RESPONDERS, explain_responder, identify_responder, parse_error
 
 RID = "req_011CSHa1FurUZv2Lu8mxQdXf"
 

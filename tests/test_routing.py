@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from kit.env import Environment
-from kit.routing import (
+from kit.path.routing import (
     CLIENTS,
     base_url_for,
     ca_for,

@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from scenarios.builders import admin_key, attempt, evidence, fp, key_value, report, source, winner
 
-from kit.rules import api
+from kit.diagnose.rules import api
 from kit.testing import assert_no_leak
 from kit.values import Evidence, Finding
 

@@ -237,7 +237,7 @@ const Anthropic = mod.default || mod.Anthropic || mod;
 def node_sdks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     if shutil.which("node") is None:
         pytest.skip("node is not installed: the Node SDK cases need Node.js (make node-sdks installs the SDKs)")
-    from kit.clients import node_install
+    from kit.probe.clients import node_install
 
     current = node_install.current_version()
     script = tmp_path_factory.mktemp("node") / "call.js"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kit.clients import node_install
 from kit.errors import ClientUnavailable, UsageError
+from kit.probe.clients import node_install
 
 
 def test_cache_root_follows_keylab_cache(tmp_path: Path) -> None:

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from kit.catalog import DATA_DIR, catalog
+from kit.demo.fakekeys import derive_key
+from kit.demo.sandbox import render_template
 from kit.errors import ScenarioError
-from kit.fakekeys import derive_key
-from kit.sandbox import render_template
 from kit.sim import list_scenarios, load_scenario
 
 SHIPPED = list_scenarios()

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from kit.env import Environment
-from kit.keys import fingerprint
-from kit.sources import Discovery, discover
+from kit.keys.inspect import fingerprint
+from kit.sources.discover import Discovery, discover
 from kit.testing import fake_key, find_leaks, sandbox_env
 
 KEY = fake_key("sources")

@@ -10,8 +10,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from kit.keys import fingerprint
-from kit.report import ROOT, execute_notebook, export_html
+from kit.keys.inspect import fingerprint
+from kit.present.report import ROOT, execute_notebook, export_html
 from kit.testing import assert_no_leak, fake_key
 
 pytestmark = pytest.mark.slow

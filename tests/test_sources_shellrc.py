@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kit import shellrc
-from kit.shellrc import effective, read_file, startup_files
+from kit.sources import shellrc
+from kit.sources.shellrc import effective, read_file, startup_files
 from kit.testing import fake_key, find_leaks
 
 KEY = fake_key("shell")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kit.userfiles import Read, Refused, read_bounded
+from kit.guard.reader import Read, Refused, read_bounded
 
 
 def test_a_small_regular_file_is_read_with_its_mode(tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from kit import widgets
-from kit.keys import inspect_key
+from kit.keys.inspect import inspect_key
+from kit.present import widgets
 from kit.testing import assert_no_leak, fake_key
 
 

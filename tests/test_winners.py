@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from kit.demo.sandbox import materialize
 from kit.env import Environment
-from kit.keys import fingerprint
-from kit.sandbox import materialize
-from kit.sources import Discovery, discover
+from kit.keys.inspect import fingerprint
+from kit.sources.discover import Discovery, discover
+from kit.sources.winners import ask_python_sdk, js_trim
 from kit.testing import fake_key, find_leaks, sandbox_env
-from kit.winners import ask_python_sdk, js_trim
 
 KEY = fake_key("winners")
 OLD = fake_key("winners-old")

@@ -10,7 +10,7 @@ import pytest
 from test_winners import KEY, OLD, TOKEN, _dotenv, _profile
 
 from kit.env import Environment
-from kit.sources import discover
+from kit.sources.discover import discover
 from kit.testing import find_leaks, sandbox_env
 
 CASES: list[tuple[str, dict[str, str], Callable[[Environment], None] | None]] = [

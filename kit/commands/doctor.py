@@ -26,11 +26,11 @@ from urllib.parse import urlsplit
 import click
 
 from kit.catalog import catalog
-from kit.diagnose import Diagnosis, diagnose
+from kit.diagnose.diagnosis import Diagnosis, diagnose
 from kit.env import Environment
 from kit.errors import ClientUnavailable, InputError, KitError, UsageError
-from kit.keys import Credential, KeyReport
-from kit.redact import remember, scrub
+from kit.guard.redact import remember, scrub
+from kit.keys.inspect import Credential, KeyReport
 from kit.values import AttemptResult, Evidence, PathCheck, Source, Winner
 
 if TYPE_CHECKING:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from kit.report import ROOT, build_report
+from kit.catalog import NOTEBOOK_DIR
+from kit.present.report import build_report
 
 
 @click.command()
@@ -15,7 +16,7 @@ from kit.report import ROOT, build_report
 @click.option("--sandbox", default="ticket", show_default=True,
               help="Demo sandbox (data/demo/NAME or a folder with sandbox.toml); '' for your own environment.")
 @click.option("--api-url", default=None, help="Use this API instead of starting the simulator.")
-@click.option("--notebook", type=click.Path(path_type=Path), default=ROOT / "notebooks" / "00-investigation.ipynb",
+@click.option("--notebook", type=click.Path(path_type=Path), default=NOTEBOOK_DIR / "00-investigation.ipynb",
               show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), default=Path("reports/investigation.html"), show_default=True)
 def report(scenario: str, sandbox: str, api_url: str | None, notebook: Path, out: Path) -> None:

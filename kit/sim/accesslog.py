@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO
 
-from kit.keys import fingerprint, hint, inspect_key
+from kit.keys.inspect import fingerprint, hint, inspect_key
 
 __all__ = ["AccessLog", "CredentialSeen", "auth_style", "describe_credentials", "split_bearer"]
 

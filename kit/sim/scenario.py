@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from kit.catalog import DATA_DIR, catalog
+from kit.demo.fakekeys import derive_key
 from kit.errors import ScenarioError
-from kit.fakekeys import derive_key
 
 __all__ = [
     "DEFAULT_BETAS",

@@ -25,7 +25,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestHandler
 
 from kit.errors import UsageError
-from kit.redact import RedactingFilter
+from kit.guard.redact import RedactingFilter
 from kit.sim import faults as faultmod
 from kit.sim.accesslog import AccessLog, log_entry
 from kit.sim.answers import REQUEST_ID_PLACEHOLDER, Answer, api_error, new_request_id

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kit.catalog import catalog
-from kit.keys import KeyReport, fingerprint, hint, inspect_key
+from kit.keys.inspect import KeyReport, fingerprint, hint, inspect_key
 from kit.testing import fake_key
 from kit.values import AttemptResult, Evidence, Source, Winner
 

@@ -1,7 +1,7 @@
 """The scenario suite: every case is a sandbox (fake HOME, project, variables, key files) against a simulator.
 
 A case is a folder under ``tests/scenarios/cases/`` holding a ``sandbox.toml`` (the format of
-``kit.sandbox``, plus the fields below) and the files of the fake HOME and project. Files and
+``kit.demo.sandbox``, plus the fields below) and the files of the fake HOME and project. Files and
 variables are templates: ``{{key:NAME}}`` is the fake key derived from NAME (as in data/demo/), so no
 key-shaped text is committed. This runner adds a few tokens of its own, rendered before the sandbox is
 written:
@@ -41,9 +41,9 @@ from pathlib import Path
 from typing import Any
 
 from kit.catalog import DATA_DIR
-from kit.diagnose import diagnose
-from kit.fakekeys import derive_key
-from kit.sandbox import materialize
+from kit.demo.fakekeys import derive_key
+from kit.demo.sandbox import materialize
+from kit.diagnose.diagnosis import diagnose
 from kit.values import Evidence
 
 CASES_DIR = Path(__file__).parent / "cases"
@@ -156,7 +156,7 @@ class _Renderer:
 
         def key(m: re.Match[str]) -> str:
             self.secrets.add(derive_key(m["name"], m["kind"] or "api"))
-            return m.group(0)  # kit.sandbox renders it
+            return m.group(0)  # kit.demo.sandbox renders it
 
         def foreign(m: re.Match[str]) -> str:
             value = foreign_key(m["kind"], m["name"])

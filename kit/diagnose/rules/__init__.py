@@ -1,0 +1,13 @@
+"""The ordered rule registry: key bytes, then sources, then the path, then what the API answered.
+
+Order matters only for ties in ranking; every rule runs on every evidence value.
+"""
+
+from __future__ import annotations
+
+from kit.diagnose.rules import api, keys, path, sources
+from kit.diagnose.rules.base import Rule, rule
+
+__all__ = ["RULES", "Rule", "rule"]
+
+RULES: tuple[Rule, ...] = keys.RULES + sources.RULES + path.RULES + api.RULES

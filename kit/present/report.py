@@ -1,0 +1,228 @@
+"""Reports: run a notebook headless, export it as one self-contained HTML file, and the support-ticket text.
+
+The HTML is written with the ``keylab`` nbconvert template (the lab template without any externally
+hosted script), after widget state and widget views are dropped: a report must open offline, make
+no request outside itself, and read the same without JavaScript. Every export is checked for
+key-shaped text before it is written.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import html
+import platform
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kit.catalog import NOTEBOOK_DIR, work_root
+from kit.errors import InputError, KitError
+from kit.guard.redact import scrub
+
+if TYPE_CHECKING:
+    from kit.present.session import Session
+
+__all__ = [
+    "ROOT",
+    "build_report",
+    "execute_notebook",
+    "export_html",
+    "session_report",
+    "strip_widgets",
+    "support_ticket",
+]
+
+ROOT = work_root()
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_EXTERNAL = re.compile(r"<(?:script|link|img|iframe)[^>]+(?:src|href)\s*=\s*[\"']?(?:https?:)?//", re.IGNORECASE)
+
+
+def strip_widgets(nb: Any) -> Any:
+    """Remove saved widget state and widget-view outputs (their content is also printed as plain output)."""
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "application/vnd.jupyter.widget-view+json" in data:
+                continue
+            if output.get("output_type") == "stream" and "\r" in output.get("text", ""):
+                # progress bars: keep only the final state of each line
+                output["text"] = "\n".join(line.split("\r")[-1] for line in output["text"].split("\n"))
+            kept.append(output)
+        cell["outputs"] = kept
+    return nb
+
+
+def _check_offline_and_clean(text: str, where: Path) -> str:
+    match = _EXTERNAL.search(text)
+    if match:
+        raise KitError(f"the report {where} would load {match.group(0)!r} from another host",
+                       "report this as a bug: reports must be self-contained")
+    return text
+
+
+def export_html(notebook: Path, out: Path, *, no_input: bool = False) -> Path:
+    """Export an executed notebook as a self-contained HTML file (``no_input``: outputs only, for sharing)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = strip_widgets(nbformat.read(str(notebook), as_version=4))
+    exporter = HTMLExporter(template_name="keylab", extra_template_basedirs=[str(TEMPLATES)])
+    exporter.exclude_input = no_input
+    exporter.exclude_input_prompt = no_input
+    exporter.exclude_output_prompt = no_input
+    body, _resources = exporter.from_notebook_node(nb, resources={"metadata": {"name": "KeyLab investigation"}})
+    body = _check_offline_and_clean(scrub(body), out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(body, encoding="utf-8")
+    return out
+
+
+def execute_notebook(notebook: Path, out: Path, parameters: Mapping[str, Any], *, cwd: Path | None = None,
+                     timeout: int = 600) -> Path:
+    """Run ``notebook`` headless with papermill ``parameters`` (never a key: names and paths only)."""
+    import papermill
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        papermill.execute_notebook(
+            str(notebook), str(out), parameters=dict(parameters), cwd=str(cwd or ROOT),
+            kernel_name="python3", progress_bar=False, request_save_on_cell_execute=False,
+            execution_timeout=timeout,
+        )
+    except papermill.PapermillExecutionError as exc:
+        raise KitError(f"the notebook {notebook.name} failed in cell {exc.exec_count}: "
+                       f"{scrub(exc.ename)}: {scrub(exc.evalue)}",
+                       f"open {out} to see the failing cell") from None
+    return out
+
+
+@contextlib.contextmanager
+def _simulator(scenario: str | None, api_url: str | None) -> Iterator[str]:
+    if api_url:
+        yield api_url
+        return
+    from kit.sim import serve
+
+    with serve(scenario or "ticket") as server:
+        yield server.url
+
+
+def build_report(
+    *,
+    notebook: Path = NOTEBOOK_DIR / "00-investigation.ipynb",
+    out: Path = ROOT / "reports" / "investigation.html",
+    scenario: str | None = "ticket",
+    sandbox: str | None = "ticket",
+    api_url: str | None = None,
+    extra_parameters: Mapping[str, Any] | None = None,
+) -> tuple[Path, Path]:
+    """``make report``: start the simulator, run the notebook headless, export full and no-input HTML.
+
+    The simulator is stopped when the context ends, also when the notebook fails. Returns the paths of
+    the full report and the ``-share`` variant without code.
+    """
+    if not notebook.is_file():
+        raise InputError(f"no notebook at {notebook}", "run from the repository root, or pass --notebook")
+    executed = out.with_suffix(".ipynb")
+    with _simulator(scenario, api_url) as url:
+        parameters = {"api_url": url, "sandbox": sandbox or "", **(extra_parameters or {})}
+        execute_notebook(notebook, executed, parameters)
+    full = export_html(executed, out)
+    share = export_html(executed, out.with_name(out.stem + "-share.html"), no_input=True)
+    return full, share
+
+
+# ------------------------------------------------------------------------------------------ ticket text
+
+
+def _versions() -> dict[str, str]:
+    from importlib import metadata
+
+    found = {"python": platform.python_version(), "os": f"{platform.system()} {platform.release()}"}
+    for dist in ("keylab", "anthropic", "httpx2"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            found[dist] = metadata.version(dist)
+    return found
+
+
+def support_ticket(session: Session) -> str:
+    """A block a user can paste into a support ticket: environment, clients, key hints, request ids, findings."""
+    lines = ["KeyLab investigation summary", "=" * 28,
+             f"generated: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+             "environment: " + ", ".join(f"{k} {v}" for k, v in _versions().items()),
+             f"target API: {session.setup.api_url}", ""]
+    if session.discovery:
+        lines.append("clients and the key each sends:")
+        for w in session.discovery.winners:
+            lines.append(f"  - {w.client} {w.client_version}: {w.hint or '(no key)'} fp:{w.fingerprint or '-'} "
+                         f"via {w.header or '-'} from {w.source_id or '-'}")
+        lines.append("")
+    if session.keys:
+        lines.append("keys (hint, fingerprint, length, defects):")
+        for report in session.keys:
+            defects = ", ".join(report.causes) or "none"
+            lines.append(f"  - {report.alias}: {report.hint} fp:{report.fingerprint} {report.length} chars; "
+                         f"defects: {defects}")
+        lines.append("")
+    if session.probe:
+        ids = [r for r in session.probe.results if r.request_id]
+        lines.append(f"requests: {len(session.probe.results)} (request ids of the API's answers below)")
+        for row in ids[:12]:
+            lines.append(f"  - {row.request_id}: {row.status} {row.error_type or ''} {row.error_message or ''} "
+                         f"[{row.key_alias}, {row.client}, {row.endpoint}]")
+        if len(ids) > 12:
+            lines.append(f"  - … and {len(ids) - 12} more in the attempts log")
+        lines.append("")
+    if session.diagnosis:
+        lines.append("findings:")
+        for f in session.diagnosis.findings:
+            lines.append(f"  - [{f.severity}] {f.cause}: {f.title}")
+    lines.append("")
+    lines.append("(No key is included: keys are shown as Console-style hints and SHA-256 fingerprint prefixes.)")
+    return scrub("\n".join(lines))
+
+
+# ------------------------------------------------------------------------------------------ session HTML
+
+
+def _img(png: bytes, alt: str) -> str:
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}"/>'
+
+
+def session_report(session: Session, out: Path) -> Path:
+    """The notebook's export button: one self-contained HTML file built from the session's values."""
+    from kit.present import plots
+
+    parts = ["<h1>KeyLab investigation</h1>"]
+    if session.diagnosis:
+        parts.append("<h2>Findings</h2>" + "".join(f.to_html() for f in session.diagnosis.findings))
+    if session.discovery:
+        parts.append("<h2>Credentials and clients</h2><ul>" + "".join(
+            f"<li>{html.escape(w.client)}: {html.escape(w.hint or '(no key)')} from "
+            f"{html.escape(w.source_id or '-')}</li>" for w in session.discovery.winners) + "</ul>")
+    if session.keys:
+        from kit.present.widgets import key_table
+
+        parts.append("<h2>Keys</h2>" + key_table(session.keys).to_html(index=False, escape=True))
+    if session.probe:
+        frame = session.frame()
+        parts.append("<h2>Attempts</h2>" + frame.drop(columns=["run_id"]).to_html(index=False, escape=True))
+        for fig in plots.heatmaps(frame, ("endpoint", "model", "api_version", "client")):
+            parts.append(_img(plots.figure_png(fig), "outcome heatmap"))
+    parts.append("<h2>Support ticket</h2><pre>" + html.escape(support_ticket(session)) + "</pre>")
+    page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>KeyLab report</title>"
+            "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:collapse;"
+            "font-size:12px}td,th{border:1px solid #ddd;padding:2px 6px}.kl-finding{border-left:4px solid #999;"
+            "padding:2px 10px;margin:8px 0}.kl-blocker{border-left-color:#D55E00}.kl-warning{border-left-color:"
+            "#E69F00}img{max-width:100%}</style></head><body>" + "".join(parts) + "</body></html>")
+    page = _check_offline_and_clean(scrub(page), out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    return out

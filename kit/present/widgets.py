@@ -1,0 +1,178 @@
+"""The ipywidgets panels the notebooks use, and the plain outputs that make exported HTML read the same.
+
+Every step of a notebook is one ``StepPanel``: its controls, an explicit Run button (never a
+per-keystroke callback for network work), a status line and an Output widget. Running the cell runs
+the step once with the panel's defaults and prints the results as plain outputs (Markdown, DataFrame,
+PNG), which is what a headless run and the HTML report keep. Clicking Run later re-runs the step into
+the Output widget.
+
+Secrets never enter a widget: keys are chosen by alias, and a key typed by hand comes from
+``getpass`` (``ask_key``), never from a Password widget, whose value is saved in widget state.
+"""
+
+from __future__ import annotations
+
+import getpass
+import html
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from kit.guard.redact import remember, scrub
+from kit.keys.inspect import Credential, KeyReport
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "StepPanel",
+    "as_outputs",
+    "ask_key",
+    "banner",
+    "figure_output",
+    "key_table",
+    "md",
+    "show",
+]
+
+
+def md(text: str) -> Any:
+    """A Markdown output (scrubbed: no key-shaped text survives)."""
+    from IPython.display import Markdown
+
+    return Markdown(scrub(text))
+
+
+def banner(title: str, lines: Iterable[str] = ()) -> Any:
+    """A short HTML box used at the top of each notebook: what KeyLab does and never does."""
+    from IPython.display import HTML
+
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+    return HTML(
+        '<div style="border:1px solid #ccc;border-left:5px solid #0072B2;padding:0.4em 1em;'
+        f'background:#f7fbff"><b>{html.escape(title)}</b><ul style="margin:0.3em 0">{items}</ul></div>'
+    )
+
+
+def figure_output(fig: Figure) -> Any:
+    """A matplotlib figure as a plain PNG output (closed afterwards, so it is shown exactly once)."""
+    from IPython.display import Image
+
+    from kit.present.plots import figure_png
+
+    return Image(data=figure_png(fig), format="png")
+
+
+def key_table(reports: Sequence[KeyReport]) -> pd.DataFrame:
+    """One row per key: alias, hint, fingerprint, kind, length, and each defect at its position."""
+    import pandas as pd
+
+    rows = []
+    for r in reports:
+        expected = f"{r.length} / {r.expected_length}" if r.expected_length else str(r.length)
+        rows.append({
+            "key": r.alias,
+            "hint": r.hint,
+            "fingerprint": r.fingerprint,
+            "kind": r.kind_label,
+            "length (got / expected)": expected,
+            "as stored (body masked)": r.masked,
+            "defects": "; ".join(d.describe() for d in r.defects) or "none",
+            "repaired": r.repaired_hint or "",
+        })
+    return pd.DataFrame(rows)
+
+
+def as_outputs(items: Iterable[Any]) -> list[Any]:
+    """Turn strings into Markdown, figures into PNGs; leave other displayables alone."""
+    out: list[Any] = []
+    for item in items:
+        if item is None:
+            continue
+        if isinstance(item, str):
+            out.append(md(item))
+        elif type(item).__name__ == "Figure":
+            out.append(figure_output(item))
+        else:
+            out.append(item)
+    return out
+
+
+def show(items: Iterable[Any]) -> None:
+    """Display each item as a plain output."""
+    from IPython.display import display
+
+    for item in as_outputs(items):
+        display(item)
+
+
+class StepPanel:
+    """Controls + Run button + status + Output for one notebook step.
+
+    ``run(values)`` receives the controls' current values by name and returns the items to show
+    (Markdown strings, DataFrames, figures). Exceptions inside a click are shown as a message in the
+    panel (scrubbed), never as a traceback that could carry a key.
+    """
+
+    def __init__(self, title: str, run: Callable[[dict[str, Any]], Iterable[Any]],
+                 controls: Mapping[str, Any] | None = None, button: str = "Run") -> None:
+        import ipywidgets as w
+
+        self.title = title
+        self._run = run
+        self.controls = dict(controls or {})
+        self.button = w.Button(description=button, button_style="primary", icon="play",
+                               tooltip=f"Run: {title}")
+        self.status = w.HTML(value="")
+        self.output = w.Output()
+        rows = [w.HTML(f"<b>{html.escape(title)}</b>")]
+        if self.controls:
+            rows.append(w.HBox(list(self.controls.values()), layout=w.Layout(flex_flow="row wrap")))
+        rows.append(w.HBox([self.button, self.status]))
+        rows.append(self.output)
+        self.box = w.VBox(rows, layout=w.Layout(border="1px solid #ddd", padding="6px", margin="4px 0"))
+        self.button.on_click(self._clicked)
+        self.last: list[Any] = []
+
+    def values(self) -> dict[str, Any]:
+        return {name: getattr(widget, "value", None) for name, widget in self.controls.items()}
+
+    def _execute(self) -> list[Any]:
+        self.status.value = "<i>running…</i>"
+        try:
+            items = as_outputs(self._run(self.values()))
+        except Exception as exc:  # a step failure is a message in the panel, not a traceback
+            self.status.value = f"<span style='color:#D55E00'>failed: {html.escape(scrub(str(exc)))}</span>"
+            return [md(f"**{self.title} failed:** {scrub(str(exc))}")]
+        self.status.value = "<span style='color:#009E73'>done</span>"
+        self.last = items
+        return items
+
+    def _clicked(self, _button: Any) -> None:
+        # Set the Output widget's outputs directly: works in any kernel and in tests, and never
+        # interleaves with another cell's output the way ``with output:`` capture can.
+        self.output.outputs = ()
+        for item in self._execute():
+            self.output.append_display_data(item)
+
+    def display(self, run_now: bool = True) -> list[Any]:
+        """Show the panel; with ``run_now``, run once with the defaults and print the results as plain outputs."""
+        from IPython.display import display
+
+        display(self.box)
+        items = self._execute() if run_now else []
+        for item in items:
+            display(item)
+        return items
+
+
+def ask_key(alias: str = "typed key", prompt: str = "Paste the key (input is hidden): ") -> Credential | None:
+    """Read a key with ``getpass`` (shown as dots, stored nowhere). Returns ``None`` on empty input."""
+    try:
+        value = getpass.getpass(prompt)
+    except (EOFError, KeyboardInterrupt):
+        return None
+    if not value:
+        return None
+    remember([value])
+    return Credential(alias=alias, raw=value, source="prompt")

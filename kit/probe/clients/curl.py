@@ -1,0 +1,171 @@
+"""System curl, the way the ticket's author tested: one process per request.
+
+The key never appears on curl's command line (argv is readable by every user of the machine): the
+whole request, URL and headers included, goes to ``curl --config -`` on stdin. curl passes header
+bytes through untouched, so a key with a trailing newline travels with it (``x-api-key: …\\n``) and
+the server's verdict on those bytes is what the row shows. Status and headers are read from a
+``--dump-header`` file and the body from an ``--output`` file, both in a private (0700) temporary
+folder; timing, the exit code and curl's own error message come from ``--write-out '%{json}'``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from kit.errors import ClientUnavailable
+from kit.keys.inspect import Credential
+from kit.probe.clients.base import (
+    Client,
+    Reply,
+    auth_headers,
+    is_loopback_url,
+    request_body,
+    request_path,
+    secret_bytes,
+)
+from kit.values import Attempt
+
+__all__ = ["CURL_ERRORS", "CurlClient", "config_quote", "parse_header_block"]
+
+#: curl exit codes (libcurl-errors(3)) for failures a probe can meet, by their libcurl names.
+CURL_ERRORS = {
+    1: "CURLE_UNSUPPORTED_PROTOCOL", 3: "CURLE_URL_MALFORMAT", 5: "CURLE_COULDNT_RESOLVE_PROXY",
+    6: "CURLE_COULDNT_RESOLVE_HOST", 7: "CURLE_COULDNT_CONNECT", 8: "CURLE_WEIRD_SERVER_REPLY",
+    16: "CURLE_HTTP2", 18: "CURLE_PARTIAL_FILE", 23: "CURLE_WRITE_ERROR", 26: "CURLE_READ_ERROR",
+    28: "CURLE_OPERATION_TIMEDOUT", 35: "CURLE_SSL_CONNECT_ERROR", 43: "CURLE_BAD_FUNCTION_ARGUMENT",
+    47: "CURLE_TOO_MANY_REDIRECTS", 52: "CURLE_GOT_NOTHING", 55: "CURLE_SEND_ERROR", 56: "CURLE_RECV_ERROR",
+    58: "CURLE_SSL_CERTPROBLEM", 59: "CURLE_SSL_CIPHER", 60: "CURLE_PEER_FAILED_VERIFICATION",
+    61: "CURLE_BAD_CONTENT_ENCODING", 77: "CURLE_SSL_CACERT_BADFILE", 92: "CURLE_HTTP2_STREAM",
+    97: "CURLE_PROXY",
+}
+
+_ESCAPES = {ord("\\"): b"\\\\", ord('"'): b'\\"', ord("\n"): b"\\n", ord("\r"): b"\\r", ord("\t"): b"\\t",
+            ord("\v"): b"\\v"}
+
+
+def config_quote(value: bytes) -> bytes:
+    """``value`` as a double-quoted curl config string: the same bytes once curl has read it.
+
+    Raises ``ValueError`` for a NUL byte, which no curl config (or command line) can carry.
+    """
+    if b"\0" in value:
+        raise ValueError("the value holds a NUL byte, which curl cannot send in a header")
+    return b'"' + b"".join(_ESCAPES.get(byte, bytes([byte])) for byte in value) + b'"'
+
+
+def parse_header_block(raw: bytes) -> dict[str, str]:
+    """The headers of the last response in a ``--dump-header`` file (after any 1xx or proxy CONNECT)."""
+    blocks = [b for b in raw.replace(b"\r\n", b"\n").split(b"\n\n") if b.strip()]
+    if not blocks:
+        return {}
+    headers: dict[str, str] = {}
+    for line in blocks[-1].split(b"\n")[1:]:
+        name, sep, value = line.partition(b":")
+        if sep:
+            headers[name.decode("latin-1").strip().lower()] = value.decode("latin-1").strip()
+    return headers
+
+
+class CurlClient(Client):
+    """``curl --config -`` per attempt; ``start`` finds curl and its version or says how to get it."""
+
+    name = "curl"
+
+    def __init__(self, executable: str | None = None) -> None:
+        self._executable = executable
+        self._path: str | None = None
+        self.version = ""
+
+    async def start(self) -> None:
+        path = self._executable or shutil.which("curl")
+        if not path:
+            raise ClientUnavailable("the curl client was asked for, but no curl program is on PATH",
+                                    "install curl (Debian/Ubuntu: apt-get install curl; macOS has it) or "
+                                    "leave 'curl' out of --client")
+        proc = await asyncio.create_subprocess_exec(path, "--version", stdout=asyncio.subprocess.PIPE,
+                                                    stderr=asyncio.subprocess.DEVNULL)
+        out, _ = await proc.communicate()
+        first = out.decode("utf-8", "replace").split()
+        self.version = first[1] if len(first) > 1 else "unknown"
+        self._path = path
+
+    def _config(self, attempt: Attempt, credential: Credential, folder: Path, timeout: float) -> bytes:
+        url = attempt.base_url.rstrip("/") + request_path(attempt)
+        lines = [
+            b"url = " + config_quote(url.encode()),
+            b"request = " + config_quote(attempt.method.encode()),
+            b"dump-header = " + config_quote(str(folder / "headers").encode()),
+            b"output = " + config_quote(str(folder / "body").encode()),
+            b"max-time = " + str(max(1.0, timeout)).encode(),
+            b"connect-timeout = " + str(min(5.0, timeout)).encode(),
+            b"silent", b"show-error",
+        ]
+        if is_loopback_url(attempt.base_url):
+            lines.append(b'noproxy = "*"')  # a plain-HTTP key on loopback must never be handed to a proxy
+        for name, value in auth_headers(attempt.auth_style, secret_bytes(credential)):
+            lines.append(b"header = " + config_quote(name + b": " + value))
+        if attempt.api_version:
+            lines.append(b"header = " + config_quote(b"anthropic-version: " + attempt.api_version.encode()))
+        body = request_body(attempt)
+        if body is not None:
+            lines.append(b"header = " + config_quote(b"content-type: application/json"))
+            lines.append(b"data-binary = " + config_quote(body))
+        return b"\n".join(lines) + b"\n"
+
+    async def exchange(self, attempt: Attempt, credential: Credential, timeout: float) -> Reply:
+        if self._path is None:
+            await self.start()
+        assert self._path is not None
+        style = "x-api-key" if attempt.auth_style == "default" else attempt.auth_style
+        common: dict[str, Any] = {"user_agent": f"curl/{self.version}", "sent_auth_style": style,
+                                  "sent_version": attempt.api_version or ""}
+        folder = Path(tempfile.mkdtemp(prefix="keylab-curl-"))  # mkdtemp: mode 0700, only we can read it
+        began = time.perf_counter()
+        try:
+            try:
+                config = self._config(attempt, credential, folder, timeout)
+            except ValueError as exc:
+                return Reply(transport_error="CURLE_BAD_HEADER", error_message=str(exc), **common)
+            proc = await asyncio.create_subprocess_exec(
+                # -q first: no ~/.curlrc, so the request is exactly what the config says
+                self._path, "-q", "--config", "-", "--write-out", "%{json}",
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )
+            try:
+                out, err = await proc.communicate(config)
+            except asyncio.CancelledError:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()
+                await proc.wait()
+                raise
+            latency = (time.perf_counter() - began) * 1000
+            return _reply(proc.returncode or 0, out, err, folder, latency, common)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _reply(code: int, out: bytes, err: bytes, folder: Path, latency: float, common: dict[str, Any]) -> Reply:
+    try:
+        meta = json.loads(out.decode("utf-8", "replace") or "{}")
+    except ValueError:
+        meta = {}
+    status = int(meta.get("response_code") or meta.get("http_code") or 0) or None
+    headers = parse_header_block((folder / "headers").read_bytes()) if (folder / "headers").exists() else {}
+    body = (folder / "body").read_bytes() if (folder / "body").exists() else b""
+    total = meta.get("time_total")
+    latency_ms = float(total) * 1000 if isinstance(total, int | float) and total else latency
+    exit_code = int(meta.get("exitcode", code) or code)
+    if exit_code == 0 and status is not None:
+        return Reply(status=status, headers=headers, body=body, latency_ms=latency_ms, **common)
+    name = CURL_ERRORS.get(exit_code, f"CURLE_{exit_code}")
+    message = str(meta.get("errormsg") or err.decode("utf-8", "replace").strip() or f"curl exited with {exit_code}")
+    return Reply(status=status, headers=headers if status else {}, body=body if status else b"",
+                 transport_error=name, error_message=f"curl: ({exit_code}) {message}", latency_ms=latency_ms,
+                 **common)

@@ -1,0 +1,133 @@
+"""Raw httpx2: the key's bytes exactly as stored, defects included, so the server's verdict is about them.
+
+No SDK sits in between: no trimming, no retries, no header of its own choosing. When the bytes
+cannot travel at all (h11 refuses a header value with a newline, a leading or trailing space, or a
+NUL), that refusal is the answer: a row with ``transport_error = "LocalProtocolError"`` and h11's
+own message, which is what any h11-based client (the Python SDK included) would hit.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import ssl
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx2
+
+from kit.keys.inspect import Credential
+from kit.probe.clients.base import (
+    Client,
+    Reply,
+    auth_headers,
+    is_loopback_url,
+    request_body,
+    request_path,
+    secret_bytes,
+)
+from kit.values import Attempt
+
+__all__ = ["HttpxClient", "RoutePools", "default_ssl_context", "transport_name"]
+
+
+def default_ssl_context() -> ssl.SSLContext:
+    """httpx2's default verifying context, as a client would build it (``SSL_CERT_FILE``/``SSL_CERT_DIR``
+    honoured), made once per setting: loading a CA bundle costs ~80 ms, a fixed cost per run otherwise."""
+    return _ssl_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.cache
+def _ssl_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    return httpx2.create_ssl_context()
+
+
+def transport_name(exc: BaseException) -> str:
+    """The exception's class name, or the TLS error's class when a certificate or handshake failed."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLError):
+            return type(current).__name__
+        current = current.__cause__ or current.__context__
+    return type(exc).__name__
+
+
+class RoutePools:
+    """One httpx2 pool per kind of route, and the one place that decides whether the user's proxies apply.
+
+    Off loopback they do (HTTPS travels in a CONNECT tunnel, so a proxy never sees the key); on loopback
+    they never do, so a plain-HTTP key cannot be handed to a proxy. ``make(trust_env)`` builds a pool
+    with the caller's own options.
+    """
+
+    def __init__(self, make: Callable[[bool], httpx2.AsyncClient]) -> None:
+        self._make = make
+        self._pools: dict[bool, httpx2.AsyncClient] = {}
+
+    def get(self, base_url: str) -> httpx2.AsyncClient:
+        loopback = is_loopback_url(base_url)
+        pool = self._pools.get(loopback)
+        if pool is None:
+            pool = self._pools[loopback] = self._make(not loopback)
+        return pool
+
+    async def aclose(self) -> None:
+        pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            await pool.aclose()
+
+
+class HttpxClient(Client):
+    """httpx2's async client, one connection pool per run (proxies from the environment only off loopback)."""
+
+    name = "httpx2"
+
+    def __init__(self, *, max_connections: int = 32, verify: ssl.SSLContext | str | bool = True) -> None:
+        if verify is False:
+            raise ValueError("TLS verification is never disabled; pass a CA bundle path or an SSLContext instead")
+        self.version = httpx2.__version__
+        self._limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        self._verify = default_ssl_context() if verify is True else verify
+        self._pools = RoutePools(lambda trust_env: httpx2.AsyncClient(
+            limits=self._limits, trust_env=trust_env, verify=self._verify, follow_redirects=False))
+
+    def _pool(self, base_url: str) -> httpx2.AsyncClient:
+        return self._pools.get(base_url)
+
+    async def aclose(self) -> None:
+        await self._pools.aclose()
+
+    async def exchange(self, attempt: Attempt, credential: Credential, timeout: float) -> Reply:
+        headers: list[tuple[bytes, bytes]] = auth_headers(attempt.auth_style, secret_bytes(credential))
+        if attempt.api_version:
+            headers.append((b"anthropic-version", attempt.api_version.encode()))
+        body = request_body(attempt)
+        if body is not None:
+            headers.append((b"content-type", b"application/json"))
+        url = attempt.base_url.rstrip("/") + request_path(attempt)
+        pool = self._pool(attempt.base_url)
+        user_agent = pool.headers.get("user-agent")
+        style = "x-api-key" if attempt.auth_style == "default" else attempt.auth_style
+        common: dict[str, Any] = {"user_agent": user_agent, "sent_auth_style": style,
+                                  "sent_version": attempt.api_version or ""}
+        began = time.perf_counter()
+        try:
+            request = pool.build_request(attempt.method, url, headers=headers, content=body,
+                                         timeout=httpx2.Timeout(timeout, connect=min(5.0, timeout)))
+            response = await pool.send(request, stream=True)
+        except httpx2.HTTPError as exc:
+            return Reply(transport_error=transport_name(exc), error_message=str(exc) or repr(exc),
+                         latency_ms=(time.perf_counter() - began) * 1000, **common)
+        try:
+            data = await response.aread()
+        except httpx2.HTTPError as exc:  # headers arrived, the body did not (reset, truncated, bad encoding)
+            return Reply(status=response.status_code, headers=dict(response.headers),
+                         transport_error=transport_name(exc), error_message=str(exc) or repr(exc),
+                         latency_ms=(time.perf_counter() - began) * 1000, **common)
+        finally:
+            await response.aclose()
+        return Reply(status=response.status_code, headers=dict(response.headers), body=data,
+                     latency_ms=(time.perf_counter() - began) * 1000, **common)

@@ -1,0 +1,194 @@
+"""Install the official Node SDK (@anthropic-ai/sdk) at a given version into KeyLab's cache, once.
+
+Each version lives in its own folder, ``<cache>/node-sdk/<version>/node_modules/@anthropic-ai/sdk``,
+so the ticket's 0.24.3 and the current release sit side by side and a probe can ``require`` either.
+The cache is ``<repo>/.cache`` unless ``KEYLAB_CACHE`` names another folder. ``npm`` is used the
+ordinary way (``npm install``, ``npm view``); nothing else is fetched.
+
+    python -m kit.probe.clients.node_install --default-versions   # 0.24.3 and the current release
+    python -m kit.probe.clients.node_install 0.30.1               # any version
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from kit.errors import ClientUnavailable, UsageError
+
+__all__ = [
+    "PACKAGE",
+    "TICKET_VERSION",
+    "cache_root",
+    "current_version",
+    "default_versions",
+    "ensure",
+    "install",
+    "installed_version",
+    "main",
+    "node_path",
+    "package_dir",
+    "sdk_folder",
+]
+
+PACKAGE = "@anthropic-ai/sdk"
+#: The version in the support ticket.
+TICKET_VERSION = "0.24.3"
+_VERSION = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.\-]+)?$")
+_REPO = Path(__file__).resolve().parents[3]
+_CURRENT_MARKER = "current-version.txt"
+
+
+def cache_root(environ: Mapping[str, str] | None = None) -> Path:
+    """``$KEYLAB_CACHE`` or ``<repo>/.cache``."""
+    env = os.environ if environ is None else environ
+    configured = env.get("KEYLAB_CACHE")
+    return Path(configured).expanduser() if configured else _REPO / ".cache"
+
+
+def sdk_folder(version: str, environ: Mapping[str, str] | None = None) -> Path:
+    """The folder for ``version`` (it holds ``node_modules/``); it may not exist yet."""
+    return cache_root(environ) / "node-sdk" / version
+
+
+def package_dir(folder: Path) -> Path:
+    return folder / "node_modules" / "@anthropic-ai" / "sdk"
+
+
+def installed_version(folder: Path) -> str | None:
+    """The SDK version installed in ``folder``, or None."""
+    try:
+        data = json.loads((package_dir(folder) / "package.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    version = data.get("version")
+    return str(version) if isinstance(version, str) else None
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise ClientUnavailable(
+            f"{name} is not installed, so the Node SDK cannot be installed or run",
+            "install Node.js 18 or newer with npm (Debian: apt-get install nodejs npm; macOS: brew install node), "
+            "then run `make node-sdks`",
+        )
+    return path
+
+
+def node_path() -> str:
+    """The ``node`` executable, or ClientUnavailable with the fix."""
+    return _tool("node")
+
+
+def _check_version(version: str) -> str:
+    if not _VERSION.match(version):
+        raise UsageError(f"{version!r} is not an npm version of {PACKAGE}", "give an exact version such as 0.24.3")
+    return version
+
+
+def current_version(refresh: bool = False) -> str:
+    """The current release on npm (``npm view @anthropic-ai/sdk version``), remembered in the cache."""
+    marker = cache_root() / "node-sdk" / _CURRENT_MARKER
+    if not refresh:
+        with contextlib.suppress(OSError):
+            remembered = marker.read_text(encoding="utf-8").strip()
+            if _VERSION.match(remembered):
+                return remembered
+    npm = _tool("npm")
+    try:
+        done = subprocess.run([npm, "view", PACKAGE, "version"], capture_output=True, text=True, timeout=120,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        raise ClientUnavailable("npm view timed out", "check the connection to the npm registry") from None
+    version = done.stdout.strip().splitlines()[-1].strip() if done.stdout.strip() else ""
+    if done.returncode != 0 or not _VERSION.match(version):
+        raise ClientUnavailable(f"npm could not tell the current version of {PACKAGE}: {done.stderr.strip()[:300]}",
+                                "check the connection to the npm registry (npm config get registry)")
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(version + "\n", encoding="utf-8")
+    return version
+
+
+def default_versions(refresh: bool = False) -> list[str]:
+    """The ticket's version and the current release."""
+    current = current_version(refresh=refresh)
+    return [TICKET_VERSION] if current == TICKET_VERSION else [TICKET_VERSION, current]
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".install.lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def install(version: str) -> Path:
+    """Install ``@anthropic-ai/sdk@version`` (first use only) and return its folder."""
+    _check_version(version)
+    folder = sdk_folder(version)
+    if installed_version(folder) == version:
+        return folder
+    npm = _tool("npm")
+    _tool("node")
+    with _locked(folder):
+        if installed_version(folder) == version:
+            return folder
+        (folder / "package.json").write_text(
+            json.dumps({"name": f"keylab-node-sdk-{version.replace('.', '-')}", "private": True}) + "\n",
+            encoding="utf-8")
+        command = [npm, "install", "--prefix", str(folder), "--no-audit", "--no-fund", "--no-save",
+                   "--no-package-lock", "--loglevel=error", f"{PACKAGE}@{version}"]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+        except subprocess.TimeoutExpired:
+            raise ClientUnavailable(f"npm install {PACKAGE}@{version} timed out",
+                                    "check the connection to the npm registry and try again") from None
+        if done.returncode != 0 or installed_version(folder) != version:
+            raise ClientUnavailable(f"npm could not install {PACKAGE}@{version}: {done.stderr.strip()[-500:]}",
+                                    "check the version exists (npm view @anthropic-ai/sdk versions) and the "
+                                    "connection to the npm registry")
+    return folder
+
+
+def ensure(version: str) -> Path:
+    """Alias of ``install``: the folder of an installed SDK version, installing it on first use."""
+    return install(version)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args in (["-h"], ["--help"]):
+        print(__doc__)
+        return 0 if args else 2
+    versions: list[str] = []
+    try:
+        for arg in args:
+            if arg == "--default-versions":
+                versions += default_versions(refresh=True)
+            elif arg == "--current":
+                versions.append(current_version(refresh=True))
+            else:
+                versions.append(_check_version(arg))
+        for version in dict.fromkeys(versions):
+            print(f"{PACKAGE}@{version}: {install(version)}", flush=True)
+    except (ClientUnavailable, UsageError) as exc:
+        print(f"error: {exc.format_message()}", file=sys.stderr)
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,293 @@
+"""The official Node SDK (``@anthropic-ai/sdk``) at a version the user picks: the ticket's 0.24.3 or today's.
+
+One long-lived ``node`` worker per SDK version serves every attempt of a run: requests go to it as
+JSON lines on stdin (the key base64-encoded inside them, never on a command line), answers come
+back as JSON lines on stdout, matched by id, so many attempts are in flight at once. The worker
+builds a client per attempt the way an application does (``new Anthropic({apiKey, baseURL})``,
+``maxRetries: 0``) and calls it through the SDK's own request path; a thin wrapper around the
+client's ``fetch`` notes what the SDK really sent (User-Agent, header style, version) and keeps the
+raw answer. The SDK's error class and message (``401 {"type":"error",...}`` for 0.24.3, the string
+the ticket quotes) are kept in ``client_error``.
+
+The worker's environment has no ``ANTHROPIC_*`` variables (the probe decides which key is sent) and,
+toward loopback, no proxy variables. The SDK is installed on first use by ``kit.probe.clients.node_install``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import itertools
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from kit.errors import ClientUnavailable
+from kit.keys.inspect import Credential
+from kit.probe.clients.base import Client, Reply, is_loopback_url, request_body, request_path, secret_bytes
+from kit.values import Attempt
+
+__all__ = ["WORKER_JS", "NodeSdkClient"]
+
+_PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "NODE_USE_ENV_PROXY")
+
+#: The worker: reads one JSON request per line, answers one JSON line per request (any order).
+WORKER_JS = r"""
+'use strict';
+const path = require('path');
+const readline = require('readline');
+const dir = path.join(process.env.KEYLAB_SDK_DIR, 'node_modules', '@anthropic-ai', 'sdk');
+const mod = require(dir);
+const Anthropic = mod.Anthropic || mod.default || mod;
+const VERSION = require(path.join(dir, 'package.json')).version;
+const write = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
+
+function headerPairs(h) {
+  const out = {};
+  if (!h) return out;
+  try {
+    if (typeof h.forEach === 'function' && typeof h.get === 'function') {
+      h.forEach((v, k) => { out[k.toLowerCase()] = v; });
+      return out;
+    }
+  } catch (e) { /* fall through */ }
+  for (const k of Object.keys(h)) {
+    const v = h[k];
+    if (v !== null && v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+  }
+  return out;
+}
+
+function authStyle(h) {
+  const key = 'x-api-key' in h, bearer = /^bearer/i.test(h['authorization'] || '');
+  return key && bearer ? 'both' : key ? 'x-api-key' : bearer ? 'bearer' : 'none';
+}
+
+function rootCause(e) {
+  let cur = e, name = null, code = null, messages = [];
+  for (let i = 0; cur && i < 6; i++) {
+    if (cur.message) messages.push(String(cur.message));
+    if (cur.code && !code) code = String(cur.code);
+    name = cur.name || (cur.constructor && cur.constructor.name) || name;
+    cur = cur.cause;
+  }
+  return { code: code, name: name, message: messages.join(' <- ') };
+}
+
+async function handle(req) {
+  const key = Buffer.from(req.key_b64, 'base64').toString('utf8');
+  const headers = {};
+  if (req.version) headers['anthropic-version'] = req.version;
+  const opts = { baseURL: req.base_url, maxRetries: 0, timeout: req.timeout_ms, apiKey: key, authToken: null };
+  if (req.style === 'bearer') { opts.apiKey = null; opts.authToken = key; }
+  else if (req.style === 'x-api-key') { headers['X-Api-Key'] = key; headers['Authorization'] = null; }
+  else if (req.style === 'both') { opts.apiKey = key; opts.authToken = key; headers['X-Api-Key'] = key; }
+  else if (req.style === 'none') { opts.apiKey = null; headers['X-Api-Key'] = null; headers['Authorization'] = null; }
+  opts.defaultHeaders = headers;
+  const sent = {};
+  let answer = null;
+  const started = process.hrtime.bigint();
+  const done = (extra) => write(Object.assign({ id: req.id, sdk_version: VERSION, sent: sent,
+    latency_ms: Number(process.hrtime.bigint() - started) / 1e6 }, answer || {}, extra));
+  let client;
+  try {
+    client = new Anthropic(opts);
+    const inner = client.fetch;
+    client.fetch = async (url, init) => {
+      const h = headerPairs(init && init.headers);
+      sent.user_agent = h['user-agent'] || null;
+      sent.auth_style = authStyle(h);
+      sent.version = h['anthropic-version'] || '';
+      const res = await inner.call(undefined, url, init);
+      answer = { status: res.status, headers: headerPairs(res.headers) };
+      try { answer.body_b64 = Buffer.from(await res.clone().arrayBuffer()).toString('base64'); }
+      catch (e) {
+        const c = rootCause(e);
+        answer.body_error = { code: c.code || c.name || 'BodyError', message: c.message };
+      }
+      return res;
+    };
+    const p = req.path;
+    if (req.method === 'GET') await client.get(p, {});
+    else await client.post(p, { body: req.body });
+    done({});
+  } catch (e) {
+    const c = rootCause(e);
+    const cls = (e && e.constructor && e.constructor.name) || 'Error';
+    const rid = e && e.headers ? (e.headers['request-id'] || null) : null;
+    done({ client_error: cls + ': ' + (e && e.message ? e.message : String(e)), cause_code: c.code,
+           cause_name: c.name, cause_message: c.message, request_id: rid });
+  }
+}
+
+const rl = readline.createInterface({ input: process.stdin });
+rl.on('line', (line) => {
+  let req;
+  try { req = JSON.parse(line); } catch (e) { return; }
+  handle(req).catch((e) => write({ id: req.id, worker_error: String(e && e.stack || e) }));
+});
+rl.on('close', () => setTimeout(() => process.exit(0), 50));
+write({ ready: true, sdk_version: VERSION, node_version: process.version });
+"""
+
+
+def _install(version: str) -> Path:
+    from kit.probe.clients import node_install
+
+    installer = getattr(node_install, "ensure_installed", None) or node_install.install
+    folder: Path = installer(version)
+    return folder
+
+
+class _Worker:
+    """One ``node`` process running ``WORKER_JS`` for one SDK folder."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, sdk_version: str, node_version: str) -> None:
+        self.proc = proc
+        self.sdk_version = sdk_version
+        self.node_version = node_version
+        self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self.reader = asyncio.get_running_loop().create_task(self._read())
+        self.lock = asyncio.Lock()
+
+    @classmethod
+    async def spawn(cls, node: str, folder: Path, loopback: bool) -> _Worker:
+        env = {k: v for k, v in os.environ.items() if not k.upper().startswith("ANTHROPIC_")}
+        if loopback:
+            for name in list(env):
+                if name.upper() in _PROXY_VARIABLES:
+                    env.pop(name)
+        env["KEYLAB_SDK_DIR"] = str(folder)
+        proc = await asyncio.create_subprocess_exec(
+            node, "-e", WORKER_JS, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE, env=env, limit=16 * 1024 * 1024)
+        assert proc.stdout is not None
+        try:
+            line = await asyncio.wait_for(proc.stdout.readline(), 30)
+            hello = json.loads(line)
+        except (TimeoutError, ValueError):
+            proc.kill()
+            _, err = await proc.communicate()
+            raise ClientUnavailable(f"the Node SDK worker did not start: {err.decode('utf-8', 'replace')[-400:]}",
+                                    "check that node runs (node --version) and reinstall the SDK with "
+                                    "`make node-sdks`") from None
+        return cls(proc, str(hello.get("sdk_version", "")), str(hello.get("node_version", "")))
+
+    async def _read(self) -> None:
+        assert self.proc.stdout is not None
+        while True:
+            line = await self.proc.stdout.readline()
+            if not line:
+                break
+            with contextlib.suppress(ValueError):
+                item = json.loads(line)
+                future = self.pending.pop(int(item.get("id", -1)), None)
+                if future is not None and not future.done():
+                    future.set_result(item)
+        for future in self.pending.values():  # the worker died: every waiting attempt gets a row
+            if not future.done():
+                future.set_result({"worker_error": "the node worker exited"})
+        self.pending.clear()
+
+    async def ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        assert self.proc.stdin is not None
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.pending[int(request["id"])] = future
+        async with self.lock:
+            self.proc.stdin.write(json.dumps(request).encode() + b"\n")
+            await self.proc.stdin.drain()
+        try:
+            return await future
+        finally:
+            self.pending.pop(int(request["id"]), None)
+
+    async def close(self) -> None:
+        if self.proc.stdin is not None:
+            with contextlib.suppress(Exception):
+                self.proc.stdin.close()
+        try:
+            await asyncio.wait_for(self.proc.wait(), 2)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
+            await self.proc.wait()
+        self.reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.reader
+
+
+class NodeSdkClient(Client):
+    """``@anthropic-ai/sdk@<version>`` in a node worker; ``start`` installs it (first use) or says what is missing."""
+
+    def __init__(self, version: str) -> None:
+        self.sdk_version = version
+        self.name = f"sdk-node@{version}"
+        self.version = version
+        self._folder: Path | None = None
+        self._node: str | None = None
+        self._workers: dict[bool, _Worker] = {}
+        self._spawning: dict[bool, asyncio.Lock] = {}
+        self._ids = itertools.count(1)
+
+    async def start(self) -> None:
+        from kit.probe.clients import node_install
+
+        self._node = node_install.node_path()  # ClientUnavailable with the fix when node is missing
+        self._folder = await asyncio.to_thread(_install, self.sdk_version)
+
+    async def _worker(self, base_url: str) -> _Worker:
+        loopback = is_loopback_url(base_url)
+        lock = self._spawning.setdefault(loopback, asyncio.Lock())
+        async with lock:
+            worker = self._workers.get(loopback)
+            if worker is None or worker.proc.returncode is not None:
+                if self._folder is None or self._node is None:
+                    await self.start()
+                assert self._folder is not None and self._node is not None
+                worker = await _Worker.spawn(self._node, self._folder, loopback)
+                self._workers[loopback] = worker
+            return worker
+
+    async def aclose(self) -> None:
+        workers, self._workers = list(self._workers.values()), {}
+        for worker in workers:
+            await worker.close()
+
+    async def exchange(self, attempt: Attempt, credential: Credential, timeout: float) -> Reply:
+        worker = await self._worker(attempt.base_url)
+        body = request_body(attempt)
+        path = request_path(attempt)
+        request = {
+            "id": next(self._ids), "method": attempt.method, "path": path,
+            "body": json.loads(body) if body else None, "version": attempt.api_version,
+            "style": attempt.auth_style, "base_url": attempt.base_url.rstrip("/"),
+            "timeout_ms": int(timeout * 1000),
+            "key_b64": base64.b64encode(secret_bytes(credential)).decode(),
+        }
+        item = await worker.ask(request)
+        return _reply(item, worker)
+
+
+def _reply(item: dict[str, Any], worker: _Worker) -> Reply:
+    sent = item.get("sent") or {}
+    common: dict[str, Any] = {
+        "latency_ms": item.get("latency_ms"), "user_agent": sent.get("user_agent"),
+        "sent_auth_style": sent.get("auth_style"), "sent_version": sent.get("version"),
+        "client_version": item.get("sdk_version") or worker.sdk_version, "client_error": item.get("client_error"),
+    }
+    if "worker_error" in item:
+        return Reply(transport_error="NodeWorkerError", error_message=str(item["worker_error"])[:400], **common)
+    status = item.get("status")
+    if status is not None:
+        headers = {str(k): str(v) for k, v in (item.get("headers") or {}).items()}
+        body = base64.b64decode(item.get("body_b64") or "")
+        problem = item.get("body_error")
+        if problem:
+            return Reply(status=int(status), headers=headers, body=body, transport_error=str(problem.get("code")),
+                         error_message=str(problem.get("message")), request_id=item.get("request_id"), **common)
+        return Reply(status=int(status), headers=headers, body=body, request_id=item.get("request_id"), **common)
+    code = item.get("cause_code") or item.get("cause_name") or "Error"
+    return Reply(transport_error=str(code), error_message=str(item.get("cause_message") or item.get("client_error")),
+                 **common)
