@@ -1,14 +1,29 @@
-"""Shared fixtures. The autouse fixture keeps a developer's own key, proxy and CA settings out of every test."""
+"""Shared fixtures. The autouse fixture keeps a developer's own key, proxy and CA settings out of every test.
+
+The suite runs in parallel (pytest-xdist, ``make test``). What is expensive and read by several tests (an
+executed notebook, the exported report, a simulator) is made once and shared:
+
+- ``shared_runs``: a folder per test session, common to every xdist worker, where a result is made once
+  under a file lock and then read by any test in any worker (``SharedRuns.get``);
+- ``ticket_report``: ``make report``'s job (the guided notebook on the ticket demo, exported twice), once;
+- ``sim_healthy`` / ``sim_ticket``: a simulator per worker for tests that only send requests to it and
+  read their answers (a test that reads the access log or changes the scenario starts its own).
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from shared_runs import SharedRuns, TicketReport
 
 from kit.guard import redact
-from kit.testing import ISOLATED_PREFIXES, ISOLATED_VARIABLES
+from kit.testing import ISOLATED_PREFIXES, ISOLATED_VARIABLES, simulator
+
+ROOT = Path(__file__).resolve().parent.parent
+GUIDED = ROOT / "notebooks" / "00-investigation.ipynb"
 
 
 @pytest.fixture(autouse=True)
@@ -20,3 +35,40 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     redact.forget_all()
     yield
     redact.forget_all()
+
+
+@pytest.fixture(scope="session")
+def shared_runs(tmp_path_factory: pytest.TempPathFactory) -> SharedRuns:
+    """One folder per session: under xdist each worker's base temp is ``<session base>/popen-gwN``."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    return SharedRuns(base / "shared-runs")
+
+
+@pytest.fixture(scope="session")
+def ticket_report(shared_runs: SharedRuns) -> TicketReport:
+    """``build_report`` on the ticket (simulator, guided notebook, two exports), once per session."""
+    from kit.present.report import build_report
+
+    def make(folder: Path) -> None:
+        build_report(notebook=GUIDED, out=folder / "investigation.html", scenario="ticket", sandbox="ticket",
+                     extra_parameters={"run_dir": str(folder / "runs")})
+
+    folder = shared_runs.get("report-ticket", [GUIDED, "scenario=ticket sandbox=ticket"], make)
+    return TicketReport(executed=folder / "investigation.ipynb", full=folder / "investigation.html",
+                        share=folder / "investigation-share.html", runs=folder / "runs")
+
+
+@pytest.fixture(scope="session")
+def sim_healthy() -> Iterator[str]:
+    """The simulator on the healthy scenario, one per worker, for tests that only read their own answers."""
+    with simulator("healthy") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def sim_ticket() -> Iterator[str]:
+    """The simulator on the ticket scenario, one per worker, for tests that only read their own answers."""
+    with simulator("ticket") as url:
+        yield url

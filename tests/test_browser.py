@@ -19,8 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from shared_runs import TicketReport
 
-from kit.present.report import ROOT, build_report
+from kit.present.report import ROOT
 from kit.testing import stop_process
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -44,8 +45,10 @@ def browser() -> Iterator[object]:
         instance.close()
 
 
-def test_exported_report_renders_offline_with_findings_and_heatmaps(browser: object, tmp_path: Path) -> None:
-    full, _share = build_report(out=tmp_path / "investigation.html", scenario="ticket", sandbox="ticket")
+@pytest.mark.xdist_group("ticket-report")
+def test_exported_report_renders_offline_with_findings_and_heatmaps(browser: object, tmp_path: Path,
+                                                                    ticket_report: TicketReport) -> None:
+    full = ticket_report.full  # build_report on the ticket, made once per session (tests/conftest.py)
     context = browser.new_context(viewport={"width": 1200, "height": 900}, offline=True)  # type: ignore[attr-defined]
     outside: list[str] = []
 

@@ -64,11 +64,10 @@ def test_active_key_gets_a_tidy_ok_row(make):
 
 
 @pytest.mark.parametrize("make", CLIENTS)
-def test_unknown_key_is_the_apis_401_with_its_request_id(make):
+def test_unknown_key_is_the_apis_401_with_its_request_id(make, sim_healthy):
     key = fake_key("nobody-issued-this")
-    with serve("healthy") as server:
-        client = make()
-        row = _send(client, _attempt(server.url, client.name), key)
+    client = make()
+    row = _send(client, _attempt(sim_healthy, client.name), key)
     assert (row.status, row.error_type, row.error_message) == (401, "authentication_error", "invalid x-api-key")
     assert row.outcome == "auth rejected" and row.request_id
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 from scenarios.suite import Outcome, failure_message, group_cases, load_cases, params, run_group
+from shared_runs import SharedRuns
 
 from kit.diagnose.causes_doc import VOCABULARY
 from kit.testing import assert_no_leak
@@ -24,21 +25,23 @@ def _group_of(name: str) -> str:
     return next(g for g, prefixes in GROUPS.items() if name.startswith(prefixes))
 
 
-def _outcomes(group: str, factory: pytest.TempPathFactory) -> dict[str, Outcome]:
+def _outcomes(group: str, factory: pytest.TempPathFactory, shared: SharedRuns) -> dict[str, Outcome]:
     if group not in _RUNS:
-        _RUNS[group] = run_group(group_cases(*GROUPS[group]), factory.mktemp(f"scenarios-{group}"))
+        _RUNS[group] = run_group(group_cases(*GROUPS[group]), factory.mktemp(f"scenarios-{group}"),
+                                 shared=shared.root / "scenarios")
     return _RUNS[group]
 
 
-@pytest.mark.parametrize("name", params(load_cases()))
-def test_case_gives_the_expected_top_cause(name: str, tmp_path_factory: pytest.TempPathFactory) -> None:
-    outcome = _outcomes(_group_of(name), tmp_path_factory)[name]
+@pytest.mark.parametrize("name", params(load_cases(), group=_group_of))
+def test_case_gives_the_expected_top_cause(name: str, tmp_path_factory: pytest.TempPathFactory,
+                                           shared_runs: SharedRuns) -> None:
+    outcome = _outcomes(_group_of(name), tmp_path_factory, shared_runs)[name]
     assert outcome.passed, failure_message(outcome)
 
 
-@pytest.mark.parametrize("group", list(GROUPS))
-def test_no_output_leaks_a_key(group: str, tmp_path_factory: pytest.TempPathFactory) -> None:
-    for outcome in _outcomes(group, tmp_path_factory).values():
+@pytest.mark.parametrize("group", [pytest.param(g, marks=pytest.mark.xdist_group(f"scenarios-{g}")) for g in GROUPS])
+def test_no_output_leaks_a_key(group: str, tmp_path_factory: pytest.TempPathFactory, shared_runs: SharedRuns) -> None:
+    for outcome in _outcomes(group, tmp_path_factory, shared_runs).values():
         assert_no_leak([outcome.text, outcome.json], outcome.secrets)
 
 

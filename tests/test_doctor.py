@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,9 +25,9 @@ TICKET_KEYS = [fake_key(n) for n in ("prototype-2024", "fresh-1", "fresh-2", "fr
 
 
 @pytest.fixture(scope="module")
-def sim() -> Iterator[str]:
-    with simulator("healthy") as url:
-        yield url
+def sim(sim_healthy: str) -> str:
+    """The healthy simulator shared by this worker's tests (tests/conftest.py): these tests only read answers."""
+    return sim_healthy
 
 
 def invoke(env_vars: dict[str, str], cwd: Path, args: list[str], monkeypatch: pytest.MonkeyPatch) -> Result:

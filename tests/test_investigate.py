@@ -21,10 +21,9 @@ def test_investigate_asks_the_admin_api_and_names_the_inactive_key(tmp_path: Pat
     assert_no_leak([repr(result.admin_keys), " ".join(result.notes)], [fake_key("admin", "admin"), fake_key("old")])
 
 
-def test_without_an_admin_key_there_is_no_lookup_and_no_note(tmp_path: Path) -> None:
-    with simulator("ticket") as url:
-        s = inv.setup(api_url=url, sandbox="ticket", run_dir=tmp_path, clients=["httpx2"])
-        result = inv.investigate(s, check_network=False)
+def test_without_an_admin_key_there_is_no_lookup_and_no_note(tmp_path: Path, sim_ticket: str) -> None:
+    s = inv.setup(api_url=sim_ticket, sandbox="ticket", run_dir=tmp_path, clients=["httpx2"])
+    result = inv.investigate(s, check_network=False)
     assert result.admin_keys == () and result.notes == ()
     assert result.diagnosis.findings[0].cause == "stale-env-shadows-dotenv"
 

@@ -19,6 +19,7 @@ from kit.present.report import ROOT, execute_notebook, export_html
 from kit.testing import assert_no_leak, fake_key, simulator
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+GUIDED = ROOT / "notebooks" / "00-investigation.ipynb"
 pytestmark = pytest.mark.slow
 
 
@@ -39,10 +40,20 @@ def _errors(nb_path: Path) -> list[str]:
             if o.get("output_type") == "error"]
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_headless_against_the_simulator(notebook: Path, tmp_path: Path) -> None:
+def _params(notebooks: list[Path]) -> list[object]:
+    """The guided notebook on the ticket is `make report`'s run: its tests share one execution (one worker)."""
+    return [pytest.param(p, id=p.stem, marks=pytest.mark.xdist_group("ticket-report")) if p == GUIDED
+            else pytest.param(p, id=p.stem) for p in notebooks]
+
+
+@pytest.mark.parametrize("notebook", _params(NOTEBOOKS))
+def test_notebook_runs_headless_against_the_simulator(notebook: Path, tmp_path: Path,
+                                                      request: pytest.FixtureRequest) -> None:
     out = tmp_path / notebook.name
-    with simulator("ticket") as url:
+    if notebook == GUIDED:  # the same parameters: api_url (the ticket simulator), sandbox "ticket", a run_dir
+        out = request.getfixturevalue("ticket_report").executed
+    else:
+        url = request.getfixturevalue("sim_ticket")  # the worker's ticket simulator: nothing reads its log
         execute_notebook(notebook, out, {"api_url": url, "sandbox": "ticket", "run_dir": str(tmp_path / "runs")})
     assert not _errors(out)
     html = export_html(out, tmp_path / (notebook.stem + ".html"))

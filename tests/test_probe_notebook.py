@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from kit.present.report import ROOT, execute_notebook
-from kit.testing import assert_no_leak, fake_key, simulator
+from kit.testing import assert_no_leak, fake_key
 
 NOTEBOOK = ROOT / "notebooks" / "04-probe-matrix.ipynb"
 
@@ -33,11 +33,10 @@ def _texts(nb: nbformat.NotebookNode) -> str:
 
 
 @pytest.mark.slow
-def test_runs_headless_on_the_ticket_and_shows_the_matrix(tmp_path: Path):
+def test_runs_headless_on_the_ticket_and_shows_the_matrix(tmp_path: Path, sim_ticket: str):
     out = tmp_path / "04.ipynb"
-    with simulator("ticket") as url:
-        execute_notebook(NOTEBOOK, out, {"api_url": url, "sandbox": "ticket", "run_dir": str(tmp_path / "runs"),
-                                         "plan": "full"})
+    execute_notebook(NOTEBOOK, out, {"api_url": sim_ticket, "sandbox": "ticket", "run_dir": str(tmp_path / "runs"),
+                                     "plan": "full"})
     nb = nbformat.read(str(out), as_version=4)
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors, errors

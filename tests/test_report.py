@@ -8,17 +8,17 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from shared_runs import TicketReport
 
 from kit.present.report import build_report, strip_widgets
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ticket-report")]
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
-    out = tmp_path_factory.mktemp("report") / "investigation.html"
-    full, share = build_report(out=out, scenario="ticket", sandbox="ticket")
-    return full, share, full.read_text()
+def report(ticket_report: TicketReport) -> tuple[Path, Path, str]:
+    """``build_report`` on the ticket, made once per test session (tests/conftest.py) and read here."""
+    return ticket_report.full, ticket_report.share, ticket_report.full.read_text()
 
 
 def test_report_is_self_contained(report: tuple[Path, Path, str]) -> None:

@@ -29,6 +29,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import json
+import os
 import re
 import shutil
 import socket
@@ -386,27 +388,67 @@ def group_cases(*prefixes: str) -> list[Case]:
     return [c for c in load_cases() if c.name.startswith(prefixes)]
 
 
-def run_group(cases: list[Case], tmp: Path) -> dict[str, Outcome]:
-    """Run one group, add it to the session's outcomes and rewrite reports/confusion.md with all of them."""
+def run_group(cases: list[Case], tmp: Path, shared: Path | None = None) -> dict[str, Outcome]:
+    """Run one group, add it to the session's outcomes and rewrite reports/confusion.md with all of them.
+
+    ``shared``: a folder common to every xdist worker of the session; each group's rows are kept there and
+    the table is written from all of them, under a lock and by an atomic replace, so that workers running
+    different groups neither overwrite each other's rows nor leave a half-written file.
+    """
     run = run_all(tmp, cases)
     SESSION.update(run.by_name())
     everything = load_cases()
-    done = [SESSION[c.name] for c in everything if c.name in SESSION]
-    table = confusion(done)
-    if len(done) < len(everything):
-        table += f"\n(This session ran {len(done)} of the {len(everything)} cases.)\n"
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(table, encoding="utf-8")
+    done = SESSION
+    with contextlib.ExitStack() as stack:
+        if shared:
+            from filelock import FileLock
+
+            stack.enter_context(FileLock(str(shared / "confusion.lock")))
+            done = _merged(run.outcomes, shared, everything)
+        rows = [done[c.name] for c in everything if c.name in done]
+        table = confusion(rows)
+        if len(rows) < len(everything):
+            table += f"\n(This session ran {len(rows)} of the {len(everything)} cases.)\n"
+        REPORT.parent.mkdir(parents=True, exist_ok=True)
+        partial = REPORT.with_name(f".{REPORT.name}.{os.getpid()}")
+        partial.write_text(table, encoding="utf-8")
+        os.replace(partial, REPORT)
     print("\n" + table)
     return run.by_name()
 
 
-def params(cases: list[Case]) -> list[Any]:
-    """Case names for ``pytest.mark.parametrize``, with the known gaps marked xfail(strict=True)."""
+def _merged(outcomes: list[Outcome], shared: Path, everything: list[Case]) -> dict[str, Outcome]:
+    """Keep this group's rows in ``shared`` and read back every group's (the table needs no text or secret)."""
+    shared.mkdir(parents=True, exist_ok=True)
+    if outcomes:
+        rows = [{"name": o.case.name, "got": o.got, "causes": list(o.causes), "seconds": o.seconds,
+                 "error": o.error} for o in outcomes]
+        (shared / f"outcomes-{outcomes[0].case.name}.json").write_text(json.dumps(rows), encoding="utf-8")
+    by_name = {c.name: c for c in everything}
+    merged: dict[str, Outcome] = {}
+    for path in sorted(shared.glob("outcomes-*.json")):
+        for row in json.loads(path.read_text(encoding="utf-8")):
+            if row["name"] in by_name:
+                merged[row["name"]] = Outcome(case=by_name[row["name"]], got=row["got"], causes=tuple(row["causes"]),
+                                              seconds=row["seconds"], error=row["error"])
+    return merged
+
+
+def params(cases: list[Case], group: Callable[[str], str] | None = None) -> list[Any]:
+    """Case names for ``pytest.mark.parametrize``, with the known gaps marked xfail(strict=True).
+
+    ``group``: the case's group, for ``xdist_group``: under pytest-xdist (``--dist loadgroup``) a group's
+    tests run in one worker, which runs that group's cases once.
+    """
     import pytest
 
-    return [pytest.param(c.name, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[c.name]))
-            if c.name in KNOWN_GAPS else c.name for c in cases]
+    out = []
+    for c in cases:
+        marks = [pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[c.name])] if c.name in KNOWN_GAPS else []
+        if group is not None:
+            marks.append(pytest.mark.xdist_group(f"scenarios-{group(c.name)}"))
+        out.append(pytest.param(c.name, marks=marks, id=c.name))
+    return out
 
 
 def failure_message(o: Outcome) -> str:
