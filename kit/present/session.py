@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kit import investigate as inv
-from kit.catalog import catalog
+from kit.catalog import catalog, client_catalog
 from kit.keys.inspect import Credential, KeyReport
 from kit.values import PathCheck, rows_to_frame
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from kit.diagnose.diagnosis import Diagnosis
     from kit.present.widgets import StepPanel
-    from kit.probe.engine import ProbeRun
+    from kit.probe.run import ProbeRun
     from kit.sources.discover import Discovery
 
 __all__ = ["STEPS", "Session"]
@@ -194,7 +194,7 @@ class Session:
             version_options = list(dict.fromkeys([*self.setup.versions, *catalog().versions]))
             controls = {
                 "keys": w.SelectMultiple(options=aliases, value=aliases, description="keys", rows=4),
-                "clients": w.SelectMultiple(options=["httpx2", "sdk-python", "curl", "sdk-node@0.24.3"],
+                "clients": w.SelectMultiple(options=list(client_catalog().path),
                                             value=list(self.setup.clients), description="clients", rows=4),
                 "models": w.SelectMultiple(options=model_options, value=list(self.setup.models),
                                            description="models", rows=4),
