@@ -12,21 +12,21 @@ import re
 import shutil
 import tempfile
 import tomllib
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kit.catalog import DATA_DIR, catalog, work_root
+from kit.catalog import DATA_DIR, catalog, client_catalog, work_root
 from kit.env import Environment
 from kit.errors import InputError
 from kit.keys.inspect import Credential, KeyReport
+from kit.probe.runlog import new_run_id
 from kit.values import Evidence, PathCheck
 
 if TYPE_CHECKING:
     from kit.diagnose.diagnosis import Diagnosis
-    from kit.probe.engine import ProbeRun
+    from kit.probe.run import ProbeRun
     from kit.sources.discover import Discovery
 
 __all__ = [
@@ -47,14 +47,7 @@ __all__ = [
 ]
 
 #: The clients probed when the user names none: raw HTTP, the official Python SDK and curl.
-DEFAULT_CLIENTS = ("httpx2", "sdk-python", "curl")
-
-
-def new_run_id() -> str:
-    """A sortable, unique run id (also the JSONL log's file name)."""
-    import datetime as dt
-
-    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+DEFAULT_CLIENTS = client_catalog().default
 
 
 @dataclass(frozen=True)

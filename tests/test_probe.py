@@ -21,7 +21,10 @@ from kit.cli import main
 from kit.demo.sandbox import materialize
 from kit.errors import UsageError
 from kit.keys.inspect import Credential
-from kit.probe.engine import RunLog, check_host, probe, retry_after_seconds, run_probe
+from kit.probe.engine import probe, run_probe
+from kit.probe.options import check_host
+from kit.probe.runlog import RunLog
+from kit.probe.scheduler import retry_after_seconds
 from kit.sim import serve
 from kit.testing import assert_no_leak, fake_key
 

@@ -5,5 +5,5 @@
 - ``curl``          system curl, the key through ``--config -`` on stdin, never on the command line
 - ``sdk_node``      the official Node SDK at a chosen version, in a node worker (``node_install`` installs it)
 
-``kit.probe.engine.make_client(name)`` builds one by name; every answer becomes an ``AttemptResult`` row.
+``kit.probe.clients.registry.make_client(name)`` builds one by name; every answer becomes an ``AttemptResult`` row.
 """
