@@ -43,7 +43,7 @@ def read_key_files(paths: tuple[str, ...], env: Environment) -> list[Credential]
 
 def write_table(run: object, out: Path) -> None:
     """Save the rows: .csv, .jsonl, .json (the whole run), .html or .md, by the file's suffix."""
-    from kit.probe.engine import ProbeRun
+    from kit.probe.run import ProbeRun
 
     assert isinstance(run, ProbeRun)
     suffix = out.suffix.lower()
@@ -73,7 +73,7 @@ def _has_tabulate() -> bool:
 
 
 def _table(run: object) -> str:
-    from kit.probe.engine import ProbeRun
+    from kit.probe.run import ProbeRun
 
     assert isinstance(run, ProbeRun)
     table = run.table()
@@ -128,8 +128,8 @@ def probe(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, ..
     A run id names the log (--run-dir/<run id>.jsonl, one JSON row per request); running the same
     command with the same --run-id resumes an interrupted run without sending anything twice.
     """
-    from kit.probe.engine import new_run_id
     from kit.probe.engine import probe as run_probe
+    from kit.probe.runlog import new_run_id
 
     run_id = run_id or new_run_id()  # chosen here, so an interrupted run can be named for its resume
     credentials = read_key_files(key_files, Environment.current())
