@@ -107,7 +107,7 @@ async def _execute(opts: Options, bar: Progress, client_factory: ClientFactory |
 async def run_probe(credentials: Sequence[Credential], *, base_url: str, clients: Sequence[str] = ("httpx2",),
                     models: Sequence[str] = (), versions: Sequence[str] = (), plan: str = "adaptive",
                     auth_styles: Sequence[str] = ("x-api-key",), send_messages: bool = False,
-                    run_id: str | None = None, run_dir: Path = Path("data/runs"), concurrency: int = 8,
+                    run_id: str | None = None, run_dir: Path | None = None, concurrency: int = 8,
                     budget: int | None = None, allow_hosts: Sequence[str] = (), progress: str | None = None,
                     rate: float | None = None, timeout: float = 20.0, retry_bound_s: float = 30.0,
                     client_factory: ClientFactory | None = None) -> ProbeRun:
@@ -125,7 +125,7 @@ async def run_probe(credentials: Sequence[Credential], *, base_url: str, clients
 def probe(credentials: Sequence[Credential], *, base_url: str, clients: Sequence[str] = ("httpx2",),
           models: Sequence[str] = (), versions: Sequence[str] = (), plan: str = "adaptive",
           auth_styles: Sequence[str] = ("x-api-key",), send_messages: bool = False,
-          run_id: str | None = None, run_dir: Path = Path("data/runs"), concurrency: int = 8,
+          run_id: str | None = None, run_dir: Path | None = None, concurrency: int = 8,
           budget: int | None = None, allow_hosts: Sequence[str] = (), progress: str | None = "auto",
           rate: float | None = None, timeout: float = 20.0, retry_bound_s: float = 30.0,
           client_factory: ClientFactory | None = None) -> ProbeRun:

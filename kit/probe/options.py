@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kit.catalog import catalog
+from kit.catalog import catalog, runs_dir
 from kit.errors import UsageError
 from kit.guard import redact
 from kit.keys.inspect import Credential
@@ -96,7 +96,7 @@ class Options:
 
 def options(credentials: Sequence[Credential], *, base_url: str, clients: Sequence[str], models: Sequence[str],
              versions: Sequence[str], plan: str, auth_styles: Sequence[str], send_messages: bool,
-             run_id: str | None, run_dir: Path, concurrency: int, budget: int | None, allow_hosts: Sequence[str],
+             run_id: str | None, run_dir: Path | None, concurrency: int, budget: int | None, allow_hosts: Sequence[str],
              progress: str | None, rate: float | None, timeout: float, retry_bound_s: float) -> Options:
     creds = _unique_aliases(list(credentials))
     if not creds:
@@ -126,5 +126,6 @@ def options(credentials: Sequence[Credential], *, base_url: str, clients: Sequen
     reports = tuple(c.report() for c in creds)
     dims = Dimensions(keys=reports, base_url=url, clients=names, models=_clean(models, "model"),
                       versions=_clean(versions, "version"), auth_styles=styles, send_messages=send_messages)
-    return Options(creds, dims, plan, rid, Path(run_dir), concurrency, rate, budget, timeout, retry_bound_s,
+    folder = Path(run_dir) if run_dir else runs_dir()
+    return Options(creds, dims, plan, rid, folder, concurrency, rate, budget, timeout, retry_bound_s,
                     progress)

@@ -17,6 +17,7 @@ import secrets
 from pathlib import Path
 from typing import IO, Any
 
+from kit.catalog import runs_dir
 from kit.errors import UsageError
 from kit.values import AttemptResult
 
@@ -108,10 +109,11 @@ class RunLog:
         self._rows = self._models = None
 
 
-def load_run(run_id: str, run_dir: Path = Path("data/runs")) -> tuple[AttemptResult, ...]:
+def load_run(run_id: str, run_dir: Path | None = None) -> tuple[AttemptResult, ...]:
     """The rows of an earlier run, as logged (for reports that read a finished run)."""
     check_run_id(run_id, "use the id a probe printed")
-    rows, _ = RunLog(Path(run_dir), run_id).load()
+    run_dir = Path(run_dir) if run_dir else runs_dir()
+    rows, _ = RunLog(run_dir, run_id).load()
     if not rows and not (Path(run_dir) / f"{run_id}.jsonl").exists():
         raise UsageError(f"there is no run {run_id!r} in {run_dir}",
                          f"list the runs with: ls {os.fspath(run_dir)}/*.jsonl")
