@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from kit.errors import CatalogError
 
@@ -23,6 +23,7 @@ __all__ = [
     "Catalog",
     "ErrorSpec",
     "KeyKind",
+    "KeyRole",
     "Model",
     "catalog",
     "work_root",
@@ -52,6 +53,10 @@ def work_root() -> Path:
     return CHECKOUT if CHECKOUT is not None else Path.cwd()
 
 
+#: What a credential format is for in the Anthropic slot (``role`` in data/catalog/keys.toml).
+KeyRole = Literal["api", "admin", "oauth", "foreign"]
+
+
 @dataclass(frozen=True)
 class KeyKind:
     """One credential format: how to recognise it and what it means in the Anthropic slot."""
@@ -63,7 +68,7 @@ class KeyKind:
     length: int
     suffix: str
     alphabet: str
-    role: str  # api | admin | oauth | foreign
+    role: KeyRole
     cause: str
 
     @property
@@ -175,6 +180,13 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value))
 
 
+def _kind(fields: dict[str, Any]) -> KeyKind:
+    if fields.get("role") not in get_args(KeyRole):
+        raise CatalogError(f"key kind {fields.get('id')!r} has role {fields.get('role')!r}",
+                           f"use one of {', '.join(get_args(KeyRole))} in data/catalog/keys.toml")
+    return KeyKind(**fields)
+
+
 @cache
 def catalog() -> Catalog:
     """The catalog, read once per process."""
@@ -185,7 +197,7 @@ def catalog() -> Catalog:
     assumptions = _load("assumptions.toml")
     try:
         return Catalog(
-            kinds=tuple(KeyKind(**k) for k in keys["kind"]),
+            kinds=tuple(_kind(k) for k in keys["kind"]),
             placeholders=frozenset(p.lower() for p in keys["placeholders"]["exact"]),
             placeholder_filler=frozenset(keys["placeholders"]["filler_chars"]),
             official_base_url=api["official_base_url"],
