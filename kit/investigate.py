@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from kit.catalog import DATA_DIR, catalog, work_root
 from kit.env import Environment
 from kit.errors import InputError
-from kit.keys.inspect import Credential, KeyReport
+from kit.keys.credential import Credential
+from kit.keys.report import KeyReport
 from kit.values import Evidence, PathCheck
 
 if TYPE_CHECKING:
@@ -147,7 +148,7 @@ def _variable_names(names: Sequence[str]) -> list[str]:
     """Variable names as given, refusing anything that is not a name (a pasted key, say)."""
     for name in names:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,127}", name):
-            from kit.keys.inspect import hint
+            from kit.keys.naming import hint
 
             raise InputError(f"a key variable name is not a variable name (it looks like {hint(name)})",
                              "name the variable that holds the key (for example MY_CLAUDE_KEY), never the key")

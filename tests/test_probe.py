@@ -20,7 +20,7 @@ from kit.catalog import DATA_DIR
 from kit.cli import main
 from kit.demo.sandbox import materialize
 from kit.errors import UsageError
-from kit.keys.inspect import Credential
+from kit.keys.credential import Credential
 from kit.probe.engine import RunLog, check_host, probe, retry_after_seconds, run_probe
 from kit.sim import serve
 from kit.testing import assert_no_leak, fake_key

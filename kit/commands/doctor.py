@@ -30,7 +30,8 @@ from kit.diagnose.diagnosis import Diagnosis, diagnose
 from kit.env import Environment
 from kit.errors import ClientUnavailable, InputError, KitError, UsageError
 from kit.guard.redact import remember, scrub
-from kit.keys.inspect import Credential, KeyReport
+from kit.keys.credential import Credential
+from kit.keys.report import KeyReport
 from kit.values import AttemptResult, Evidence, PathCheck, Source, Winner
 
 if TYPE_CHECKING:

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from kit import investigate as inv
 from kit.catalog import catalog
-from kit.keys.inspect import Credential, KeyReport
+from kit.keys.credential import Credential
+from kit.keys.report import KeyReport
 from kit.values import PathCheck, rows_to_frame
 
 if TYPE_CHECKING:

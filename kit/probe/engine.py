@@ -38,7 +38,7 @@ from typing import IO, TYPE_CHECKING, Any
 from kit.catalog import catalog
 from kit.errors import UsageError
 from kit.guard import redact
-from kit.keys.inspect import Credential
+from kit.keys.credential import Credential
 from kit.probe.clients.base import AUTH_STYLES, Client, Reply, model_ids, tokens_used
 from kit.probe.plan import PLANS, Dimensions, Stage, first_stage, full_plan, next_stage
 from kit.values import Attempt, AttemptResult, rows_to_frame

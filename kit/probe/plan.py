@@ -37,7 +37,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from kit.catalog import catalog
-from kit.keys.inspect import KeyReport
+from kit.keys.report import KeyReport
 from kit.probe.clients.base import transport_family
 from kit.values import Attempt, AttemptResult
 

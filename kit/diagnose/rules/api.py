@@ -19,7 +19,7 @@ from kit.diagnose.attribution import auth_verdict
 from kit.diagnose.rules.base import Rule, rule
 from kit.diagnose.wording import join_words as _join
 from kit.diagnose.wording import plural as _plural
-from kit.keys.inspect import KeyReport
+from kit.keys.report import KeyReport
 from kit.values import AttemptResult, Evidence, Finding, Severity
 
 __all__ = ["RULES"]
