@@ -2,7 +2,7 @@
 
 Each stage is a plain function of earlier stages' values, and these frozen dataclasses are those
 values. None of them holds a secret: keys appear only as alias, fingerprint and hint (the secret
-lives in ``kit.keys.inspect.Credential``, which never leaves the probe clients). pandas appears only at
+lives in ``kit.keys.credential.Credential``, which never leaves the probe clients). pandas appears only at
 the edge, through ``rows_to_frame``.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal
 
-from kit.keys.inspect import KeyReport
+from kit.keys.report import KeyReport
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -30,7 +30,7 @@ from kit.diagnose.diagnosis import Diagnosis
 from kit.env import Environment
 from kit.errors import InputError, KitError, UsageError
 from kit.guard.redact import scrub
-from kit.keys.inspect import KeyReport
+from kit.keys.report import KeyReport
 from kit.values import AttemptResult, Evidence, PathCheck, Source, Winner
 
 if TYPE_CHECKING:

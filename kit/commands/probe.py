@@ -11,7 +11,7 @@ import click
 from kit.catalog import catalog, runs_dir
 from kit.env import Environment
 from kit.errors import InputError, UsageError
-from kit.keys.inspect import Credential
+from kit.keys.credential import Credential
 
 __all__ = ["probe", "read_key_files", "write_table"]
 

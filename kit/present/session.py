@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from kit import investigate as inv
 from kit.catalog import catalog
 from kit.env import Environment
-from kit.keys.inspect import Credential, KeyReport
+from kit.keys.credential import Credential
+from kit.keys.report import KeyReport
 from kit.present import views
 from kit.values import Evidence, PathCheck, rows_to_frame
 

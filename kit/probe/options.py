@@ -14,7 +14,7 @@ from pathlib import Path
 from kit.catalog import catalog, runs_dir
 from kit.errors import UsageError
 from kit.guard import redact
-from kit.keys.inspect import Credential
+from kit.keys.credential import Credential
 from kit.probe.clients.base import AUTH_STYLES
 from kit.probe.clients.registry import client_names
 from kit.probe.plan import PLANS, Dimensions

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from kit.catalog import catalog, client_catalog
-from kit.keys.inspect import KeyReport
+from kit.keys.report import KeyReport
 from kit.values import Attempt
 
 __all__ = [

@@ -31,7 +31,9 @@ from typing import TYPE_CHECKING, Any
 from kit.env import Environment
 from kit.guard.reader import Read, Refused, read_bounded
 from kit.guard.redact import redact_url, scrub
-from kit.keys.inspect import Credential, KeyReport, fingerprint, hint
+from kit.keys.credential import Credential
+from kit.keys.naming import fingerprint, hint
+from kit.keys.report import KeyReport
 from kit.sources import shellrc
 from kit.sources.winners import Inventory, ShellValue, find_winners
 from kit.values import Evidence, Source, Winner

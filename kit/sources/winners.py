@@ -26,7 +26,8 @@ from typing import Any
 from kit.catalog import catalog, client_catalog
 from kit.env import Environment
 from kit.guard.redact import redact_url, scrub
-from kit.keys.inspect import fingerprint, hint, marker
+from kit.keys.chars import marker
+from kit.keys.naming import fingerprint, hint
 from kit.values import Source, Winner
 
 __all__ = [

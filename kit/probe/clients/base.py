@@ -28,7 +28,8 @@ from typing import Any
 
 from kit.catalog import catalog
 from kit.guard import redact
-from kit.keys.inspect import Credential, fingerprint, hint
+from kit.keys.credential import Credential
+from kit.keys.naming import fingerprint, hint
 from kit.path.responder import identify_responder, parse_error
 from kit.values import Attempt, AttemptResult
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx2
 
-from kit.keys.inspect import Credential
+from kit.keys.credential import Credential
 from kit.probe.clients.base import (
     Client,
     Reply,

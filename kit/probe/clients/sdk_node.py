@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from kit.errors import ClientUnavailable
-from kit.keys.inspect import Credential
+from kit.keys.credential import Credential
 from kit.probe.clients.base import Client, Reply, is_loopback_url, request_body, request_path, secret_bytes
 from kit.values import Attempt
 

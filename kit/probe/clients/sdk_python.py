@@ -17,7 +17,7 @@ from typing import Any
 import anthropic
 import httpx2
 
-from kit.keys.inspect import Credential
+from kit.keys.credential import Credential
 from kit.probe.clients.base import PROMPT, Client, Reply, secret_text
 from kit.probe.clients.httpx_client import RoutePools, default_ssl_context, transport_name
 from kit.values import Attempt
