@@ -121,7 +121,7 @@ def make_client(name: str, *, concurrency: int = 8) -> Client:
 
 
 def _is_allowed(url: str, allow_hosts: Sequence[str]) -> bool:
-    from kit.path.routing import is_allowed_host
+    from kit.guard.gate import is_allowed_host
 
     return is_allowed_host(url, catalog().official_base_url, allow_hosts)
 
@@ -592,7 +592,7 @@ def _options(credentials: Sequence[Credential], *, base_url: str, clients: Seque
         raise UsageError(f"run id {rid!r} is not usable as a file name",
                          "use letters, digits, '.', '_' and '-' (at most 80), e.g. ticket-1")
     if rate is None:
-        from kit.probe.clients.base import is_loopback_url
+        from kit.guard.gate import is_loopback_url
 
         rate = 0.0 if is_loopback_url(url) else 10.0
     redact.remember([c.raw for c in creds])

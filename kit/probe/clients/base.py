@@ -18,7 +18,6 @@ import abc
 import asyncio
 import datetime as dt
 import functools
-import ipaddress
 import json
 import time
 import urllib.parse
@@ -40,7 +39,6 @@ __all__ = [
     "Reply",
     "auth_headers",
     "build_result",
-    "is_loopback_url",
     "model_ids",
     "request_body",
     "request_path",
@@ -196,18 +194,6 @@ def tokens_used(body: bytes) -> int:
         if isinstance(value, int):
             total += value
     return total
-
-
-@functools.lru_cache(maxsize=256)
-def is_loopback_url(url: str) -> bool:
-    """True when ``url`` points at this machine (127.0.0.0/8, ::1 or ``localhost``)."""
-    host = urllib.parse.urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _clip(text: str | None) -> str | None:
