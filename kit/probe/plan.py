@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from kit.catalog import catalog
 from kit.keys.inspect import KeyReport
 from kit.probe.clients.base import transport_family
-from kit.values import Attempt, AttemptResult
+from kit.values import Attempt, AttemptResult, as_auth_style
 
 __all__ = [
     "PLANS",
@@ -152,7 +152,7 @@ def _attempt(dims: Dimensions, key: KeyReport, client: str, method: str, endpoin
     return Attempt(
         attempt_id=attempt_id(key, client, method, endpoint, model, version, style, dims.base_url, tag),
         key_alias=key.alias, client=client, endpoint=endpoint, method=method, base_url=dims.base_url,
-        api_version=version, auth_style=style, model=model, reason=reason,
+        api_version=version, auth_style=as_auth_style(style), model=model, reason=reason,
     )
 
 

@@ -44,7 +44,7 @@ from kit.path.checks.route import Route
 from kit.path.checks.walk import Options, walk
 from kit.path.routing import CLIENTS, base_url_for, ca_for, proxy_for, routing_checks
 from kit.path.tlsinfo import TrustStore, certifi_store, file_store, system_store
-from kit.values import PathCheck
+from kit.values import PathCheck, PathStep
 
 __all__ = ["DEFAULT_TIMEOUT", "acheck_path", "check_path"]
 
@@ -144,7 +144,7 @@ async def acheck_path(env: Environment, api_url: str | None = None, *, timeout: 
                 *routing)
     options = Options(timeout, stores, official_host, expected, {})
     results: list[list[PathCheck]] = [[] for _ in routes]
-    states: list[dict[str, str]] = [{"step": "dns"} for _ in routes]
+    states: list[dict[str, PathStep]] = [{"step": "dns"} for _ in routes]
     tasks = [asyncio.ensure_future(walk(r, options, results[i], states[i])) for i, r in enumerate(routes)]
     deadline = timeout * 5 + 1
     _, pending = await asyncio.wait(tasks, timeout=deadline)

@@ -19,7 +19,7 @@ from kit.path.checks.tcp import check_tcp, close_writer, open_tcp
 from kit.path.checks.tls import handshake, tls_row
 from kit.path.checks.tunnel import connect, proxy_row
 from kit.path.tlsinfo import TrustStore
-from kit.values import PathCheck
+from kit.values import PathCheck, PathStep
 
 __all__ = ["Options", "walk"]
 
@@ -41,7 +41,8 @@ def _dns_task(options: Options, host: str, port: int,
     return options.dns[key]
 
 
-async def walk(route: Route, options: Options, rows: list[PathCheck], state: dict[str, str]) -> None:
+async def walk(route: Route, options: Options, rows: list[PathCheck],
+               state: dict[str, PathStep]) -> None:
     """The steps of one route, appending rows as they finish (so a deadline keeps what was learned)."""
     t = options.timeout
     official = route.host.lower() == options.official_host.lower()

@@ -23,13 +23,13 @@ import time
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 from kit.catalog import catalog
 from kit.guard import redact
 from kit.keys.inspect import Credential, fingerprint, hint
 from kit.path.responder import identify_responder, parse_error
-from kit.values import Attempt, AttemptResult
+from kit.values import Attempt, AttemptResult, AuthStyle, as_sent_style
 
 __all__ = [
     "AUTH_STYLES",
@@ -47,9 +47,8 @@ __all__ = [
     "transport_family",
 ]
 
-#: How a key can travel: the documented header, as a Bearer token, both at once, or not at all.
-#: ``default`` lets an SDK choose, which is exactly what is being tested when a plan asks an SDK.
-AUTH_STYLES = ("x-api-key", "bearer", "both", "none", "default")
+#: Every ``AuthStyle`` (kit.values), in the order help texts list them.
+AUTH_STYLES: tuple[AuthStyle, ...] = get_args(AuthStyle)
 
 #: Endpoints a plan may ask, with their method. Only ``/v1/messages`` can spend tokens.
 ENDPOINTS = {
@@ -243,7 +242,7 @@ def build_result(attempt: Attempt, credential: Credential, reply: Reply, *, run_
         method=attempt.method,
         model=attempt.model,
         api_version=attempt.api_version if reply.sent_version is None else (reply.sent_version or None),
-        auth_style=reply.sent_auth_style or attempt.auth_style,
+        auth_style=as_sent_style(reply.sent_auth_style) or attempt.auth_style,
         base_url=attempt.base_url,
         status=reply.status,
         error_type=error_type,
