@@ -120,12 +120,7 @@ def is_loopback(host: str, *, resolve: Resolver | None = None) -> bool:
 def is_loopback_url(url: str) -> bool:
     """True when ``url`` is an http(s) URL whose host is loopback (see ``is_loopback``)."""
     parts = split_url(url)
-    return parts is not None and parts.hostname is not None and is_loopback(_hostname(parts))
-
-
-def _hostname(parts: SplitResult) -> str:
-    """The host exactly as written (``urlsplit`` lower-cases it and drops brackets; a final dot stays)."""
-    return parts.hostname or ""
+    return parts is not None and parts.hostname is not None and is_loopback(parts.hostname)
 
 
 def proxies_apply(url: str) -> bool:
@@ -133,7 +128,7 @@ def proxies_apply(url: str) -> bool:
     parts = split_url(url)
     if parts is None or parts.scheme.lower() != "https":
         return False
-    return not is_loopback(_hostname(parts))
+    return parts.hostname is not None and not is_loopback(parts.hostname)
 
 
 def is_allowed_host(url: str, api_url: str, allow_hosts: Sequence[str] = ()) -> bool:
@@ -148,7 +143,7 @@ def is_allowed_host(url: str, api_url: str, allow_hosts: Sequence[str] = ()) -> 
     parts = split_url(url)
     if parts is None or parts.hostname is None:
         return False
-    if is_loopback(_hostname(parts)):
+    if is_loopback(parts.hostname):
         return True
     host, scheme, port = norm_host(parts.hostname), parts.scheme.lower(), default_port(parts)
     target = split_url(api_url)
