@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
 from kit.keys.report import KeyReport
 
@@ -22,17 +22,43 @@ __all__ = [
     "OUTCOME_CLASSES",
     "Attempt",
     "AttemptResult",
+    "AuthStyle",
     "Evidence",
     "Finding",
     "PathCheck",
+    "PathStep",
+    "SentAuthStyle",
     "Severity",
     "Source",
     "Winner",
+    "as_auth_style",
+    "as_sent_style",
     "classify_outcome",
     "rows_to_frame",
 ]
 
 Severity = Literal["blocker", "warning", "info"]
+
+#: The steps of the path check: the network steps of one route, then the per-client routing rows.
+PathStep = Literal["dns", "tcp", "proxy", "tls", "http", "clock", "base-url", "ca"]
+
+#: How a key travelled: the documented header, as a Bearer token, both at once, or not at all.
+SentAuthStyle = Literal["x-api-key", "bearer", "both", "none"]
+#: How a plan asks a key to travel: a ``SentAuthStyle``, or ``default`` to let an SDK choose (which is
+#: exactly what is being tested when a plan asks an SDK).
+AuthStyle = Literal[SentAuthStyle, "default"]
+
+
+def as_auth_style(text: str) -> AuthStyle:
+    """``text`` as an ``AuthStyle``; a ``ValueError`` for anything else (user input is checked before this)."""
+    if text not in get_args(AuthStyle):
+        raise ValueError(f"unknown header style {text!r}; use one of: {', '.join(get_args(AuthStyle))}")
+    return cast(AuthStyle, text)
+
+
+def as_sent_style(text: str | None) -> SentAuthStyle | None:
+    """What a client reported it sent, as a ``SentAuthStyle``; ``None`` when it reported nothing usable."""
+    return cast(SentAuthStyle, text) if text in get_args(SentAuthStyle) else None
 
 #: Outcome classes, in the order plots and tables show them.
 OUTCOME_CLASSES = ("ok", "auth rejected", "account", "request", "transient", "transport", "foreign responder")
@@ -73,7 +99,7 @@ class Winner:
 class PathCheck:
     """One step of the network path, with its timing and a plain verdict."""
 
-    step: str  # dns | tcp | tls | http | clock | proxy | base-url | ca
+    step: PathStep
     target: str
     ok: bool | None  # None: not applicable or skipped
     verdict: str
@@ -95,7 +121,7 @@ class Attempt:
     method: str
     base_url: str
     api_version: str | None
-    auth_style: str  # x-api-key | bearer | both | none
+    auth_style: AuthStyle
     model: str | None = None
     reason: str = ""
 
@@ -116,7 +142,7 @@ class AttemptResult:
     method: str
     model: str | None
     api_version: str | None
-    auth_style: str
+    auth_style: AuthStyle  # as really sent (a SentAuthStyle) when the client could tell
     base_url: str
     status: int | None
     error_type: str | None

@@ -25,9 +25,10 @@ from kit.catalog import catalog
 from kit.env import Environment
 from kit.errors import InputError, UsageError
 from kit.guard import redact
+from kit.guard.gate import proxies_apply
 from kit.keys.credential import Credential
 from kit.keys.report import KeyReport
-from kit.probe.clients.base import is_loopback_url, secret_bytes
+from kit.probe.clients.base import secret_bytes
 
 __all__ = ["ADMIN_KEY_VARIABLE", "AdminKey", "AdminLookup", "AdminMatch", "admin_credential", "lookup_keys",
            "match_keys"]
@@ -210,7 +211,7 @@ def lookup_keys(admin: Credential, local: Sequence[Credential | KeyReport], *,
     after: str | None = None
     began = time.perf_counter()
     with httpx2.Client(timeout=httpx2.Timeout(timeout, connect=min(5.0, timeout)),
-                       trust_env=not is_loopback_url(url)) as client:
+                       trust_env=proxies_apply(url)) as client:
         for _ in range(_MAX_PAGES):
             params: dict[str, str | int] = {"limit": page_size}
             if after:

@@ -10,7 +10,8 @@ raw answer. The SDK's error class and message (``401 {"type":"error",...}`` for 
 the ticket quotes) are kept in ``client_error``.
 
 The worker's environment has no ``ANTHROPIC_*`` variables (the probe decides which key is sent) and,
-toward loopback, no proxy variables. The SDK is installed on first use by ``kit.probe.clients.node_install``.
+where the host gate says proxies do not apply (loopback, plain HTTP), no proxy variables. The SDK is
+installed on first use by ``kit.probe.clients.node_install``.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from kit.errors import ClientUnavailable
+from kit.guard.gate import proxies_apply
 from kit.keys.credential import Credential
-from kit.probe.clients.base import Client, Reply, is_loopback_url, request_body, request_path, secret_bytes
+from kit.probe.clients.base import Client, Reply, request_body, request_path, secret_bytes
 from kit.values import Attempt
 
 __all__ = ["WORKER_PATH", "NodeSdkClient"]
@@ -57,9 +59,9 @@ class _Worker:
         self.lock = asyncio.Lock()
 
     @classmethod
-    async def spawn(cls, node: str, folder: Path, loopback: bool) -> _Worker:
+    async def spawn(cls, node: str, folder: Path, proxied: bool) -> _Worker:
         env = {k: v for k, v in os.environ.items() if not k.upper().startswith("ANTHROPIC_")}
-        if loopback:
+        if not proxied:
             for name in list(env):
                 if name.upper() in _PROXY_VARIABLES:
                     env.pop(name)
@@ -142,16 +144,16 @@ class NodeSdkClient(Client):
         self._folder = await asyncio.to_thread(_install, self.sdk_version)
 
     async def _worker(self, base_url: str) -> _Worker:
-        loopback = is_loopback_url(base_url)
-        lock = self._spawning.setdefault(loopback, asyncio.Lock())
+        proxied = proxies_apply(base_url)
+        lock = self._spawning.setdefault(proxied, asyncio.Lock())
         async with lock:
-            worker = self._workers.get(loopback)
+            worker = self._workers.get(proxied)
             if worker is None or worker.proc.returncode is not None:
                 if self._folder is None or self._node is None:
                     await self.start()
                 assert self._folder is not None and self._node is not None
-                worker = await _Worker.spawn(self._node, self._folder, loopback)
-                self._workers[loopback] = worker
+                worker = await _Worker.spawn(self._node, self._folder, proxied)
+                self._workers[proxied] = worker
             return worker
 
     async def aclose(self) -> None:
