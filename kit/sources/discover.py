@@ -35,10 +35,11 @@ from kit.sources.aliases import distinct_credentials
 from kit.sources.dotenv_files import from_dotenv
 from kit.sources.environment import check_home, from_environment
 from kit.sources.found import CREDENTIAL_VARIABLES, SETTING_VARIABLES, WATCHED, Found, display_path
+from kit.sources.inventory import Inventory, ShellValue
 from kit.sources.key_files import MAX_KEY_FILE_BYTES, from_key_files
 from kit.sources.profiles import from_profiles
 from kit.sources.shell_files import from_shell
-from kit.sources.winners import Inventory, ShellValue, find_winners
+from kit.sources.winners import find_winners
 from kit.values import Evidence, Source, Winner
 
 if TYPE_CHECKING:

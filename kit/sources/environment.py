@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from kit.env import Environment
 from kit.sources.found import CREDENTIAL_VARIABLES, WATCHED, Found, secret, setting
+from kit.values import SourceKind
 
 
 def from_environment(env: Environment, extra: Sequence[str] = (), problems: list[str] | None = None) -> list[Found]:
@@ -44,7 +45,7 @@ def from_environment(env: Environment, extra: Sequence[str] = (), problems: list
 
 
 def custom_header_credentials(
-    value: str, base_id: str, location: str, *, kind: str, path: str | None = None, line: int | None = None
+    value: str, base_id: str, location: str, *, kind: SourceKind, path: str | None = None, line: int | None = None
 ) -> list[Found]:
     """Credentials hidden in ``ANTHROPIC_CUSTOM_HEADERS`` (``x-api-key: ...`` or ``Authorization: ...``)."""
     out = []

@@ -9,7 +9,7 @@ from pathlib import Path
 from kit.env import Environment
 from kit.guard.redact import redact_url, scrub
 from kit.keys.inspect import fingerprint, hint
-from kit.values import Source
+from kit.values import Source, SourceKind
 
 #: Variables whose values are credentials (inspected, fingerprinted, probed).
 CREDENTIAL_VARIABLES = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_ADMIN_API_KEY")
@@ -46,7 +46,7 @@ def _text(value: str | bytes) -> str:
 
 def secret(
     source_id: str,
-    kind: str,
+    kind: SourceKind,
     variable: str | None,
     location: str,
     value: str | bytes,
@@ -75,7 +75,7 @@ def secret(
 
 def setting(
     source_id: str,
-    kind: str,
+    kind: SourceKind,
     variable: str | None,
     location: str,
     value: str | None,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from kit.env import Environment
 from kit.sources import shellrc
 from kit.sources.found import CREDENTIAL_VARIABLES, WATCHED, Found, display_path, secret, setting
-from kit.sources.winners import ShellValue
+from kit.sources.inventory import ShellValue
 
 
 def from_shell(
