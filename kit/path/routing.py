@@ -29,6 +29,7 @@ from httpx2._utils import URLPattern, is_ipv4_hostname, is_ipv6_hostname
 
 from kit.catalog import catalog
 from kit.env import Environment
+from kit.sources.profiles import config_dir as _config_dir  # the SDK's config folder: one definition
 from kit.values import PathCheck
 
 __all__ = [
@@ -508,12 +509,6 @@ class BaseUrlChoice:
     source: str  # "explicit argument" | "ANTHROPIC_BASE_URL" | "profile <path>" | "default" | "target"
     problem: str = ""  # why this URL cannot work, when it cannot
     note: str = ""
-
-
-def _config_dir(env: Environment) -> Path:
-    """The SDK's config dir: ANTHROPIC_CONFIG_DIR or ~/.config/anthropic (anthropic/lib/credentials/_constants.py)."""
-    value = env.get("ANTHROPIC_CONFIG_DIR")
-    return Path(value) if value else env.home / ".config" / "anthropic"
 
 
 def _profile_base_url(env: Environment) -> tuple[str | None, str]:
