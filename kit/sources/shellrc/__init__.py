@@ -18,7 +18,15 @@ values and ``files`` the bounded reads.
 
 from kit.sources.shellrc.files import MAX_SHELL_FILE_BYTES
 from kit.sources.shellrc.parse import parse_text
-from kit.sources.shellrc.records import AssignAction, Assignment, Quoting, ShellFile, ShellSyntax, Startup
+from kit.sources.shellrc.records import (
+    AssignAction,
+    Assignment,
+    Quoting,
+    ShellFile,
+    ShellSyntax,
+    Startup,
+    StartupShell,
+)
 from kit.sources.shellrc.startup import shell_name, startup_files
 from kit.sources.shellrc.terminal import Effective, effective
 from kit.sources.shellrc.walk import read_file
@@ -32,6 +40,7 @@ __all__ = [
     "ShellFile",
     "ShellSyntax",
     "Startup",
+    "StartupShell",
     "effective",
     "parse_text",
     "read_file",

@@ -10,8 +10,10 @@ from pathlib import Path
 from kit.sources.shellrc.expand import Expander
 from kit.sources.shellrc.lexer import Token
 from kit.sources.shellrc.records import Assignment
-from kit.sources.shellrc.state import ASSIGN, NAME, Event, State, make_assignment, words_of
+from kit.sources.shellrc.state import ASSIGN, NAME, Block, Event, State, make_assignment, words_of
 
+_BLOCK_OF: dict[str, Block] = {"if": "if", "case": "case"}
+_BLOCK_CLOSED_BY: dict[str, Block] = {"fi": "if", "esac": "case", "done": "loop"}
 _POSIX_BLOCK_OPEN = {"if": "fi", "case": "esac", "for": "done", "while": "done", "until": "done", "select": "done"}
 
 
@@ -49,12 +51,12 @@ def posix_command(tokens: list[Token], state: State, ex: Expander, path: Path) -
     first = toks[0]
     word = first.text.rstrip("\r")
     if word in _POSIX_BLOCK_OPEN:
-        state.blocks.append({"if": "if", "case": "case"}.get(word, "loop"))
+        state.blocks.append(_BLOCK_OF.get(word, "loop"))
         return
     if word == "elif":
         return
     if word in ("fi", "esac", "done"):
-        state.pop({"fi": "if", "esac": "case", "done": "loop"}[word])
+        state.pop(_BLOCK_CLOSED_BY[word])
         return
     if word == "}":
         if state.blocks and state.blocks[-1] in ("function", "brace"):

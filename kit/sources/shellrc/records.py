@@ -8,6 +8,8 @@ from typing import Literal
 
 #: How a start-up file is written: sh/bash/zsh, fish, fish's ``fish_variables`` file, csh/tcsh.
 ShellSyntax = Literal["posix", "fish", "fish-universal", "csh"]
+#: The shells whose start-up files KeyLab reads (csh users read tcsh's files).
+StartupShell = Literal["zsh", "bash", "sh", "dash", "ksh", "mksh", "fish", "tcsh"]
 #: What a statement does to a variable: sets it, marks it for export (or removes the mark), unsets it.
 AssignAction = Literal["set", "export-mark", "unset"]
 #: How the value was quoted ("" for bare, "mixed" when the word joins several quoting styles).
@@ -53,4 +55,4 @@ class Startup:
     path: Path
     syntax: ShellSyntax
     read_by_shell: bool
-    shell: str  # the shell that reads this file
+    shell: StartupShell  # the shell that reads this file

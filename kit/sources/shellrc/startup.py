@@ -7,7 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from kit.sources.shellrc.files import exists
-from kit.sources.shellrc.records import ShellSyntax, Startup
+from kit.sources.shellrc.records import ShellSyntax, Startup, StartupShell
+
+# Shells that read ~/.profile at login besides bash.
+_PROFILE_SHELLS: dict[str, StartupShell] = {"sh": "sh", "dash": "dash", "ksh": "ksh", "mksh": "mksh"}
 
 
 def shell_name(variables: Mapping[str, str]) -> str:
@@ -23,7 +26,7 @@ def startup_files(home: Path, variables: Mapping[str, str]) -> list[Startup]:
     xdg = Path(variables.get("XDG_CONFIG_HOME") or home / ".config")
     fish_dir = xdg / "fish"
     bash_login = next((home / n for n in (".bash_profile", ".bash_login", ".profile") if (home / n).exists()), None)
-    candidates: list[tuple[Path, ShellSyntax, str, bool]] = [
+    candidates: list[tuple[Path, ShellSyntax, StartupShell, bool]] = [
         (zdot / ".zshenv", "posix", "zsh", True),
         (zdot / ".zprofile", "posix", "zsh", True),
         (zdot / ".zshrc", "posix", "zsh", True),
@@ -39,8 +42,9 @@ def startup_files(home: Path, variables: Mapping[str, str]) -> list[Startup]:
         (home / ".cshrc", "csh", "tcsh", not (home / ".tcshrc").exists() or shell == "csh"),
         (home / ".login", "csh", "tcsh", True),
     ]
-    if shell in ("sh", "dash", "ksh", "mksh"):
-        candidates.append((home / ".profile", "posix", shell, True))
+    profile_shell = _PROFILE_SHELLS.get(shell)
+    if profile_shell:
+        candidates.append((home / ".profile", "posix", profile_shell, True))
     out: list[Startup] = []
     seen: set[tuple[Path, str]] = set()
     for path, syntax, owner, read in candidates:

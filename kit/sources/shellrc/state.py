@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from kit.sources.shellrc.expand import Expansion
 from kit.sources.shellrc.lexer import Token
@@ -15,13 +16,18 @@ from kit.sources.shellrc.records import AssignAction, Assignment, Quoting, Shell
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\+?)=")
 
+#: The blocks a statement can sit in: a function body (runs only when called), or a block that may not run.
+Block = Literal["function", "brace", "subshell", "if", "case", "loop", "block"]
+
 #: What a reader yields: an assignment, or a sourced file as ``(path, line)``.
 Event = Assignment | tuple[Path, int]
 
 
 @dataclass
 class State:
-    blocks: list[str] = field(default_factory=list)
+    """Where the reader is in a file: the open blocks, ``set -a``, and a function name waiting for its body."""
+
+    blocks: list[Block] = field(default_factory=list)
     allexport: bool = False
     pending_function: bool = False
     exported_names: set[str] = field(default_factory=set)
@@ -34,7 +40,7 @@ class State:
     def conditional(self) -> bool:
         return any(b != "function" for b in self.blocks)
 
-    def pop(self, kind: str | None = None) -> None:
+    def pop(self, kind: Block | None = None) -> None:
         if not self.blocks:
             return
         if kind is None or kind in self.blocks:
