@@ -172,18 +172,19 @@ def load_dotenv_like_an_app() -> dict[str, Any]:
 def answer() -> dict[str, Any]:
     """The whole answer: the SDK alone, then the same SDK after ``load_dotenv()``."""
     result: dict[str, Any] = {"python": sys.version.split()[0]}
+    collect = Collect()
+    log = logging.getLogger("anthropic")  # set up before the SDK is imported, so its own setup is seen too
+    log.addHandler(collect)
+    log.setLevel(logging.WARNING)
+    log.propagate = False
     try:
         import anthropic
 
         result["version"] = anthropic.__version__
     except Exception as exc:
         result["import_error"] = _error(exc, _SHORT_CHARS)
+        log.removeHandler(collect)
         return result
-    collect = Collect()
-    log = logging.getLogger("anthropic")
-    log.addHandler(collect)
-    log.setLevel(logging.WARNING)
-    log.propagate = False
     try:
         result["sdk"] = probe(collect)
         result["dotenv"] = load_dotenv_like_an_app()
