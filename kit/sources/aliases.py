@@ -16,6 +16,7 @@ _MAX_ALIAS = 24
 
 
 def distinct_credentials(found: Sequence[Found], env: Environment) -> tuple[Credential, ...]:
+    """One ``Credential`` per distinct value (by fingerprint), in source order, each with a unique alias."""
     out: list[Credential] = []
     by_fp: dict[str, Credential] = {}
     taken: set[str] = set()

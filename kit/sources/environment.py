@@ -11,6 +11,7 @@ from kit.values import SourceKind
 
 
 def from_environment(env: Environment, extra: Sequence[str] = (), problems: list[str] | None = None) -> list[Found]:
+    """The process environment's watched variables, and the ones the user named (a missing one is a problem)."""
     out: list[Found] = []
     for name in extra:
         value = env.get(name)
@@ -77,6 +78,7 @@ def custom_header_credentials(
 
 
 def check_home(env: Environment, problems: list[str]) -> bool:
+    """Whether HOME is a folder; if not, say so (shell files and profiles live there)."""
     try:
         if env.home.is_dir():
             return True

@@ -56,6 +56,7 @@ def secret(
     exported: bool | None = None,
     note: str = "",
 ) -> Found:
+    """A source holding a credential: shown by fingerprint, hint and length, never by value."""
     text = _text(value)
     source = Source(
         id=source_id,
@@ -86,6 +87,7 @@ def setting(
     note: str = "",
     show_value: bool = True,
 ) -> Found:
+    """A source holding a setting (base URL, headers, profile): its value is shown, scrubbed."""
     shown = _show_setting(variable or "", value) if show_value else ""
     full = "; ".join(p for p in (shown, note) if p)
     source = Source(
@@ -114,6 +116,7 @@ def _show_setting(variable: str, value: str | None) -> str:
 
 
 def expand_user(path: str, env: Environment) -> Path:
+    """A path as the user wrote it: ``~`` is the environment's HOME, a relative path its working folder."""
     if path == "~" or path.startswith("~/"):
         return env.home / path[2:]
     candidate = Path(path)

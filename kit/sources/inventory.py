@@ -88,6 +88,7 @@ def source_for(inv: Inventory, fp: str | None, variable: str | None, dotenv: Map
 
 
 def parse_custom_headers(text: str | None) -> dict[str, str]:
+    """``ANTHROPIC_CUSTOM_HEADERS`` (one ``Name: value`` per line) as lower-cased names to stripped values."""
     out: dict[str, str] = {}
     for line in (text or "").split("\n"):
         colon = line.find(":")

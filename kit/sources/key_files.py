@@ -30,6 +30,7 @@ def _key_file_refusal(got: Refused) -> str:
 
 
 def from_key_files(env: Environment, key_files: Iterable[Path | str], problems: list[str]) -> list[Found]:
+    """Each key file the user named, as raw bytes; one that cannot be read is a problem, worded for them."""
     out: list[Found] = []
     for item in key_files:
         path = Path(item)

@@ -195,6 +195,7 @@ def answer() -> dict[str, Any]:
 
 
 def main() -> None:
+    """Print the answer as one JSON line (the parent reads the last line that starts with ``{``)."""
     print(json.dumps(answer()))
 
 

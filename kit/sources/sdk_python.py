@@ -78,6 +78,7 @@ def ask_python_sdk(
 def asked_winner(
     client: str, answer: Mapping[str, Any], probe: Mapping[str, Any], inv: Inventory, dotenv: Mapping[str, Any] | None
 ) -> Winner:
+    """The winner from the SDK's own answer: what it sends, from which source, with the load_dotenv() story."""
     version = str(answer.get("version", "?"))
     default_url = inv.env.get(BASE_URL) or catalog().official_base_url
     asked = f"asked the installed anthropic {version} in a subprocess with this environment"
@@ -183,6 +184,7 @@ def _sdk_version() -> str:
 
 
 def modelled_python(inv: Inventory, *, with_dotenv: bool, reason: str) -> Winner:
+    """The winner by the anthropic 2.x rules, when the SDK cannot be asked (with or without load_dotenv())."""
     variables = dict(inv.env.variables)
     story = ""
     if with_dotenv and inv.dotenv_path:

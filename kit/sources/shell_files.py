@@ -14,6 +14,7 @@ from kit.sources.inventory import ShellValue
 def from_shell(
     env: Environment, problems: list[str], extra: Sequence[str] = ()
 ) -> tuple[list[Found], dict[str, ShellValue]]:
+    """Every watched assignment in the start-up files, and what a new terminal holds for the key variables."""
     out: list[Found] = []
     startups = shellrc.startup_files(env.home, env.variables)
     shell = shellrc.shell_name(env.variables) or "unknown"

@@ -14,6 +14,7 @@ _CSH_BLOCK_OPEN = {"foreach": "end", "while": "end", "switch": "endsw"}
 
 
 def csh_command(tokens: list[Token], state: State, ex: Expander, path: Path) -> Iterable[Event]:
+    """The events of one csh/tcsh simple command (and the block state it opens or closes)."""
     words = words_of(tokens)
     if not words:
         return

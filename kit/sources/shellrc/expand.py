@@ -14,6 +14,8 @@ from kit.sources.shellrc.records import Quoting, ShellSyntax
 
 @dataclass
 class Expansion:
+    """A word's value (None when it cannot be known without running the shell), its quoting and notes."""
+
     value: str | None
     quoting: set[Quoting] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)

@@ -12,6 +12,7 @@ MAX_SHELL_FILE_BYTES = 1_048_576
 
 
 def exists(path: Path) -> bool:
+    """Whether ``path`` exists or is a link; a symlink loop counts (reading it reports the problem)."""
     try:
         return path.exists() or path.is_symlink()
     except OSError:
@@ -19,6 +20,7 @@ def exists(path: Path) -> bool:
 
 
 def resolved(path: Path) -> Path:
+    """``path`` resolved, or as is when it cannot be (a loop): used to detect include loops."""
     try:
         return path.resolve()
     except (OSError, RuntimeError):
@@ -26,6 +28,7 @@ def resolved(path: Path) -> Path:
 
 
 def read_bytes(path: Path, problems: list[str]) -> bytes | None:
+    """The file's bytes, bounded; or None with the reason added to ``problems`` in words."""
     got = read_bounded(path, MAX_SHELL_FILE_BYTES)
     if isinstance(got, Read):
         return got.data

@@ -32,6 +32,7 @@ _FISH_FLAGS = {
 
 
 def fish_command(tokens: list[Token], state: State, ex: Expander, path: Path) -> Iterable[Event]:
+    """The events of one fish command: ``set`` with its flags, ``source``, and block state."""
     words = words_of(tokens)
     while words and words[0].text in ("and", "or", "not", "else", "command", "builtin"):
         words = words[1:]

@@ -11,6 +11,8 @@ _FISH_STOP = set(" \t\n;&|<>")
 
 @dataclass
 class Token:
+    """A raw word (quotes kept) or an operator, with the line it starts on."""
+
     text: str
     line: int
     op: bool = False
@@ -151,6 +153,7 @@ def _read_word(text: str, i: int, line: int, stop: set[str], fish: bool) -> tupl
 
 
 def find_single(text: str, i: int, fish: bool) -> tuple[int, bool]:
+    """From inside a single quote, the index after its close (fish allows ``\\'`` inside)."""
     n = len(text)
     while i < n:
         if fish and text[i] == "\\" and i + 1 < n and text[i + 1] in "'\\":
@@ -163,6 +166,7 @@ def find_single(text: str, i: int, fish: bool) -> tuple[int, bool]:
 
 
 def find_double(text: str, i: int) -> tuple[int, bool]:
+    """From inside a double quote, the index after its close (substitutions inside skipped whole)."""
     n = len(text)
     while i < n:
         c = text[i]
@@ -183,6 +187,7 @@ def find_double(text: str, i: int) -> tuple[int, bool]:
 
 
 def find_ansi(text: str, i: int) -> tuple[int, bool]:
+    """From inside bash's ``$'...'``, the index after its close."""
     n = len(text)
     while i < n:
         if text[i] == "\\":

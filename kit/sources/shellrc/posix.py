@@ -18,6 +18,7 @@ _POSIX_BLOCK_OPEN = {"if": "fi", "case": "esac", "for": "done", "while": "done",
 
 
 def posix_command(tokens: list[Token], state: State, ex: Expander, path: Path) -> Iterable[Event]:
+    """The events of one sh/bash/zsh simple command (and the block state it opens or closes)."""
     toks = list(tokens)
     while toks:
         first = toks[0]

@@ -62,6 +62,7 @@ def make_assignment(
     state: State,
     extra_note: str = "",
 ) -> Assignment:
+    """An ``Assignment`` from an expansion, its notes joined and scrubbed (notes never quote values)."""
     quoting: Quoting = ""
     notes: list[str] = []
     value = None
@@ -98,4 +99,5 @@ def make_assignment(
 
 
 def words_of(tokens: Sequence[Token]) -> list[Token]:
+    """The words of a command, operators left out."""
     return [t for t in tokens if not t.op]
