@@ -23,6 +23,7 @@ __all__ = [
     "Attempt",
     "AttemptResult",
     "AuthStyle",
+    "CredentialHeader",
     "Evidence",
     "Finding",
     "PathCheck",
@@ -30,6 +31,7 @@ __all__ = [
     "SentAuthStyle",
     "Severity",
     "Source",
+    "SourceKind",
     "Winner",
     "as_auth_style",
     "as_sent_style",
@@ -64,12 +66,19 @@ def as_sent_style(text: str | None) -> SentAuthStyle | None:
 OUTCOME_CLASSES = ("ok", "auth rejected", "account", "request", "transient", "transport", "foreign responder")
 
 
+#: Where a ``Source`` was found: the process environment, a .env file, a shell start-up file, an SDK profile,
+#: a key file the user named, or a key typed at a prompt.
+SourceKind = Literal["env", "dotenv", "shell", "profile", "file", "prompt"]
+#: The credential header a client sends: ``X-Api-Key``, ``Authorization: Bearer``, or both at once.
+CredentialHeader = Literal["x-api-key", "authorization", "both"]
+
+
 @dataclass(frozen=True)
 class Source:
     """One place a credential (or a setting that changes where it goes) can come from."""
 
     id: str  # stable id: "env:ANTHROPIC_API_KEY", "dotenv:/p/.env:3", "shell:/h/.zshrc:12", "file:/k.txt"
-    kind: str  # env | dotenv | shell | profile | file | prompt
+    kind: SourceKind
     variable: str | None  # ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, ANTHROPIC_BASE_URL, ... or None
     location: str  # for people: "process environment", "/p/.env line 3"
     path: str | None = None
@@ -88,7 +97,7 @@ class Winner:
     client: str  # sdk-python | sdk-node@0.24.3 | sdk-node@<current> | curl | dotenv-app
     client_version: str
     source_id: str | None  # the winning Source.id; None when the client finds nothing
-    header: str | None  # x-api-key | authorization | both | None
+    header: CredentialHeader | None  # None: the client sends no credential
     fingerprint: str | None
     hint: str | None
     base_url: str

@@ -26,7 +26,7 @@ from kit.keys.credential import Credential
 from kit.probe.clients.curl import CurlClient
 from kit.probe.clients.httpx_client import HttpxClient, RoutePools
 from kit.probe.clients.sdk_python import SdkPythonClient
-from kit.probe.engine import check_host
+from kit.probe.options import check_host
 from kit.sim import serve
 from kit.testing import fake_key, forward_proxy
 from kit.values import Attempt, AttemptResult

@@ -2,19 +2,19 @@
 
 An empty ``ANTHROPIC_BASE_URL`` breaks the Python SDK but not the Node one; each rule is quoted
 from the client's source where it is applied. The SDK profile lives in the SDK's config folder
-(``_config_dir``).
+(``kit.sources.profiles.config_dir``, the one config-dir rule).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 from kit.catalog import catalog
 from kit.env import Environment
 from kit.guard.gate import split_url
 from kit.path.routing.clients import NODE_SDK_FETCH_SINCE, version_tuple
+from kit.sources.profiles import config_dir
 
 __all__ = ["BaseUrlChoice", "base_url_for"]
 
@@ -30,15 +30,9 @@ class BaseUrlChoice:
     note: str = ""
 
 
-def _config_dir(env: Environment) -> Path:
-    """The SDK's config dir: ANTHROPIC_CONFIG_DIR or ~/.config/anthropic (anthropic/lib/credentials/_constants.py)."""
-    value = env.get("ANTHROPIC_CONFIG_DIR")
-    return Path(value) if value else env.home / ".config" / "anthropic"
-
-
 def _profile_base_url(env: Environment) -> tuple[str | None, str]:
     """``base_url`` from the active SDK profile (ANTHROPIC_PROFILE, then active_config, then default)."""
-    base = _config_dir(env)
+    base = config_dir(env)
     name = env.get("ANTHROPIC_PROFILE")
     if not name:
         try:
