@@ -58,7 +58,7 @@ test-fast: lint
 	$(BIN)/python -m pytest $(XDIST) -m "not slow" $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check kit tests bench
+	$(BIN)/ruff check kit tests bench notebooks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -69,8 +69,8 @@ pytest: $(STAMP)
 
 # Format and fix with the pinned ruff (pyproject's dev extra).
 fmt: $(STAMP)
-	$(BIN)/ruff format kit tests bench
-	$(BIN)/ruff check --fix kit tests bench
+	$(BIN)/ruff format kit tests bench notebooks
+	$(BIN)/ruff check --fix kit tests bench notebooks
 
 # Speed, measured side by side in one run and printed beside each goal (never asserted in tests).
 # BENCH names modules to run (e.g. BENCH="doctor report"); BENCH=setup times a fresh clone's make report.

@@ -18,7 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO
 
-from kit.keys.inspect import fingerprint, hint, inspect_key
+from kit.keys.inspect import inspect_key
+from kit.keys.naming import fingerprint, hint
 
 __all__ = ["AccessLog", "CredentialSeen", "auth_style", "describe_credentials", "split_bearer"]
 
