@@ -11,9 +11,11 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as dt
+import functools
 import html
 import platform
 import re
+import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +39,7 @@ __all__ = [
 
 ROOT = work_root()
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+_EXPORT_LOCK = threading.Lock()
 _EXTERNAL = re.compile(r"<(?:script|link|img|iframe)[^>]+(?:src|href)\s*=\s*[\"']?(?:https?:)?//", re.IGNORECASE)
 
 
@@ -67,17 +70,53 @@ def _check_offline_and_clean(text: str, where: Path) -> str:
     return text
 
 
-def export_html(notebook: Path, out: Path, *, no_input: bool = False) -> Path:
-    """Export an executed notebook as a self-contained HTML file (``no_input``: outputs only, for sharing)."""
-    import nbformat
+@functools.cache
+def _exporter(no_input: bool) -> Any:
+    """One HTML exporter per variant, kept: nbconvert compiles its templates once per exporter."""
     from nbconvert import HTMLExporter
 
-    nb = strip_widgets(nbformat.read(str(notebook), as_version=4))
     exporter = HTMLExporter(template_name="keylab", extra_template_basedirs=[str(TEMPLATES)])
     exporter.exclude_input = no_input
     exporter.exclude_input_prompt = no_input
     exporter.exclude_output_prompt = no_input
-    body, _resources = exporter.from_notebook_node(nb, resources={"metadata": {"name": "KeyLab investigation"}})
+    return exporter
+
+
+def _warm_exporters() -> threading.Thread:
+    """Compile both variants' templates in the background while the notebook runs (about 0.5 s of CPU).
+
+    ``build_report`` starts this before the notebook runs: the kernel works on the other core meanwhile,
+    so the exports that follow start warm. The modules are imported here, in the calling thread, before
+    the thread starts: jupyter_client, which papermill and nbconvert both import, fails when two threads
+    import it at once. A failure in the thread is ignored; the export itself reports it.
+    """
+    import nbformat
+    import papermill  # noqa: F401  (imported before the thread starts: see above)
+
+    exporters = (_exporter(False), _exporter(True))
+    nb = nbformat.v4.new_notebook(metadata={"language_info": {"name": "python", "pygments_lexer": "ipython3"}})
+    cell = nbformat.v4.new_code_cell("1")
+    cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "1"}, execution_count=1)]
+    nb.cells = [nbformat.v4.new_markdown_cell("*warm*"), cell]
+
+    def warm() -> None:
+        for exporter in exporters:
+            with _EXPORT_LOCK, contextlib.suppress(Exception):
+                exporter.from_notebook_node(nb, resources={"metadata": {"name": "warm"}})
+
+    thread = threading.Thread(target=warm, name="keylab-warm-nbconvert", daemon=True)
+    thread.start()
+    return thread
+
+
+def export_html(notebook: Path, out: Path, *, no_input: bool = False) -> Path:
+    """Export an executed notebook as a self-contained HTML file (``no_input``: outputs only, for sharing)."""
+    import nbformat
+
+    nb = strip_widgets(nbformat.read(str(notebook), as_version=4))
+    with _EXPORT_LOCK:  # one exporter per variant, shared by threads: one render at a time
+        body, _resources = _exporter(no_input).from_notebook_node(
+            nb, resources={"metadata": {"name": "KeyLab investigation"}})
     body = _check_offline_and_clean(scrub(body), out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(body, encoding="utf-8")
@@ -131,9 +170,11 @@ def build_report(
     if not notebook.is_file():
         raise InputError(f"no notebook at {notebook}", "run from the repository root, or pass --notebook")
     executed = out.with_suffix(".ipynb")
+    warming = _warm_exporters()
     with _simulator(scenario, api_url) as url:
         parameters = {"api_url": url, "sandbox": sandbox or "", **(extra_parameters or {})}
         execute_notebook(notebook, executed, parameters)
+    warming.join()
     full = export_html(executed, out)
     share = export_html(executed, out.with_name(out.stem + "-share.html"), no_input=True)
     return full, share
