@@ -22,12 +22,15 @@ from typing import Any
 from kit.catalog import DATA_DIR, catalog
 from kit.demo.fakekeys import derive_key
 from kit.errors import ScenarioError
+from kit.providers import providers
 from kit.sim.strict import Table, tables, unique
 from kit.sim.world import (
     CREDIT_STATES,
     DEFAULT_BETAS,
     KEY_KINDS,
     KEY_STATUSES,
+    PROVIDER_KEY_KINDS,
+    PROVIDERS,
     RESPONDERS,
     SPEND_LIMIT_KINDS,
     ApiSettings,
@@ -61,6 +64,20 @@ __all__ = [
 ]
 
 SCENARIO_DIR = DATA_DIR / "scenarios"
+
+_A, _O, _G = ("anthropic",), ("openai",), ("gemini",)
+#: Fields only some faces understand, per table; any other provider's scenario refuses them.
+OWNERS: dict[str, dict[str, tuple[str, ...]]] = {
+    "api": {"versions": _A, "accept_bearer_api_keys": _A, "betas": _A, "accept_oauth_tokens": _A,
+            "reject_both_auth_headers": _A, "reject_unrestricted_standard_keys": _G},
+    "orgs": {"uuid": _A, "spend_limit_reached": _A, "spend_limit_kind": _A, "spend_limit_resume": _A,
+             "disabled": ("anthropic", "openai"), "number": _G, "api_enabled": _G},
+    "keys": {"workspace": _A, "identity_linked": _A, "project": _O, "scopes": _O,
+             "referrers": _G, "apis": _G, "format": ("openai", "gemini")},
+    "top": {"workspaces": _A, "rate_limit": _A},
+}
+#: The key format a key's value is derived in when the scenario does not name one.
+DEFAULT_FORMATS = {"openai": "openai-project", "gemini": "google-api"}
 
 
 # --- loading -----------------------------------------------------------------------------------------
@@ -117,6 +134,33 @@ def _api_key_id(name: str) -> str:
     return "apikey_01" + "".join(alphabet[b % len(alphabet)] for b in digest[:22])
 
 
+def _project_number(project_id: str) -> str:
+    """A 12-digit cloud project number derived from the project id (Gemini messages show the number)."""
+    return str(int(hashlib.sha256(f"keylab-sim:project:{project_id}".encode()).hexdigest(), 16) % 10**12).zfill(12)
+
+
+def _key_format(t: Table, provider: str, kind: str) -> str:
+    """The fake-key kind a key's value is derived in: Anthropic's from ``kind``, the others' from ``format``."""
+    if provider == "anthropic":
+        return kind
+    allowed = tuple(k.id for k in providers()[provider].kinds)
+    fmt = t.choice("format", allowed, DEFAULT_FORMATS[provider])
+    return fmt
+
+
+def _face_key_fields(t: Table, provider: str, kind: str) -> dict[str, Any]:
+    """The per-key fields of the OpenAI face (project, scopes) and the Gemini face (referrers, apis)."""
+    if provider == "openai":
+        scopes = t.strings("scopes", ())
+        if scopes and kind != "restricted":
+            raise t.fail("scopes", "is set on a key that is not restricted",
+                         'add kind = "restricted" to this key, or remove scopes')
+        return {"project": t.get("project", str, "proj_default"), "scopes": scopes}
+    if provider == "gemini":
+        return {"referrers": t.strings("referrers", ()), "apis": t.strings("apis", ())}
+    return {}
+
+
 def _build(data: dict[str, Any], path: Path | None) -> Scenario:
     origin = str(path) if path else "scenario"
     top = Table(data, "", origin)
@@ -124,6 +168,9 @@ def _build(data: dict[str, Any], path: Path | None) -> Scenario:
     description = top.get("description", str, "")
 
     api_t = Table(top.get("api", dict, {}), "api", origin)
+    provider = api_t.choice("provider", PROVIDERS, "anthropic")
+    api_t.refuse_foreign(provider, OWNERS["api"])
+    top.refuse_foreign(provider, OWNERS["top"])
     versions = api_t.strings("versions", catalog().versions)
     if not versions:
         raise api_t.fail("versions", "is empty, so every request would be refused", 'list at least "2023-06-01"')
@@ -138,6 +185,8 @@ def _build(data: dict[str, Any], path: Path | None) -> Scenario:
         max_body_bytes=api_t.non_negative("max_body_bytes", 0) or catalog().messages_max_bytes,
         body_timeout_s=float(api_t.get("body_timeout_s", (int, float), 10.0)),
         responder_status=api_t.non_negative("responder_status", 0),
+        provider=provider,
+        reject_unrestricted_standard_keys=api_t.get("reject_unrestricted_standard_keys", bool, False),
     )
     if api.body_timeout_s <= 0:
         raise api_t.fail("body_timeout_s", "must be positive", "write body_timeout_s = 10")
@@ -148,6 +197,7 @@ def _build(data: dict[str, Any], path: Path | None) -> Scenario:
     orgs: list[Org] = []
     for where, item in tables(data, "orgs", origin):
         t = Table(item, where, origin)
+        t.refuse_foreign(provider, OWNERS["orgs"])
         org_id = t.get("id", str, required=True)
         orgs.append(Org(
             id=org_id,
@@ -158,6 +208,8 @@ def _build(data: dict[str, Any], path: Path | None) -> Scenario:
             spend_limit_reached=t.get("spend_limit_reached", bool, False),
             spend_limit_kind=t.choice("spend_limit_kind", SPEND_LIMIT_KINDS, "user"),
             spend_limit_resume=t.date("spend_limit_resume"),
+            number=t.get("number", str, "") or _project_number(org_id),
+            api_enabled=t.get("api_enabled", bool, True),
         ))
         t.done()
     unique([o.id for o in orgs], "orgs", "id", origin)
@@ -181,16 +233,18 @@ def _build(data: dict[str, Any], path: Path | None) -> Scenario:
     keys: list[KeySpec] = []
     for where, item in tables(data, "keys", origin):
         t = Table(item, where, origin)
+        t.refuse_foreign(provider, OWNERS["keys"])
         key_name = t.get("name", str, required=True)
-        kind = t.choice("kind", KEY_KINDS, "api")
+        kind = t.choice("kind", PROVIDER_KEY_KINDS[provider], "api")
         value = t.get("value", str, "")
+        extra = _face_key_fields(t, provider, kind)
         key_org = t.get("org", str, org_ids[0])
         if key_org not in org_ids:
             raise t.fail("org", f"names {key_org!r}, which is not in [[orgs]]",
                          f"use one of: {', '.join(org_ids)}, or add an [[orgs]] entry with id = \"{key_org}\"")
         workspace = t.get("workspace", str, "wrkspc_default")
         if value == "":
-            value = derive_key(key_name, kind)
+            value = derive_key(key_name, _key_format(t, provider, kind))
         elif value.strip() != value or not value:
             raise t.fail("value", "has leading or trailing whitespace, which HTTP strips from headers",
                          "store the key without surrounding whitespace")
@@ -198,6 +252,7 @@ def _build(data: dict[str, Any], path: Path | None) -> Scenario:
             name=key_name, value=value, kind=kind, status=t.choice("status", KEY_STATUSES, "active"),
             org=key_org, workspace=workspace, identity_linked=t.get("identity_linked", bool, False),
             created=t.date("created") or dt.date(2025, 1, 1), id=t.get("id", str, "") or _api_key_id(key_name),
+            **extra,
         ))
         t.done()
         if workspace not in workspaces:
@@ -222,6 +277,9 @@ def _build(data: dict[str, Any], path: Path | None) -> Scenario:
             ))
             t.done()
         unique([m.id for m in models], "models", "id", origin)
+    elif provider != "anthropic":
+        models = [ModelSpec(id=m, retired=False, display_name=m, created=dt.date(2025, 1, 1))
+                  for m in providers()[provider].sim_models]
     else:
         models = [ModelSpec(id=m.id, retired=m.is_retired(today), display_name=m.display_name, created=m.created)
                   for m in catalog().models]

@@ -88,6 +88,15 @@ class Table:
         except ValueError:
             raise self.fail(key, f"is {value!r}, not a date", f"write {key} = 2026-12-01 (YYYY-MM-DD)") from None
 
+    def refuse_foreign(self, provider: str, owners: dict[str, tuple[str, ...]]) -> None:
+        """Refuse a field that only another provider's face understands (``owners``: field → its providers)."""
+        for key in self.data:
+            belongs = owners.get(key)
+            if belongs is not None and provider not in belongs:
+                raise self.fail(key, f"belongs to {' and '.join(belongs)} scenarios, but this one has "
+                                     f'[api] provider = "{provider}"',
+                                f'remove it, or set provider = "{belongs[0]}" in [api]')
+
     def done(self, known: tuple[str, ...] | None = None) -> None:
         extra = [k for k in self.data if k not in self.read]
         if extra:

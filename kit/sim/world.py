@@ -18,6 +18,8 @@ __all__ = [
     "DEFAULT_BETAS",
     "KEY_KINDS",
     "KEY_STATUSES",
+    "PROVIDERS",
+    "PROVIDER_KEY_KINDS",
     "RESPONDERS",
     "SPEND_LIMIT_KINDS",
     "ApiSettings",
@@ -33,6 +35,10 @@ __all__ = [
 #: Who answers: the API itself, or something standing in its way.
 RESPONDERS = ("anthropic", "gateway", "html-proxy", "region-block", "capture")
 KEY_KINDS = ("api", "admin", "oauth")
+#: Key kinds per face: the Anthropic ones above; an OpenAI key may be restricted to scopes.
+PROVIDER_KEY_KINDS = {"anthropic": KEY_KINDS, "openai": ("api", "restricted"), "gemini": ("api",)}
+#: The faces the simulator has (data/catalog/providers.toml protocols).
+PROVIDERS = ("anthropic", "openai", "gemini")
 KEY_STATUSES = ("active", "inactive", "archived", "expired")
 CREDIT_STATES = ("ok", "exhausted")
 SPEND_LIMIT_KINDS = ("user", "workspace", "tier")
@@ -74,6 +80,8 @@ class ApiSettings:
     max_body_bytes: int = 0  # 0: the catalog's limit (32 MB)
     body_timeout_s: float = 10.0  # a client that does not finish sending its body in time gets 408
     responder_status: int = 0  # html-proxy / gateway status; 0: their default
+    provider: str = "anthropic"  # which face answers: anthropic | openai | gemini
+    reject_unrestricted_standard_keys: bool = False  # gemini: the 2026 policy (401 ACCESS_TOKEN_TYPE_UNSUPPORTED)
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,8 @@ class Org:
     spend_limit_reached: bool = False
     spend_limit_kind: str = "user"  # user (400), workspace (400, workspace wording), tier (429 monthly cap)
     spend_limit_resume: dt.date | None = None  # the date the 400 message names; default: 1st of next month
+    number: str = ""  # gemini: the cloud project's number, as error messages show it (default: derived from id)
+    api_enabled: bool = True  # gemini: the Generative Language API is enabled in the project
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,10 @@ class KeySpec:
     identity_linked: bool = False
     created: dt.date = dt.date(2025, 1, 1)
     id: str = ""  # apikey_… as the Admin API lists it
+    project: str = "proj_default"  # openai: the key's project
+    scopes: tuple[str, ...] = ()  # openai, kind "restricted": the granted scopes (model.read, model.request, …)
+    referrers: tuple[str, ...] = ()  # gemini: allowed HTTP referrers (patterns with *); empty: any
+    apis: tuple[str, ...] = ()  # gemini: allowed APIs (generativelanguage.googleapis.com); empty: any
 
     @property
     def usable(self) -> bool:
