@@ -58,6 +58,7 @@ __all__ = [
     "RateLimit",
     "Scenario",
     "Workspace",
+    "all_scenarios",
     "list_scenarios",
     "load_scenario",
     "resolve_scenario_path",
@@ -87,23 +88,36 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
     """A scenario name (``healthy``) or a path to a TOML file, as a path that exists."""
     text = str(name_or_path)
     candidate = Path(text).expanduser()
+    shipped = SCENARIO_DIR / f"{text}.toml"
+    if text.split("/", 1)[0] in PROVIDERS and shipped.is_file() and not candidate.is_file():
+        return shipped  # openai/healthy, gemini/referrer-restricted, …
     if candidate.suffix == ".toml" or "/" in text or candidate.is_file():
         if candidate.is_file():
             return candidate
+        close = difflib.get_close_matches(text, all_scenarios(), n=1)
+        suggestion = f"did you mean '{close[0]}'? " if close else ""
         raise ScenarioError(f"scenario file {candidate} does not exist",
-                            f"pass an existing .toml file or one of: {', '.join(list_scenarios())}")
+                            f"{suggestion}pass an existing .toml file or one of: {', '.join(all_scenarios())}")
     path = SCENARIO_DIR / f"{text}.toml"
     if path.is_file():
         return path
-    close = difflib.get_close_matches(text, list_scenarios(), n=1)
+    close = difflib.get_close_matches(text, all_scenarios(), n=1)
     suggestion = f"did you mean '{close[0]}'? " if close else ""
     raise ScenarioError(f"no scenario named {text!r} in {SCENARIO_DIR}",
                         f"{suggestion}choose one of: {', '.join(list_scenarios())}, or pass a path to a .toml file")
 
 
-def list_scenarios() -> list[str]:
-    """Names of the scenarios shipped in data/scenarios/."""
-    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+def list_scenarios(provider: str = "anthropic") -> list[str]:
+    """Names of the scenarios shipped for one face: Anthropic's in data/scenarios/, the others' in
+    data/scenarios/<provider>/ and named ``<provider>/<name>`` (``openai/revoked-key``)."""
+    if provider == "anthropic":
+        return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+    return sorted(f"{provider}/{p.stem}" for p in (SCENARIO_DIR / provider).glob("*.toml"))
+
+
+def all_scenarios() -> list[str]:
+    """Every shipped scenario, of every face."""
+    return [name for provider in PROVIDERS for name in list_scenarios(provider)]
 
 
 def load_scenario(source: str | Path | Mapping[str, Any] | Scenario) -> Scenario:
