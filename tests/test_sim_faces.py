@@ -193,3 +193,12 @@ def test_faults_answer_in_each_face_envelope() -> None:
         with serve(scenario) as s:
             r = _get(s.url + "/v1/models")
         assert r.status_code == 500 and r.json()["error"]["message"] == provider_error(error_id).message
+
+
+def test_the_cli_serves_a_provider_scenario_by_its_name() -> None:
+    from kit.testing import simulator_process
+
+    with simulator_process("gemini/healthy") as (url, _proc):
+        key = fake_key("alpha", "google-api")
+        r = _get(url + "/v1/models", {"x-goog-api-key": key})
+        assert r.status_code == 200 and r.headers["x-keylab-scenario"] == "gemini/healthy"
