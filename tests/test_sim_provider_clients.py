@@ -322,3 +322,29 @@ def test_curl_against_the_gemini_face(sims: dict[str, SimServer]) -> None:
     status, _, body = curl(s.url + "/v1beta/models", {"Authorization": f"Bearer {key}"})
     assert (status, body["error"]["details"][0]["reason"]) == (401, "ACCESS_TOKEN_TYPE_UNSUPPORTED")  # type: ignore[index]
     assert_no_leak([json.dumps(s.entries())], [key])
+
+
+def test_streaming_replies_reach_both_sdks(sims: dict[str, SimServer]) -> None:
+    s = sims["openai/healthy"]
+    stream = oai(s, s.key("alpha")).chat.completions.create(
+        model="gpt-4o", messages=[{"role": "user", "content": "Hi"}], stream=True)
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
+    assert text.startswith("Hello! This is the KeyLab simulator")
+    g = sims["gemini/healthy"]
+    client = gem(g, g.key("alpha"))  # kept: a client collected mid-stream closes its connection
+    chunks = list(client.models.generate_content_stream(model="gemini-2.5-flash", contents="Hi"))
+    assert "".join(c.text or "" for c in chunks).startswith("Hello! This is the KeyLab simulator")
+    assert chunks[-1].usage_metadata is not None and g.entries()[-1]["path"].endswith(":streamGenerateContent")
+    q = sims["gemini/quota-exhausted"]
+    quota_client = gem(q, q.key("alpha"))
+    with pytest.raises(genai_errors.ClientError) as info:
+        list(quota_client.models.generate_content_stream(model="gemini-2.5-flash", contents="Hi"))
+    assert info.value.code == 429
+
+
+def test_a_key_in_the_path_is_scrubbed_from_the_log(sims: dict[str, SimServer]) -> None:
+    s = sims["openai/healthy"]
+    key = s.key("alpha")
+    with pytest.raises(openai.NotFoundError):
+        oai(s, key).models.retrieve(key)  # the user pasted the key where the model goes
+    assert_no_leak([json.dumps(s.entries())], [key])

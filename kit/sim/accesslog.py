@@ -136,7 +136,7 @@ def log_entry(*, method: str, path: str, status: int | None, headers: Mapping[st
     entry: dict[str, Any] = {
         "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "method": method,
-        "path": path,
+        "path": scrub(path),
         "status": status,
         "auth_style": auth_style(x_api_key, authorization),
         "auth_scheme": creds[-1].scheme if authorization is not None else None,

@@ -63,7 +63,7 @@ class Answer:
     kind: str = "json"
     check: str = ""
     error_id: str | None = None
-    events: tuple[tuple[str, dict[str, Any]], ...] = field(default=(), repr=False)
+    events: tuple[tuple[str, dict[str, Any] | str], ...] = field(default=(), repr=False)  # name "": data only
     id_header: str = "request-id"  # x-request-id for the OpenAI face
 
     def with_kind(self, kind: str, check: str) -> Answer:

@@ -19,10 +19,10 @@ that no key is refused before the lookup and that a bad key gets 400; the rest i
 10. project         the project's ``api_enabled = false``: 403 SERVICE_DISABLED
 11. key-policy      ``reject_unrestricted_standard_keys`` and an unrestricted ``AIza`` key: 401
 12. quota           ``credit = "exhausted"``: 429 RESOURCE_EXHAUSTED with QuotaFailure, Help, RetryInfo
-                    (generateContent only)
+                    (generateContent and streamGenerateContent only)
 13. body            malformed JSON or no ``contents``: 400 INVALID_ARGUMENT
 14. model           unknown model: 404 NOT_FOUND
-15. endpoint        models, generateContent (``x-gemini-service-tier``), countTokens
+15. endpoint        models, generateContent (``x-gemini-service-tier``), streamGenerateContent (SSE), countTokens
 """
 
 from __future__ import annotations
@@ -48,12 +48,14 @@ __all__ = ["CHECKS", "SERVICE", "View"]
 SERVICE = "generativelanguage.googleapis.com"
 _rng = random.SystemRandom()
 _METHODS = {"models.list": "ModelService.ListModels", "models.get": "ModelService.GetModel",
-            "generateContent": "GenerativeService.GenerateContent", "countTokens": "GenerativeService.CountTokens"}
+            "generateContent": "GenerativeService.GenerateContent", "countTokens": "GenerativeService.CountTokens",
+            "streamGenerateContent": "GenerativeService.StreamGenerateContent"}
+_GENERATE = ("generateContent", "streamGenerateContent")
 
 
 @dataclass(frozen=True)
 class Route:
-    name: str  # models.list | models.get | generateContent | countTokens
+    name: str  # models.list | models.get | generateContent | streamGenerateContent | countTokens
     version: str  # v1 | v1beta
     model: str = ""
 
@@ -81,7 +83,7 @@ def match(method: str, path: str) -> Route | None:
     model, _, action = parts[2].partition(":")
     if not action:
         return Route("models.get", version, model) if method == "GET" else None
-    if action in ("generateContent", "countTokens") and method == "POST":
+    if action in (*_GENERATE, "countTokens") and method == "POST":
         return Route(action, version, model)
     return None
 
@@ -230,7 +232,7 @@ def check_key_policy(v: View) -> Answer | None:
 
 def check_quota(v: View) -> Answer | None:
     route = v.found
-    if route.name != "generateContent" or v.who.org.credit != "exhausted":
+    if route.name not in _GENERATE or v.who.org.credit != "exhausted":
         return None
     details: list[dict[str, Any]] = [
         {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [{
@@ -298,8 +300,29 @@ def check_endpoint(v: View) -> Answer | None:
                     "modelVersion": route.model,
                     "responseId": "".join(_rng.choices(string.ascii_letters + string.digits, k=22))}
             headers = (*headers, ("x-gemini-service-tier", "standard"))
+            if route.name == "streamGenerateContent":
+                return Answer(status=200, headers=headers, kind="sse", content_type="text/event-stream",
+                              events=_stream(data), request_id=False, check="endpoint")
     return Answer(status=200, body=json.dumps(data, indent=2).encode(), headers=headers, content_type=GEMINI_JSON,
                   request_id=False, check="endpoint")
+
+
+def _stream(response: dict[str, Any]) -> tuple[tuple[str, dict[str, Any] | str], ...]:
+    """A generateContent response as the ``alt=sse`` stream the SDK reads: one chunk per word, usage on the last."""
+    words = REPLY.split(" ")
+    events: list[tuple[str, dict[str, Any] | str]] = []
+    for i, word in enumerate(words):
+        last = i == len(words) - 1
+        candidate: dict[str, Any] = {"content": {"parts": [{"text": word if i == 0 else " " + word}], "role": "model"},
+                                     "index": 0}
+        if last:
+            candidate["finishReason"] = "STOP"
+        chunk = {"candidates": [candidate], "modelVersion": response["modelVersion"],
+                 "responseId": response["responseId"]}
+        if last:
+            chunk["usageMetadata"] = response["usageMetadata"]
+        events.append(("", chunk))
+    return tuple(events)
 
 
 #: The decision order (see the module docstring and docs/simulator.md).

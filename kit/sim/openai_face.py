@@ -19,6 +19,7 @@ are silent), the same table as in docs/simulator.md:
 11. body            malformed JSON, missing ``model`` / ``messages`` / ``input``: 400
 12. model           unknown model: 404 ``model_not_found``
 13. endpoint        the successful answer with ``openai-organization``, ``openai-version``, ``x-ratelimit-*``
+                    (chat completions with ``"stream": true``: ``chat.completion.chunk`` events, then ``[DONE]``)
 
 Every answer carries ``x-request-id`` (``req_`` + 32 hex), filled in by the server.
 """
@@ -263,13 +264,34 @@ def check_endpoint(v: View) -> Answer | None:
                                                              "annotations": []}]}],
                     "usage": {"input_tokens": prompt, "output_tokens": completion,
                               "total_tokens": prompt + completion}}
-    headers = (("openai-organization", v.who.key.org), ("openai-processing-ms", "12"),
-               ("openai-version", "2020-10-01"), ("x-ratelimit-limit-requests", "10000"),
-               ("x-ratelimit-remaining-requests", "9999"), ("x-ratelimit-reset-requests", "6ms"),
-               ("x-ratelimit-limit-tokens", "30000000"), ("x-ratelimit-remaining-tokens", "29999990"),
-               ("x-ratelimit-reset-tokens", "0s"))
+    headers = _success_headers(v.who.key.org)
+    if route.name == "chat.completions" and isinstance(v.payload, dict) and v.payload.get("stream") is True:
+        return Answer(status=200, headers=headers, kind="sse", content_type="text/event-stream; charset=utf-8",
+                      events=_chunks(data), check="endpoint", id_header="x-request-id")
     return Answer(status=200, body=json.dumps(data).encode(), headers=headers, content_type=OPENAI_JSON,
                   check="endpoint", id_header="x-request-id")
+
+
+def _chunks(completion: dict[str, Any]) -> tuple[tuple[str, dict[str, Any] | str], ...]:
+    """A chat completion as the stream of ``chat.completion.chunk`` events the SDK reads, ending in ``[DONE]``."""
+    base = {k: completion[k] for k in ("id", "created", "model")} | {"object": "chat.completion.chunk"}
+
+    def chunk(delta: dict[str, Any], finish: str | None) -> dict[str, Any]:
+        return base | {"choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+
+    words = REPLY.split(" ")
+    events: list[tuple[str, dict[str, Any] | str]] = [("", chunk({"role": "assistant", "content": ""}, None))]
+    events += [("", chunk({"content": w if i == 0 else " " + w}, None)) for i, w in enumerate(words)]
+    events += [("", chunk({}, "stop")), ("", "[DONE]")]
+    return tuple(events)
+
+
+def _success_headers(org: str) -> tuple[tuple[str, str], ...]:
+    return (("openai-organization", org), ("openai-processing-ms", "12"),
+            ("openai-version", "2020-10-01"), ("x-ratelimit-limit-requests", "10000"),
+            ("x-ratelimit-remaining-requests", "9999"), ("x-ratelimit-reset-requests", "6ms"),
+            ("x-ratelimit-limit-tokens", "30000000"), ("x-ratelimit-remaining-tokens", "29999990"),
+            ("x-ratelimit-reset-tokens", "0s"))
 
 
 #: The decision order (see the module docstring and docs/simulator.md).
