@@ -86,7 +86,10 @@ class ApiSettings:
 
 @dataclass(frozen=True)
 class Org:
-    """One organization (``[[orgs]]``). ``uuid`` is what the API shows in ``anthropic-organization-id``."""
+    """One organization (``[[orgs]]``). ``uuid`` is what the API shows in ``anthropic-organization-id``.
+
+    In an OpenAI scenario ``id`` is the organization (``org-…``); in a Gemini scenario, the cloud project.
+    """
 
     id: str
     name: str = ""
