@@ -8,7 +8,7 @@ subprocess then runs python-dotenv's real ``load_dotenv()`` (no override) and as
 lengths and header names.
 
 The Node SDK (0.24.x, the ticket's version, and the current 1.x line) and ``curl`` with
-``$ANTHROPIC_API_KEY`` are modelled from their documented rules (facts sheet §7), including Node's
+``$ANTHROPIC_API_KEY`` are modelled from their documented rules (docs/reference/anthropic-auth.md §7), including Node's
 trimming of environment values. A winner's fingerprint is that of the exact bytes the client would send,
 so it compares with ``Source.fingerprint``; where a client trims, the winner says so.
 """
@@ -484,7 +484,7 @@ def _node_ticket(inv: Inventory) -> Winner:
     token = js_trim(raw_token) if raw_token is not None else None
     base_raw = inv.env.get(BASE_URL)
     base_url = redact_url((js_trim(base_raw) if base_raw is not None else "") or catalog().official_base_url)
-    rules = "modelled on @anthropic-ai/sdk 0.24.x rules (facts §7)"
+    rules = "modelled on @anthropic-ai/sdk 0.24.x rules (docs/reference/anthropic-auth.md §7)"
     if key is not None:
         if key == "":
             return Winner(client=client, client_version=NODE_TICKET, source_id=key_source.id if key_source else None,
@@ -524,15 +524,16 @@ def _parse_custom_headers(text: str | None) -> dict[str, str]:
 
 
 def _node_current(inv: Inventory) -> Winner:
-    """@anthropic-ai/sdk 1.x (facts §7): ``readEnv`` is ``?.trim() || undefined`` (blank counts as unset); API
-    keys go as ``Authorization: Bearer``; the API key wins over the token; then the SDK profile."""
+    """@anthropic-ai/sdk 1.x (docs/reference/anthropic-auth.md §7): ``readEnv`` is ``?.trim() || undefined``
+    (blank counts as unset); API keys go as ``Authorization: Bearer``; the API key wins over the token; then the
+    SDK profile."""
     client = f"sdk-node@{NODE_CURRENT}"
     raw_key, key_source = _read_env(inv, API_KEY)
     raw_token, token_source = _read_env(inv, AUTH_TOKEN)
     key = js_trim(raw_key) if raw_key is not None else ""
     token = js_trim(raw_token) if raw_token is not None else ""
     base_url = redact_url(js_trim(inv.env.get(BASE_URL) or "") or catalog().official_base_url)
-    rules = "modelled on @anthropic-ai/sdk 1.x rules (facts §7; not run)"
+    rules = "modelled on @anthropic-ai/sdk 1.x rules (docs/reference/anthropic-auth.md §7; not run)"
     custom = _parse_custom_headers(inv.env.get(CUSTOM_HEADERS))
     also = [h for h in ("x-api-key", "authorization") if custom.get(h)]
     extra = f"; ANTHROPIC_CUSTOM_HEADERS adds {', '.join(also)}" if also else ""
