@@ -524,9 +524,8 @@ def _parse_custom_headers(text: str | None) -> dict[str, str]:
 
 
 def _node_current(inv: Inventory) -> Winner:
-    """@anthropic-ai/sdk 1.x (docs/reference/anthropic-auth.md §7): ``readEnv`` is ``?.trim() || undefined``
-    (blank counts as unset); API keys go as ``Authorization: Bearer``; the API key wins over the token; then the
-    SDK profile."""
+    """@anthropic-ai/sdk 1.x (docs/reference/anthropic-auth.md §7): ``readEnv`` is ``?.trim() || undefined`` (blank
+    counts as unset); API keys go as ``Authorization: Bearer``; the API key beats the token, then the SDK profile."""
     client = f"sdk-node@{NODE_CURRENT}"
     raw_key, key_source = _read_env(inv, API_KEY)
     raw_token, token_source = _read_env(inv, AUTH_TOKEN)
