@@ -1,6 +1,6 @@
 """Acceptance: the official ``openai`` and ``google-genai`` Python SDKs and curl against the OpenAI and Gemini faces.
 
-Each case checks what openai-gemini-auth-facts.md says the client raises against the real API:
+Each case checks what docs/reference/openai-gemini-auth.md says the client raises against the real API:
 exception class, status, code or reason, the exact message, and for OpenAI a request id of the
 API's form (``req_`` + 32 hex) equal to the ``x-request-id`` header. Keys reach the SDKs through
 their constructor or the environment, and curl through its config on stdin, never argv.

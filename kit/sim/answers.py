@@ -36,7 +36,7 @@ def new_request_id() -> str:
 
 
 def new_openai_request_id() -> str:
-    """An OpenAI request id: ``req_`` and 32 lower-case hex digits (openai-gemini-auth-facts.md §6)."""
+    """An OpenAI request id: ``req_`` and 32 lower-case hex digits (docs/reference/openai-gemini-auth.md §6)."""
     return "req_" + "".join(_rng.choices("0123456789abcdef", k=32))
 
 

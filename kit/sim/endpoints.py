@@ -154,5 +154,5 @@ def sse_bytes(events: tuple[tuple[str, dict[str, Any] | str], ...]) -> list[byte
 
 
 def spend_limit_resume(today: dt.date) -> dt.date:
-    """The 1st of next month: when monthly limits reset (anthropic-auth-facts.md §9)."""
+    """The 1st of next month: when monthly limits reset (docs/reference/anthropic-auth.md §9)."""
     return dt.date(today.year + (today.month == 12), today.month % 12 + 1, 1)

@@ -31,7 +31,7 @@ __all__ = [
     "run_checks",
 ]
 
-#: Response headers of Google's front end (openai-gemini-auth-facts.md §13); no request id (assumption).
+#: Response headers of Google's front end (docs/reference/openai-gemini-auth.md §13); no request id (assumption).
 GOOGLE_FRONT_END: tuple[tuple[str, str], ...] = (
     ("vary", "Origin, X-Origin, Referer"),
     ("x-xss-protection", "0"),
@@ -47,7 +47,7 @@ GEMINI_JSON = "application/json; charset=UTF-8"
 def mask_key(value: str) -> str:
     """How OpenAI echoes a refused key: first 8, ``*`` for the middle, last 4 (length kept); short values as sent.
 
-    openai-gemini-auth-facts.md §5; the cut-off for short values is assumption ``openai-short-key-cutoff``.
+    docs/reference/openai-gemini-auth.md §5; the cut-off for short values is assumption ``openai-short-key-cutoff``.
     """
     if len(value) <= 12:
         return value
@@ -78,7 +78,7 @@ def gemini_error(error_id: str, check: str, *, details: list[dict[str, Any]] | N
     """A Gemini rejection in the google.rpc.Status envelope, pretty-printed with two spaces as the API does.
 
     With a reason (the catalog's ``code``) and no explicit ``details``, the details are the ErrorInfo
-    and the LocalizedMessage of 2026 bodies (openai-gemini-auth-facts.md §12).
+    and the LocalizedMessage of 2026 bodies (docs/reference/openai-gemini-auth.md §12).
     """
     spec = provider_error(error_id)
     message = spec.render(**fields)

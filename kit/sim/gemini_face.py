@@ -1,6 +1,6 @@
 """The Gemini face: ``[api] provider = "gemini"``. Keys in ``x-goog-api-key`` or ``?key=``, restrictions, projects.
 
-Every text and status comes from openai-gemini-auth-facts.md §9-§14 by way of
+Every text and status comes from docs/reference/openai-gemini-auth.md §9-§14 by way of
 ``data/catalog/provider_errors.toml``; bodies are google.rpc.Status, pretty-printed. Both API
 versions are served (``v1``, what google-genai 3.x calls, and ``v1beta``). The order (the facts fix
 that no key is refused before the lookup and that a bad key gets 400; the rest is assumption

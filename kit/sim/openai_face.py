@@ -1,6 +1,6 @@
 """The OpenAI face: ``[api] provider = "openai"``. Bearer keys, organizations, projects, scopes and quota.
 
-Every text and status comes from openai-gemini-auth-facts.md §2-§7 by way of
+Every text and status comes from docs/reference/openai-gemini-auth.md §2-§7 by way of
 ``data/catalog/provider_errors.toml``. The order (assumption ``openai-check-order`` where the facts
 are silent), the same table as in docs/simulator.md:
 
