@@ -32,6 +32,7 @@ def _outcomes(group: str, factory: pytest.TempPathFactory, shared: SharedRuns) -
     return _RUNS[group]
 
 
+@pytest.mark.slow  # each group runs the doctor on every case of the group: make test-fast leaves them out
 @pytest.mark.parametrize("name", params(load_cases(), group=_group_of))
 def test_case_gives_the_expected_top_cause(name: str, tmp_path_factory: pytest.TempPathFactory,
                                            shared_runs: SharedRuns) -> None:
@@ -39,6 +40,7 @@ def test_case_gives_the_expected_top_cause(name: str, tmp_path_factory: pytest.T
     assert outcome.passed, failure_message(outcome)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("group", [pytest.param(g, marks=pytest.mark.xdist_group(f"scenarios-{g}")) for g in GROUPS])
 def test_no_output_leaks_a_key(group: str, tmp_path_factory: pytest.TempPathFactory, shared_runs: SharedRuns) -> None:
     for outcome in _outcomes(group, tmp_path_factory, shared_runs).values():

@@ -19,6 +19,8 @@ from kit.commands.doctor import doctor, render_json, run_doctor
 from kit.demo.sandbox import materialize
 from kit.testing import assert_no_leak, fake_key, sandbox_env, simulator
 
+pytestmark = pytest.mark.slow  # whole doctor runs (the SDK child, every client): make test-fast leaves them out
+
 REPO = Path(__file__).resolve().parent.parent
 TICKET = REPO / "data" / "demo" / "ticket"
 TICKET_KEYS = [fake_key(n) for n in ("prototype-2024", "fresh-1", "fresh-2", "fresh-3")]

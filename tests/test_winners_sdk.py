@@ -13,6 +13,8 @@ from kit.env import Environment
 from kit.sources.discover import discover
 from kit.testing import find_leaks, sandbox_env
 
+pytestmark = pytest.mark.slow  # the real SDK in a subprocess per case: make test-fast leaves them out
+
 CASES: list[tuple[str, dict[str, str], Callable[[Environment], None] | None]] = [
     ("api-key", {"ANTHROPIC_API_KEY": KEY}, None),
     ("auth-token", {"ANTHROPIC_AUTH_TOKEN": KEY}, None),
