@@ -23,6 +23,7 @@ from typing import Any
 from kit.catalog import DATA_DIR, catalog
 from kit.demo.fakekeys import derive_key
 from kit.errors import ScenarioError
+from kit.sim.hostile import HOSTILE_MODES
 
 __all__ = [
     "DEFAULT_BETAS",
@@ -43,7 +44,7 @@ __all__ = [
 SCENARIO_DIR = DATA_DIR / "scenarios"
 
 #: Who answers: the API itself, or something standing in its way.
-RESPONDERS = ("anthropic", "gateway", "html-proxy", "region-block", "capture")
+RESPONDERS = ("anthropic", "gateway", "html-proxy", "region-block", "capture", "hostile")
 KEY_KINDS = ("api", "admin", "oauth")
 KEY_STATUSES = ("active", "inactive", "archived", "expired")
 CREDIT_STATES = ("ok", "exhausted")
@@ -86,6 +87,7 @@ class ApiSettings:
     max_body_bytes: int = 0  # 0: the catalog's limit (32 MB)
     body_timeout_s: float = 10.0  # a client that does not finish sending its body in time gets 408
     responder_status: int = 0  # html-proxy / gateway status; 0: their default
+    mode: str = ""  # the hostile responder's mode (kit.sim.hostile.HOSTILE_MODES)
 
 
 @dataclass(frozen=True)
@@ -387,7 +389,11 @@ def _build(data: dict[str, Any], path: Path | None) -> Scenario:
         max_body_bytes=api_t.non_negative("max_body_bytes", 0) or catalog().messages_max_bytes,
         body_timeout_s=float(api_t.get("body_timeout_s", (int, float), 10.0)),
         responder_status=api_t.non_negative("responder_status", 0),
+        mode=api_t.choice("mode", ("", *HOSTILE_MODES), ""),
     )
+    if (api.responder == "hostile") != bool(api.mode):
+        raise api_t.fail("mode", "is set only with responder = \"hostile\", and required by it",
+                         f"write responder = \"hostile\" and mode = one of {', '.join(HOSTILE_MODES)}")
     if api.body_timeout_s <= 0:
         raise api_t.fail("body_timeout_s", "must be positive", "write body_timeout_s = 10")
     if api.responder_status and not 100 <= api.responder_status <= 599:

@@ -27,6 +27,7 @@ from aiohttp.web_protocol import RequestHandler
 from kit.errors import UsageError
 from kit.guard.redact import RedactingFilter
 from kit.sim import faults as faultmod
+from kit.sim import hostile
 from kit.sim.accesslog import AccessLog, log_entry
 from kit.sim.answers import REQUEST_ID_PLACEHOLDER, Answer, api_error, new_request_id
 from kit.sim.decide import Context, Request, decide
@@ -204,6 +205,8 @@ class _Handler:
         if request_id and _PLACEHOLDER in body:
             body = body.replace(_PLACEHOLDER, request_id.encode())
         headers = self._headers(answer, request_id)
+        if answer.kind.startswith("hostile-"):
+            return await hostile.deliver(request, answer, headers)
         if answer.kind == "sse":
             stream = web.StreamResponse(status=answer.status, headers=headers)
             await stream.prepare(request)
