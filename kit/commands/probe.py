@@ -11,6 +11,7 @@ import click
 from kit.catalog import catalog
 from kit.env import Environment
 from kit.errors import InputError, UsageError
+from kit.guard.terminal import say
 from kit.keys.inspect import Credential
 
 __all__ = ["probe", "read_key_files", "write_table"]
@@ -141,16 +142,16 @@ def probe(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, ..
                         budget=budget, allow_hosts=allow_hosts, progress="text" if show else None, rate=rate,
                         timeout=timeout)
     except KeyboardInterrupt:
-        click.echo(f"\ninterrupted: every finished attempt is saved in {run_dir / (run_id + '.jsonl')}; run the "
+        say(f"\ninterrupted: every finished attempt is saved in {run_dir / (run_id + '.jsonl')}; run the "
                    f"same command with --run-id {run_id} to finish without repeating any", err=True)
         sys.exit(130)
     if out is not None:
         write_table(run, out)
     if as_json:
-        click.echo(json.dumps(run.to_dict(), indent=2, ensure_ascii=False, default=str))
+        say(json.dumps(run.to_dict(), indent=2, ensure_ascii=False, default=str))
     else:
-        click.echo(_table(run))
-        click.echo("")
-        click.echo("\n".join(run.explanation))
+        say(_table(run))
+        say("")
+        say("\n".join(run.explanation))
     if not show:
-        click.echo(run.summary(), err=True)
+        say(run.summary(), err=True)

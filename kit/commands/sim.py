@@ -15,6 +15,8 @@ from typing import Any
 
 import click
 
+from kit.guard.terminal import say
+
 __all__ = ["sim"]
 
 
@@ -30,7 +32,7 @@ def _echo_entry(entry: dict[str, Any]) -> None:
         who = " | ".join(parts)
     else:
         who = "no credential"
-    click.echo(f"{entry['method']} {entry['path']} -> {entry['status']}: {who}; "
+    say(f"{entry['method']} {entry['path']} -> {entry['status']}: {who}; "
                f"anthropic-version {entry.get('anthropic_version') or '(none)'}; "
                f"user-agent {entry.get('user_agent') or '(none)'}", err=True)
 
@@ -57,7 +59,7 @@ def sim(scenario: str, host: str, port: int, tls: bool, access_log: Path | None,
 
     if list_only:
         for name in list_scenarios():
-            click.echo(f"{name:24} {load_scenario(name).description}")
+            say(f"{name:24} {load_scenario(name).description}")
         return
     loaded = load_scenario(scenario)
     show = echo if echo is not None else loaded.api.responder == "capture"
@@ -70,11 +72,11 @@ def sim(scenario: str, host: str, port: int, tls: bool, access_log: Path | None,
     try:
         with serve(loaded, host=host, port=port, tls=tls, access_log=access_log,
                    on_entry=_echo_entry if show else None, keep_entries=0) as server:
-            click.echo(server.url)
+            say(server.url)
             if server.ca_path is not None:
-                click.echo(str(server.ca_path))
+                say(str(server.ca_path))
             sys.stdout.flush()
-            click.echo(f"keylab sim: scenario {loaded.name!r} at {server.url}; Ctrl-C to stop", err=True)
+            say(f"keylab sim: scenario {loaded.name!r} at {server.url}; Ctrl-C to stop", err=True)
             while not stop.wait(0.5):
                 pass
     finally:
