@@ -7,10 +7,7 @@ This is the one place that strings the stages together. The notebooks call the s
 
 from __future__ import annotations
 
-import atexit
 import re
-import shutil
-import tempfile
 import tomllib
 import uuid
 from collections.abc import Mapping, Sequence
@@ -21,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from kit.catalog import DATA_DIR, catalog, work_root
 from kit.env import Environment
 from kit.errors import InputError
+from kit.guard.tempdirs import private_temp_dir
 from kit.keys.inspect import Credential, KeyReport
 from kit.values import Evidence, PathCheck
 
@@ -119,8 +117,7 @@ def setup(
         with (template / "sandbox.toml").open("rb") as fh:
             spec: dict[str, Any] = tomllib.load(fh)
         # Not under run_dir: the sandbox holds (fake) keys, and nothing under data/runs/ may hold a key.
-        root = Path(tempfile.mkdtemp(prefix=f"keylab-{sandbox_name}-"))
-        atexit.register(shutil.rmtree, root, True)
+        root = private_temp_dir(f"keylab-{sandbox_name}-")  # removed at exit, on SIGTERM and on SIGHUP
         env = materialize(template, root / "sandbox")
         key_files = list(key_files) or [root / "sandbox" / p for p in spec.get("key_files", [])]
         models = list(models) or list(spec.get("models", []))

@@ -11,6 +11,7 @@ import click
 from kit.catalog import catalog
 from kit.env import Environment
 from kit.errors import InputError, UsageError
+from kit.guard.files import write_private
 from kit.guard.terminal import say
 from kit.keys.inspect import Credential
 
@@ -48,20 +49,17 @@ def write_table(run: object, out: Path) -> None:
 
     assert isinstance(run, ProbeRun)
     suffix = out.suffix.lower()
-    out.parent.mkdir(parents=True, exist_ok=True)
     frame = run.frame()
     if suffix == ".csv":
-        frame.to_csv(out, index=False)
+        write_private(out, frame.to_csv(index=False))
     elif suffix == ".jsonl":
-        out.write_text("".join(json.dumps(r.to_row(), ensure_ascii=False) + "\n" for r in run.results),
-                       encoding="utf-8")
+        write_private(out, "".join(json.dumps(r.to_row(), ensure_ascii=False) + "\n" for r in run.results))
     elif suffix == ".json":
-        out.write_text(json.dumps(run.to_dict(), indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+        write_private(out, json.dumps(run.to_dict(), indent=2, ensure_ascii=False, default=str))
     elif suffix in (".html", ".htm"):
-        out.write_text(frame.to_html(index=False, na_rep=""), encoding="utf-8")
+        write_private(out, frame.to_html(index=False, na_rep=""))
     elif suffix == ".md":
-        out.write_text(frame.to_markdown(index=False) if _has_tabulate() else frame.to_string(index=False),
-                       encoding="utf-8")
+        write_private(out, frame.to_markdown(index=False) if _has_tabulate() else frame.to_string(index=False))
     else:
         raise UsageError(f"cannot tell the format of {out} from its suffix",
                          "name the file .csv, .jsonl, .json, .html or .md")

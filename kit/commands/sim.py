@@ -7,6 +7,7 @@ also summarized on stderr, so a user who points an app at it sees at once what t
 
 from __future__ import annotations
 
+import ipaddress
 import signal
 import sys
 import threading
@@ -35,6 +36,15 @@ def _echo_entry(entry: dict[str, Any]) -> None:
     say(f"{entry['method']} {entry['path']} -> {entry['status']}: {who}; "
                f"anthropic-version {entry.get('anthropic_version') or '(none)'}; "
                f"user-agent {entry.get('user_agent') or '(none)'}", err=True)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @click.command()
@@ -68,7 +78,7 @@ def sim(scenario: str, host: str, port: int, tls: bool, access_log: Path | None,
     def _stop(signum: int, frame: object) -> None:
         stop.set()
 
-    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         with serve(loaded, host=host, port=port, tls=tls, access_log=access_log,
                    on_entry=_echo_entry if show else None, keep_entries=0) as server:
@@ -77,6 +87,11 @@ def sim(scenario: str, host: str, port: int, tls: bool, access_log: Path | None,
                 say(str(server.ca_path))
             sys.stdout.flush()
             say(f"keylab sim: scenario {loaded.name!r} at {server.url}; Ctrl-C to stop", err=True)
+            if not _is_loopback(host):
+                capture = " (capture mode: it describes the keys they send)" * (loaded.api.responder == "capture")
+                say(f"warning: listening on {host}, reachable from other machines on port {server.port}: anyone who "
+                    f"can reach it can use this simulator{capture}; use --host 127.0.0.1 unless you need that",
+                    err=True)
             while not stop.wait(0.5):
                 pass
     finally:

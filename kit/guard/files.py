@@ -34,8 +34,13 @@ def private_dir(path: Path) -> Path:
     if path.is_symlink() and not path.is_dir():
         raise InputError(f"{path} is a symbolic link that does not lead to a folder",
                          "remove the link or choose another folder")
+    missing = [p for p in (path, *path.parents) if not p.exists()]
     try:
-        path.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+        for folder in reversed(missing):  # each new folder 0700, parents included (mkdir(parents=True) would not)
+            folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
+            os.chmod(folder, FOLDER_MODE)  # whatever the umask
+        if not path.is_dir():
+            raise FileExistsError(path)
     except FileExistsError:
         raise InputError(f"{path} exists and is not a folder", "choose a folder path") from None
     except OSError as exc:

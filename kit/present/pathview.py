@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kit.diagnose.rules.path import RULES
@@ -253,9 +252,9 @@ def start_demo(scenario: str, *, through_proxy: bool = False) -> DemoPath:
     environment through a real forward proxy (proxy.py, from the dev extra).
     """
     import atexit
-    import tempfile
 
     from kit.errors import UsageError
+    from kit.guard.tempdirs import private_temp_dir, remove
     from kit.sim import serve
     from kit.testing import forward_proxy, sandbox_env
 
@@ -264,7 +263,8 @@ def start_demo(scenario: str, *, through_proxy: bool = False) -> DemoPath:
     stack = contextlib.ExitStack()
     try:
         api = stack.enter_context(serve("healthy" if scenario == "gateway" else scenario, tls=True))
-        root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="keylab-path-demo-")))
+        root = private_temp_dir("keylab-path-demo-")  # removed at exit, on SIGTERM and on SIGHUP
+        stack.callback(remove, root)
         variables: dict[str, str] = {}
         story = f"the simulator ({scenario}) stands in for the API at {api.url}"
         if scenario == "gateway":

@@ -16,8 +16,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any
 
+from kit.guard.files import open_private, private_dir
 from kit.keys.inspect import fingerprint, hint, inspect_key
 
 __all__ = ["AccessLog", "CredentialSeen", "auth_style", "describe_credentials", "split_bearer"]
@@ -132,10 +133,10 @@ class AccessLog:
         self.path = path
         self._recent: deque[dict[str, Any]] = deque(maxlen=keep)
         self._lock = threading.Lock()
-        self._fh: TextIO | None = None
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = path.open("a", encoding="utf-8")
+        self._fh: IO[Any] | None = None
+        if path is not None:  # 0600, never through a link (kit.guard.files)
+            private_dir(path.parent)
+            self._fh = open_private(path, "a")
 
     def write(self, entry: dict[str, Any]) -> None:
         line = json.dumps(entry, ensure_ascii=False)

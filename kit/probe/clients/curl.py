@@ -16,13 +16,13 @@ import asyncio
 import contextlib
 import json
 import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from kit.errors import ClientUnavailable
 from kit.guard.limits import MAX_BODY_BYTES
+from kit.guard.tempdirs import private_temp_dir, remove
 from kit.keys.inspect import Credential
 from kit.probe.clients.base import (
     Client,
@@ -174,7 +174,7 @@ class CurlClient(Client):
         style = "x-api-key" if attempt.auth_style == "default" else attempt.auth_style
         common: dict[str, Any] = {"user_agent": f"curl/{self.version}", "sent_auth_style": style,
                                   "sent_version": attempt.api_version or ""}
-        folder = Path(tempfile.mkdtemp(prefix="keylab-curl-"))  # mkdtemp: mode 0700, only we can read it
+        folder = private_temp_dir("keylab-curl-")  # 0700, only we can read it; removed even on SIGTERM
         began = time.perf_counter()
         try:
             try:
@@ -196,7 +196,7 @@ class CurlClient(Client):
             latency = (time.perf_counter() - began) * 1000
             return _reply(proc.returncode or 0, body, too_large, err, folder, latency, common)
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            remove(folder)
 
 
 async def _talk(proc: asyncio.subprocess.Process, config: bytes) -> tuple[bytes, bool, bytes]:
