@@ -139,7 +139,7 @@ class AccessLog:
             self._fh = open_private(path, "a")
 
     def write(self, entry: dict[str, Any]) -> None:
-        line = json.dumps(entry, ensure_ascii=False)
+        line = json.dumps(entry, ensure_ascii=True)  # \u escapes: a log shown with tail -f cannot steer a terminal
         with self._lock:
             self._recent.append(entry)
             if self._fh is not None:
