@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import shutil
 import time
 from pathlib import Path
@@ -24,6 +25,7 @@ from kit.errors import ClientUnavailable
 from kit.guard.limits import MAX_BODY_BYTES
 from kit.guard.tempdirs import private_temp_dir, remove
 from kit.keys.inspect import Credential
+from kit.path.routing import CaChoice
 from kit.probe.clients.base import (
     Client,
     Reply,
@@ -33,6 +35,7 @@ from kit.probe.clients.base import (
     request_path,
     secret_bytes,
 )
+from kit.probe.clients.trust import CA_VARIABLES, curl_ca_lines
 from kit.values import Attempt
 
 __all__ = ["CURL_ERRORS", "CurlClient", "config_quote", "parse_header_block", "parse_status_line"]
@@ -127,8 +130,11 @@ class CurlClient(Client):
 
     name = "curl"
 
-    def __init__(self, executable: str | None = None) -> None:
+    def __init__(self, executable: str | None = None, *, trust: CaChoice | None = None) -> None:
+        """``trust``: what curl would trust in the investigated environment (``CURL_CA_BUNDLE``, ``SSL_CERT_*``,
+        a .curlrc's ``cacert``); without it, what curl finds in KeyLab's own environment."""
         self._executable = executable
+        self._trust = trust
         self._path: str | None = None
         self.version = ""
 
@@ -155,6 +161,8 @@ class CurlClient(Client):
             b"connect-timeout = " + str(min(5.0, timeout)).encode(),
             b"silent", b"show-error",
         ]
+        if self._trust is not None:
+            lines.extend(curl_ca_lines(self._trust))
         if is_loopback_url(attempt.base_url):
             lines.append(b'noproxy = "*"')  # a plain-HTTP key on loopback must never be handed to a proxy
         for name, value in auth_headers(attempt.auth_style, secret_bytes(credential)):
@@ -166,6 +174,12 @@ class CurlClient(Client):
             lines.append(b"header = " + config_quote(b"content-type: application/json"))
             lines.append(b"data-binary = " + config_quote(body))
         return b"\n".join(lines) + b"\n"
+
+    def _child_env(self) -> dict[str, str] | None:
+        """KeyLab's environment, less the CA variables when the trust is chosen for curl (it is in the config)."""
+        if self._trust is None:
+            return None
+        return {k: v for k, v in os.environ.items() if k not in CA_VARIABLES}
 
     async def exchange(self, attempt: Attempt, credential: Credential, timeout: float) -> Reply:
         if self._path is None:
@@ -185,6 +199,7 @@ class CurlClient(Client):
                 # -q first: no ~/.curlrc, so the request is exactly what the config says
                 self._path, "-q", "--config", "-", "--write-out", "%{stderr}%{json}",
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                env=self._child_env(),
             )
             try:
                 body, too_large, err = await _talk(proc, config)

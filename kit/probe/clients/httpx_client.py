@@ -19,6 +19,7 @@ from typing import Any
 import httpx2
 
 from kit.keys.inspect import Credential
+from kit.path.routing import CaChoice
 from kit.probe.clients.base import (
     Client,
     Reply,
@@ -29,6 +30,7 @@ from kit.probe.clients.base import (
     secret_bytes,
 )
 from kit.probe.clients.bounded import bound, was_cut
+from kit.probe.clients.trust import ssl_context_for
 from kit.values import Attempt
 
 __all__ = ["HttpxClient", "RoutePools", "default_ssl_context", "transport_name"]
@@ -87,11 +89,16 @@ class HttpxClient(Client):
 
     name = "httpx2"
 
-    def __init__(self, *, max_connections: int = 32, verify: ssl.SSLContext | str | bool = True) -> None:
+    def __init__(self, *, max_connections: int = 32, verify: ssl.SSLContext | str | bool = True,
+                 trust: CaChoice | None = None) -> None:
+        """``trust``: what httpx2 would trust in the investigated environment (``SSL_CERT_FILE``/``SSL_CERT_DIR``);
+        without it, KeyLab's own process settings."""
         if verify is False:
             raise ValueError("TLS verification is never disabled; pass a CA bundle path or an SSLContext instead")
         self.version = httpx2.__version__
         self._limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        if trust is not None and verify is True:
+            verify = ssl_context_for(trust)
         self._verify = default_ssl_context() if verify is True else verify
         self._pools = RoutePools(lambda trust_env: httpx2.AsyncClient(
             limits=self._limits, trust_env=trust_env, verify=self._verify, follow_redirects=False,

@@ -19,9 +19,11 @@ import anthropic
 import httpx2
 
 from kit.keys.inspect import Credential
+from kit.path.routing import CaChoice
 from kit.probe.clients.base import PROMPT, Client, Reply, secret_text
 from kit.probe.clients.bounded import bound, was_cut
 from kit.probe.clients.httpx_client import RoutePools, default_ssl_context, transport_name
+from kit.probe.clients.trust import ssl_context_for
 from kit.values import Attempt
 
 __all__ = ["SdkPythonClient", "sent_auth_style"]
@@ -52,12 +54,14 @@ class SdkPythonClient(Client):
 
     name = "sdk-python"
 
-    def __init__(self, *, max_connections: int = 32) -> None:
+    def __init__(self, *, max_connections: int = 32, trust: CaChoice | None = None) -> None:
+        """``trust``: what the SDK would trust in the investigated environment; without it, KeyLab's own."""
         self.version = anthropic.__version__
         self._limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        verify = ssl_context_for(trust) if trust is not None else default_ssl_context()
         self._pools = RoutePools(lambda trust_env: httpx2.AsyncClient(
             limits=self._limits, trust_env=trust_env, follow_redirects=True,
-            event_hooks={"request": [_record], "response": [bound]}, verify=default_ssl_context()))
+            event_hooks={"request": [_record], "response": [bound]}, verify=verify))
 
     def _pool(self, base_url: str) -> httpx2.AsyncClient:
         return self._pools.get(base_url)
