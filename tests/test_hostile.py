@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +24,19 @@ from kit.testing import assert_no_leak, fake_key, simulator_process
 
 TIMEOUT_S = 3.0
 PEAK_MB = 200
-CLIENTS = ("httpx2", "sdk-python", "curl")
+PY_CLIENTS = ("httpx2", "sdk-python", "curl")
+NODE_VERSIONS = ("0.24.3", "1.14.0")
+
+
+def _node_ready(version: str) -> bool:
+    from kit.probe.clients import node_install
+
+    return shutil.which("node") is not None and node_install.installed_version(
+        node_install.sdk_folder(version)) == version
+
+
+#: Every client that can run here: the Node SDKs when `make node-sdks` installed them (KEYLAB_CACHE).
+CLIENTS = PY_CLIENTS + tuple(f"sdk-node@{v}" for v in NODE_VERSIONS if _node_ready(v))
 #: Any character a terminal could obey (newline and tab are the only controls KeyLab prints itself).
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from kit.errors import ClientUnavailable
+from kit.guard.limits import MAX_BODY_BYTES
 from kit.keys.inspect import Credential
 from kit.probe.clients.base import Client, Reply, is_loopback_url, request_body, request_path, secret_bytes
 from kit.values import Attempt
@@ -76,6 +77,47 @@ function rootCause(e) {
   return { code: code, name: name, message: messages.join(' <- ') };
 }
 
+// At most MAX_BODY bytes of an answer (kit.guard.limits.MAX_BODY_BYTES), and all of them before the deadline.
+const MAX_BODY = Number(process.env.KEYLAB_MAX_BODY_BYTES) || 262144;
+
+function timeoutError(ms) {
+  const e = new Error('the answer did not arrive within ' + ms + ' ms in all (the server sends it too slowly)');
+  e.code = 'ETIMEDOUT';
+  return e;
+}
+
+async function capped(res, deadline, totalMs) {
+  const body = res.body;
+  if (!body) return { bytes: Buffer.alloc(0), tooLarge: false };
+  if (typeof body.on === 'function') body.on('error', () => {});  // node-fetch: a late error must not kill us
+  const it = body[Symbol.asyncIterator]();
+  const chunks = [];
+  let size = 0, tooLarge = false;
+  try {
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw timeoutError(totalMs);
+      let timer;
+      const next = await Promise.race([it.next(), new Promise((_, reject) => {
+        timer = setTimeout(() => reject(timeoutError(totalMs)), left);
+      })]).finally(() => clearTimeout(timer));
+      if (next.done) break;
+      const chunk = Buffer.from(next.value);
+      if (size + chunk.length > MAX_BODY) {
+        chunks.push(chunk.subarray(0, MAX_BODY - size));
+        tooLarge = true;
+        break;
+      }
+      chunks.push(chunk);
+      size += chunk.length;
+    }
+  } finally {
+    if (typeof it.return === 'function') it.return().catch(() => {});
+    if (typeof body.destroy === 'function') { try { body.destroy(); } catch (e) { /* gone already */ } }
+  }
+  return { bytes: Buffer.concat(chunks), tooLarge: tooLarge };
+}
+
 async function handle(req) {
   const key = Buffer.from(req.key_b64, 'base64').toString('utf8');
   const headers = {};
@@ -89,6 +131,7 @@ async function handle(req) {
   const sent = {};
   let answer = null;
   const started = process.hrtime.bigint();
+  const startedMs = Date.now();
   const done = (extra) => write(Object.assign({ id: req.id, sdk_version: VERSION, sent: sent,
     latency_ms: Number(process.hrtime.bigint() - started) / 1e6 }, answer || {}, extra));
   let client;
@@ -102,12 +145,18 @@ async function handle(req) {
       sent.version = h['anthropic-version'] || '';
       const res = await inner.call(undefined, url, init);
       answer = { status: res.status, headers: headerPairs(res.headers) };
-      try { answer.body_b64 = Buffer.from(await res.clone().arrayBuffer()).toString('base64'); }
+      let got = { bytes: Buffer.alloc(0), tooLarge: false };
+      try { got = await capped(res, startedMs + req.timeout_ms, req.timeout_ms); }
       catch (e) {
         const c = rootCause(e);
         answer.body_error = { code: c.code || c.name || 'BodyError', message: c.message };
       }
-      return res;
+      answer.body_b64 = got.bytes.toString('base64');
+      if (got.tooLarge) answer.too_large = true;
+      // The SDK reads this copy: at most MAX_BODY bytes, already here (no clone whose unread twin stalls it).
+      const empty = [101, 204, 205, 304].includes(res.status);
+      return new res.constructor(empty ? null : got.bytes,
+                                 { status: res.status, statusText: res.statusText, headers: res.headers });
     };
     const p = req.path;
     if (req.method === 'GET') await client.get(p, {});
@@ -122,6 +171,8 @@ async function handle(req) {
   }
 }
 
+// A stray error from a half-read answer must not take every other attempt's row with it.
+process.on('uncaughtException', (e) => { process.stderr.write('keylab worker: ' + String(e && e.message) + '\n'); });
 const rl = readline.createInterface({ input: process.stdin });
 rl.on('line', (line) => {
   let req;
@@ -150,6 +201,8 @@ class _Worker:
         self.node_version = node_version
         self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self.reader = asyncio.get_running_loop().create_task(self._read())
+        self.stderr_tail = b""  # the worker's last words, kept bounded; a full pipe would stall it
+        self.drainer = asyncio.get_running_loop().create_task(self._drain())
         self.lock = asyncio.Lock()
 
     @classmethod
@@ -160,6 +213,7 @@ class _Worker:
                 if name.upper() in _PROXY_VARIABLES:
                     env.pop(name)
         env["KEYLAB_SDK_DIR"] = str(folder)
+        env["KEYLAB_MAX_BODY_BYTES"] = str(MAX_BODY_BYTES)
         proc = await asyncio.create_subprocess_exec(
             node, "-e", WORKER_JS, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, env=env, limit=16 * 1024 * 1024)
@@ -191,6 +245,12 @@ class _Worker:
                 future.set_result({"worker_error": "the node worker exited"})
         self.pending.clear()
 
+    async def _drain(self) -> None:
+        if self.proc.stderr is None:
+            return
+        while chunk := await self.proc.stderr.read(1 << 14):
+            self.stderr_tail = (self.stderr_tail + chunk)[-4096:]
+
     async def ask(self, request: dict[str, Any]) -> dict[str, Any]:
         assert self.proc.stdin is not None
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
@@ -213,9 +273,10 @@ class _Worker:
             with contextlib.suppress(ProcessLookupError):
                 self.proc.kill()
             await self.proc.wait()
-        self.reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.reader
+        for task in (self.reader, self.drainer):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 class NodeSdkClient(Client):
@@ -287,7 +348,8 @@ def _reply(item: dict[str, Any], worker: _Worker) -> Reply:
         if problem:
             return Reply(status=int(status), headers=headers, body=body, transport_error=str(problem.get("code")),
                          error_message=str(problem.get("message")), request_id=item.get("request_id"), **common)
-        return Reply(status=int(status), headers=headers, body=body, request_id=item.get("request_id"), **common)
+        return Reply(status=int(status), headers=headers, body=body, request_id=item.get("request_id"),
+                     too_large=bool(item.get("too_large")), **common)
     code = item.get("cause_code") or item.get("cause_name") or "Error"
     return Reply(transport_error=str(code), error_message=str(item.get("cause_message") or item.get("client_error")),
                  **common)
