@@ -3,7 +3,7 @@ with a clear outcome, no control character on the terminal, no key byte in any a
 
 Each mode runs ``python -m kit probe`` in its own process against the simulator in another process
 (so neither's memory hides the other's), with the probe's peak resident memory measured from inside
-(``ru_maxrss`` of the probe and, separately, of its curl children).
+(``VmHWM`` of the probe and, separately, ``ru_maxrss`` of its curl and node children).
 """
 
 from __future__ import annotations
@@ -41,10 +41,12 @@ CLIENTS = PY_CLIENTS + tuple(f"sdk-node@{v}" for v in NODE_VERSIONS if _node_rea
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 _WRAPPER = """
-import atexit, resource, runpy, sys
+import atexit, re, resource, runpy, sys
 def _peak():
-    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # VmHWM: this process image's own peak (ru_maxrss would include the parent's peak from before exec)
+    with open("/proc/self/status") as fh:
+        me = int(re.search(r"VmHWM:\\s+(\\d+)", fh.read()).group(1))
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # curl, node: an upper bound
     sys.stderr.write(f"\\nKEYLAB_PEAK_KB={me} {kids}\\n")
 atexit.register(_peak)
 sys.argv = ["kit", *sys.argv[1:]]
