@@ -12,7 +12,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from kit.errors import CatalogError
 
@@ -22,10 +22,13 @@ __all__ = [
     "NOTEBOOK_DIR",
     "Assumption",
     "Catalog",
+    "ClientCatalog",
     "ErrorSpec",
     "KeyKind",
+    "KeyRole",
     "Model",
     "catalog",
+    "client_catalog",
     "runs_dir",
     "work_root",
 ]
@@ -54,6 +57,10 @@ def work_root() -> Path:
     return CHECKOUT if CHECKOUT is not None else Path.cwd()
 
 
+#: What a credential format is for in the Anthropic slot (``role`` in data/catalog/keys.toml).
+KeyRole = Literal["api", "admin", "oauth", "foreign"]
+
+
 def runs_dir() -> Path:
     """Where run logs go by default: ``data/runs`` in a checkout, else ``$XDG_STATE_HOME/keylab/runs``
     (``~/.local/state/keylab/runs``), the place the XDG spec gives to logs that outlive a run."""
@@ -74,7 +81,7 @@ class KeyKind:
     length: int
     suffix: str
     alphabet: str
-    role: str  # api | admin | oauth | foreign
+    role: KeyRole
     cause: str
 
     @property
@@ -186,6 +193,13 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value))
 
 
+def _kind(fields: dict[str, Any]) -> KeyKind:
+    if fields.get("role") not in get_args(KeyRole):
+        raise CatalogError(f"key kind {fields.get('id')!r} has role {fields.get('role')!r}",
+                           f"use one of {', '.join(get_args(KeyRole))} in data/catalog/keys.toml")
+    return KeyKind(**fields)
+
+
 @cache
 def catalog() -> Catalog:
     """The catalog, read once per process."""
@@ -196,7 +210,7 @@ def catalog() -> Catalog:
     assumptions = _load("assumptions.toml")
     try:
         return Catalog(
-            kinds=tuple(KeyKind(**k) for k in keys["kind"]),
+            kinds=tuple(_kind(k) for k in keys["kind"]),
             placeholders=frozenset(p.lower() for p in keys["placeholders"]["exact"]),
             placeholder_filler=frozenset(keys["placeholders"]["filler_chars"]),
             official_base_url=api["official_base_url"],
@@ -234,3 +248,54 @@ def catalog() -> Catalog:
         )
     except (KeyError, TypeError) as exc:
         raise CatalogError(f"catalog is malformed: {exc!r}", "compare data/catalog/ with git") from None
+
+
+@dataclass(frozen=True)
+class ClientCatalog:
+    """The client vocabulary (``data/catalog/clients.toml``): names, defaults and the Node SDK versions."""
+
+    node_package: str
+    node_ticket: str  # the support ticket's @anthropic-ai/sdk
+    node_current: str  # the newest release KeyLab knows of
+    node_current_line: str  # the major line the sources stage models ("1.x")
+    probe_names: tuple[str, ...]  # what a probe accepts ("sdk-node" expands to the two versions)
+    default: tuple[str, ...]  # probed when the user names none
+    h11: tuple[str, ...]
+    raw: tuple[str, ...]
+    path: tuple[str, ...]  # the path stage's clients, in table order
+    sources: tuple[str, ...]  # the sources stage's clients, in table order
+
+    @property
+    def node_versions(self) -> tuple[str, ...]:
+        """The Node SDK versions plain ``sdk-node`` means: the ticket's and the current release."""
+        return tuple(dict.fromkeys((self.node_ticket, self.node_current)))
+
+    @staticmethod
+    def node(version: str) -> str:
+        """The client name of one Node SDK version (``sdk-node@0.24.3``)."""
+        return f"sdk-node@{version}"
+
+
+@cache
+def client_catalog() -> ClientCatalog:
+    """The client vocabulary, read once per process."""
+    data = _load("clients.toml")
+    try:
+        node = data["node_sdk"]
+        versions = {"ticket": node["ticket"], "current": node["current"], "current_line": node["current_line"]}
+        probe, tables = data["probe"], data["tables"]
+        return ClientCatalog(
+            node_package=node["package"],
+            node_ticket=node["ticket"],
+            node_current=node["current"],
+            node_current_line=node["current_line"],
+            probe_names=tuple(probe["names"]),
+            default=tuple(probe["default"]),
+            h11=tuple(probe["h11"]),
+            raw=tuple(probe["raw"]),
+            path=tuple(str(n).format(**versions) for n in tables["path"]),
+            sources=tuple(str(n).format(**versions) for n in tables["sources"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CatalogError(f"catalog file clients.toml is malformed: {exc!r}",
+                           "compare data/catalog/ with git") from None

@@ -31,7 +31,7 @@ from kit.env import Environment
 from kit.errors import InputError, KitError, UsageError
 from kit.guard.redact import scrub
 from kit.guard.terminal import say
-from kit.keys.inspect import KeyReport
+from kit.keys.report import KeyReport
 from kit.values import AttemptResult, Evidence, PathCheck, Source, Winner
 
 if TYPE_CHECKING:

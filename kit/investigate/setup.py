@@ -4,29 +4,22 @@ from __future__ import annotations
 
 import re
 import tomllib
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kit.catalog import DATA_DIR, catalog, runs_dir
+from kit.catalog import DATA_DIR, catalog, client_catalog, runs_dir
 from kit.env import Environment
 from kit.errors import InputError
 from kit.guard.tempdirs import private_temp_dir
+from kit.probe.runlog import new_run_id
 
 if TYPE_CHECKING:
     pass
 
 #: The clients probed when the user names none: raw HTTP, the official Python SDK and curl.
-DEFAULT_CLIENTS = ("httpx2", "sdk-python", "curl")
-
-
-def new_run_id() -> str:
-    """A sortable, unique run id (also the JSONL log's file name)."""
-    import datetime as dt
-
-    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+DEFAULT_CLIENTS = client_catalog().default
 
 
 @dataclass(frozen=True)
@@ -122,7 +115,7 @@ def _variable_names(names: Sequence[str]) -> list[str]:
     """Variable names as given, refusing anything that is not a name (a pasted key, say)."""
     for name in names:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,127}", name):
-            from kit.keys.inspect import hint
+            from kit.keys.naming import hint
 
             raise InputError(f"a key variable name is not a variable name (it looks like {hint(name)})",
                              "name the variable that holds the key (for example MY_CLAUDE_KEY), never the key")

@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from kit.errors import InputError, KitError
 from kit.investigate.setup import Setup
-from kit.keys.inspect import Credential, KeyReport
+from kit.keys.credential import Credential
+from kit.keys.report import KeyReport
 from kit.values import Evidence, PathCheck
 
 if TYPE_CHECKING:
     from kit.diagnose.diagnosis import Diagnosis
-    from kit.probe.engine import ProbeRun
+    from kit.probe.run import ProbeRun
     from kit.sources.discover import Discovery
 
 def discover_step(s: Setup, extra: Sequence[Credential] = ()) -> Discovery:

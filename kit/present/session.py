@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any
 from kit import investigate as inv
 from kit.catalog import catalog
 from kit.env import Environment
-from kit.keys.inspect import Credential, KeyReport
+from kit.keys.credential import Credential
+from kit.keys.report import KeyReport
 from kit.present import views
+from kit.present.panels import STEPS, panel
 from kit.values import Evidence, PathCheck, rows_to_frame
 
 if TYPE_CHECKING:
@@ -26,13 +28,11 @@ if TYPE_CHECKING:
 
     from kit.diagnose.diagnosis import Diagnosis
     from kit.present.widgets import StepPanel
-    from kit.probe.engine import ProbeRun
+    from kit.probe.run import ProbeRun
     from kit.sources.discover import Discovery
 
 __all__ = ["STEPS", "Session"]
 
-#: The steps of the guided investigation, in order.
-STEPS = ("setup", "sources", "keys", "path", "probe", "diagnosis", "report")
 
 
 @dataclass
@@ -189,8 +189,6 @@ class Session:
     def panel(self, step: str, detail: bool = False, **defaults: Any) -> StepPanel:
         """The widget panel for one step (see ``STEPS``); ``detail`` for a focused notebook's fuller view;
         ``defaults`` are a panel's starting values (``plan``, ``budget``, ``send_messages``)."""
-        from kit.present.panels import panel
-
         return panel(self, step, detail, **defaults)
 
 

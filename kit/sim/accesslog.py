@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from kit.guard.files import open_private, private_dir
-from kit.keys.inspect import fingerprint, hint, inspect_key
+from kit.keys.inspect import inspect_key
+from kit.keys.naming import fingerprint, hint
 
 __all__ = ["AccessLog", "CredentialSeen", "auth_style", "describe_credentials", "split_bearer"]
 

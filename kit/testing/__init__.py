@@ -1,4 +1,4 @@
-"""Public test helpers: fake keys from names, sandboxes, canary checks and the in-process simulator.
+"""Public test helpers: fake keys from names, sandboxes, canary checks, the in-process simulator, a scripted client.
 
 Shipped in the package (like ``click.testing``) so that users' own tests and KeyLab's tests use the
 same tools. Nothing here needs the internet or a real key.
@@ -15,15 +15,21 @@ from pathlib import Path
 from typing import Any
 
 from kit.demo.fakekeys import derive_key
-from kit.env import Environment
+from kit.demo.proxy import forward_proxy
+from kit.demo.sandbox import sandbox_env
 from kit.guard.redact import LEAK_RUN
 from kit.testing.canaries import canary_sandbox
 from kit.testing.notebooks import NotebookRun, read_notebook, run_notebook
+from kit.testing.scripted import Answer, Call, ScriptedClient, ScriptedTransport
 
 __all__ = [
     "ISOLATED_PREFIXES",
     "ISOLATED_VARIABLES",
+    "Answer",
+    "Call",
     "NotebookRun",
+    "ScriptedClient",
+    "ScriptedTransport",
     "assert_no_leak",
     "canary_sandbox",
     "fake_key",
@@ -50,16 +56,6 @@ ISOLATED_PREFIXES = ("ANTHROPIC_", "CLAUDE_CODE_", "CLAUDE_")
 def fake_key(name: str, kind: str = "api") -> str:
     """A well-formed fake credential derived from ``name`` (the simulator derives the same one)."""
     return derive_key(name, kind)
-
-
-def sandbox_env(root: Path, variables: dict[str, str] | None = None) -> Environment:
-    """An ``Environment`` with HOME at ``root/home`` and the working directory at ``root/project``."""
-    home, project = root / "home", root / "project"
-    home.mkdir(parents=True, exist_ok=True)
-    project.mkdir(parents=True, exist_ok=True)
-    base = {"HOME": str(home), "PWD": str(project), "PATH": "/usr/bin:/bin"}
-    base.update(variables or {})
-    return Environment(variables=base, home=home, cwd=project)
 
 
 def _secret_runs(secret: str) -> set[str]:
@@ -97,23 +93,6 @@ def simulator(scenario: str | Path = "healthy", **options: object) -> Iterator[s
 
     with serve(scenario, **options) as server:  # type: ignore[arg-type]
         yield server.url
-
-
-@contextmanager
-def forward_proxy(basic_auth: str | None = None) -> Iterator[str]:
-    """A real forward proxy with CONNECT (the proxy.py package) on a free loopback port; yield its URL.
-
-    ``basic_auth="user:password"`` makes it answer 407 to requests without those credentials. The
-    URL yielded carries no credentials; put them in it (``http://user:password@127.0.0.1:PORT``) to pass.
-    """
-    import proxy  # a dev dependency: pip install -e '.[dev]'
-
-    args = ["--hostname", "127.0.0.1", "--port", "0", "--num-workers", "1", "--num-acceptors", "1",
-            "--log-level", "ERROR"]
-    if basic_auth:
-        args += ["--basic-auth", basic_auth]
-    with proxy.Proxy(args) as running:
-        yield f"http://127.0.0.1:{running.flags.port}"
 
 
 @contextmanager

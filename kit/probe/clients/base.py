@@ -18,20 +18,20 @@ import abc
 import asyncio
 import datetime as dt
 import functools
-import ipaddress
 import json
 import time
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 from kit.catalog import catalog
 from kit.guard import redact
 from kit.guard.limits import BODY_TOO_LARGE, parse_json, too_large_message
-from kit.keys.inspect import Credential, fingerprint, hint
+from kit.keys.credential import Credential
+from kit.keys.naming import fingerprint, hint
 from kit.path.responder import identify_responder, parse_error
-from kit.values import Attempt, AttemptResult
+from kit.values import Attempt, AttemptResult, AuthStyle, as_sent_style
 
 __all__ = [
     "AUTH_STYLES",
@@ -42,7 +42,6 @@ __all__ = [
     "Reply",
     "auth_headers",
     "build_result",
-    "is_loopback_url",
     "model_ids",
     "request_body",
     "request_path",
@@ -51,9 +50,8 @@ __all__ = [
     "transport_family",
 ]
 
-#: How a key can travel: the documented header, as a Bearer token, both at once, or not at all.
-#: ``default`` lets an SDK choose, which is exactly what is being tested when a plan asks an SDK.
-AUTH_STYLES = ("x-api-key", "bearer", "both", "none", "default")
+#: Every ``AuthStyle`` (kit.values), in the order help texts list them.
+AUTH_STYLES: tuple[AuthStyle, ...] = get_args(AuthStyle)
 
 #: Endpoints a plan may ask, with their method. Only ``/v1/messages`` can spend tokens.
 ENDPOINTS = {
@@ -199,18 +197,6 @@ def tokens_used(body: bytes) -> int:
     return total
 
 
-@functools.lru_cache(maxsize=256)
-def is_loopback_url(url: str) -> bool:
-    """True when ``url`` points at this machine (127.0.0.0/8, ::1 or ``localhost``)."""
-    host = urllib.parse.urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 #: Server-given identifiers (request id, organization id, error type) are cut to this many characters.
 MAX_ID_CHARS = 120
 
@@ -267,7 +253,7 @@ def build_result(attempt: Attempt, credential: Credential, reply: Reply, *, run_
         method=attempt.method,
         model=attempt.model,
         api_version=attempt.api_version if reply.sent_version is None else (reply.sent_version or None),
-        auth_style=reply.sent_auth_style or attempt.auth_style,
+        auth_style=as_sent_style(reply.sent_auth_style) or attempt.auth_style,
         base_url=attempt.base_url,
         status=reply.status,
         error_type=_clip(error_type, MAX_ID_CHARS),

@@ -22,15 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from kit.errors import ClientUnavailable
+from kit.guard.gate import proxies_apply
 from kit.guard.limits import MAX_BODY_BYTES
 from kit.guard.tempdirs import private_temp_dir, remove
-from kit.keys.inspect import Credential
+from kit.keys.credential import Credential
 from kit.path.routing import CaChoice
 from kit.probe.clients.base import (
     Client,
     Reply,
     auth_headers,
-    is_loopback_url,
     request_body,
     request_path,
     secret_bytes,
@@ -163,8 +163,8 @@ class CurlClient(Client):
         ]
         if self._trust is not None:
             lines.extend(curl_ca_lines(self._trust))
-        if is_loopback_url(attempt.base_url):
-            lines.append(b'noproxy = "*"')  # a plain-HTTP key on loopback must never be handed to a proxy
+        if not proxies_apply(attempt.base_url):
+            lines.append(b'noproxy = "*"')  # the gate: a key in cleartext, or for loopback, never goes to a proxy
         for name, value in auth_headers(attempt.auth_style, secret_bytes(credential)):
             lines.append(b"header = " + config_quote(name + b": " + value))
         if attempt.api_version:
