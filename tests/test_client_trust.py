@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kit.env import Environment
-from kit.keys.inspect import Credential
+from kit.keys.credential import Credential
 from kit.path.routing import ca_for
 from kit.probe.clients.base import Client, transport_family
 from kit.probe.clients.curl import CurlClient

@@ -37,12 +37,16 @@ def test_each_kind_of_tampering_is_named_by_line_and_skipped() -> None:
     assert problems == [
         'run.jsonl line 1: field status is str "401", not int or null; skipped (its attempt is sent again)',
         "run.jsonl line 2: a JSON list, not an object; skipped (its attempt is sent again)",
-        'run.jsonl line 3: field latency_ms is str "fast", not float or null or int; skipped (its attempt is sent '
-        "again)",
+        'run.jsonl line 3: field latency_ms is str "fast", not float or null; skipped (its attempt is sent again)',
         "run.jsonl line 4: field status is bool true, not int or null; skipped (its attempt is sent again)",
         "run.jsonl line 5: field status is 99999, not an HTTP status; skipped (its attempt is sent again)",
         "run.jsonl line 6: not a JSON line; skipped (its attempt is sent again)",
     ]
+
+
+def test_a_closed_set_is_checked() -> None:
+    assert row_problem(_row(auth_style="cookie")) == (
+        'field auth_style is str "cookie", not one of x-api-key, bearer, both, none, default')
 
 
 def test_a_missing_field_is_a_problem_not_a_type_error() -> None:

@@ -92,6 +92,7 @@ async def _execute(opts: Options, bar: Progress, client_factory: ClientFactory |
     if resumed:
         explanation.insert(0, f"Resumed run {opts.run_id}: {resumed} attempts were already in {log.path} and were "
                               "not sent again.")
+    explanation[:0] = log.problems  # tampered or torn lines, by line number: skipped, their attempts sent again
     missing = sum(1 for a in plan if a.attempt_id not in done)
     if missing and opts.budget is not None:
         explanation.append(f"The budget of {opts.budget} requests ran out: {missing} planned attempts were not sent. "

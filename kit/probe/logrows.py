@@ -25,15 +25,35 @@ MAX_PROBLEMS = 20
 
 
 @functools.cache
-def _expected() -> dict[str, tuple[type, ...]]:
+def _expected() -> dict[str, Any]:
+    """Each row field's type hint (``int | None``, ``Literal[...]``, ``float``…), resolved once."""
     hints = typing.get_type_hints(AttemptResult)
-    out: dict[str, tuple[type, ...]] = {}
-    for f in fields(AttemptResult):
-        hint = hints[f.name]
-        args = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
-        kinds = tuple(a for a in args if isinstance(a, type))
-        out[f.name] = (*kinds, int) if float in kinds else kinds  # JSON writes 12.0 as 12
-    return out
+    return {f.name: hints[f.name] for f in fields(AttemptResult)}
+
+
+def _accepts(hint: Any, value: Any) -> bool:
+    """True when ``value`` (decoded JSON) fits ``hint``; a bool never passes for a number."""
+    origin = typing.get_origin(hint)
+    if isinstance(hint, types.UnionType) or origin is typing.Union:
+        return any(_accepts(arg, value) for arg in typing.get_args(hint))
+    if origin is typing.Literal:
+        return value in typing.get_args(hint)
+    if hint is type(None):
+        return value is None
+    if isinstance(value, bool) and hint is not bool:
+        return False
+    if hint is float:
+        return isinstance(value, int | float)  # JSON writes 12.0 as 12
+    return isinstance(value, hint) if isinstance(hint, type) else True
+
+
+def _describe(hint: Any) -> str:
+    origin = typing.get_origin(hint)
+    if isinstance(hint, types.UnionType) or origin is typing.Union:
+        return " or ".join(_describe(arg) for arg in typing.get_args(hint))
+    if origin is typing.Literal:
+        return "one of " + ", ".join(str(a) for a in typing.get_args(hint))
+    return "null" if hint is type(None) else getattr(hint, "__name__", str(hint))
 
 
 @functools.cache
@@ -50,13 +70,10 @@ def row_problem(item: Any) -> str | None:
     missing = sorted(_required() - item.keys())
     if missing:
         return f"field {missing[0]} is missing"
-    for name, kinds in _expected().items():
-        if name not in item:
-            continue
-        value = item[name]
-        if isinstance(value, bool) or not isinstance(value, kinds):
-            wanted = " or ".join("null" if k is type(None) else k.__name__ for k in kinds)
-            return f"field {name} is {type(value).__name__} {_short(value)}, not {wanted}"
+    for name, hint in _expected().items():
+        if name in item and not _accepts(hint, item[name]):
+            value = item[name]
+            return f"field {name} is {type(value).__name__} {_short(value)}, not {_describe(hint)}"
     status = item.get("status")
     if status is not None and not 100 <= status <= 599:
         return f"field status is {status}, not an HTTP status"

@@ -35,10 +35,10 @@ from kit.probe.clients.base import (
     request_path,
     secret_bytes,
 )
-from kit.probe.clients.trust import CA_VARIABLES, curl_ca_lines
+from kit.probe.clients.trust import CA_VARIABLES
 from kit.values import Attempt
 
-__all__ = ["CURL_ERRORS", "CurlClient", "config_quote", "parse_header_block", "parse_status_line"]
+__all__ = ["CURL_ERRORS", "CurlClient", "config_quote", "curl_ca_lines", "parse_header_block", "parse_status_line"]
 
 #: curl's own messages and the write-out JSON are small; a dump of headers is bounded by curl (300 KB).
 _STDERR_LIMIT = 64 * 1024
@@ -81,6 +81,18 @@ def parse_header_block(raw: bytes) -> dict[str, str]:
         if sep:
             headers[name.decode("latin-1").strip().lower()] = value.decode("latin-1").strip()
     return headers
+
+
+def curl_ca_lines(choice: CaChoice) -> list[bytes]:
+    """``cacert``/``capath`` config lines for curl under ``choice`` (curl runs with ``-q``: a .curlrc's CA
+    setting reaches it only through here)."""
+    lines: list[bytes] = []
+    for variable, path in choice.files:
+        directory = variable == "SSL_CERT_DIR" or variable.startswith("capath")
+        lines.append((b"capath = " if directory else b"cacert = ") + config_quote(path.encode()))
+        if not directory and variable != "SSL_CERT_FILE":
+            break  # CURL_CA_BUNDLE or a .curlrc cacert: the one bundle curl uses
+    return lines
 
 
 def parse_status_line(raw: bytes) -> int | None:

@@ -3,10 +3,10 @@
 A corporate TLS-intercepting proxy is trusted by the clients whose CA variables name its CA and by no
 other: ``SSL_CERT_FILE``/``SSL_CERT_DIR`` for httpx2 and the Python SDK, ``CURL_CA_BUNDLE`` (or a
 ``.curlrc``'s ``cacert``) for curl, ``NODE_EXTRA_CA_CERTS`` for Node. ``kit.path.routing.ca_for`` says
-which files a client reads under an ``Environment`` (a sandbox's own, or the user's); the functions
-here turn that ``CaChoice`` into what each adapter needs, so a probe sees the path the way each client
-would, not the way KeyLab's own process settings do. Verification is never turned off: a setting can
-only choose whom to trust.
+which files a client reads under an ``Environment`` (a sandbox's own, or the user's); the functions here
+turn that ``CaChoice`` into what each adapter needs (curl's config lines live in ``curl``), so a probe
+sees the path the way each client would, not the way KeyLab's own process settings do. Verification is
+never turned off: a setting can only choose whom to trust.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import ssl
 from kit.path.routing import CaChoice
 from kit.path.tlsinfo import TrustStore, file_store, system_store
 
-__all__ = ["CA_VARIABLES", "curl_ca_lines", "node_ca_env", "ssl_context_for", "store_for"]
+__all__ = ["CA_VARIABLES", "node_ca_env", "ssl_context_for", "store_for"]
 
 #: Variables a child process must not inherit from KeyLab's own environment once a choice is made for it.
 CA_VARIABLES = ("SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS")
@@ -41,23 +41,7 @@ def ssl_context_for(choice: CaChoice) -> ssl.SSLContext:
     return _context(store_for(choice))
 
 
-def curl_ca_lines(choice: CaChoice) -> list[bytes]:
-    """``cacert``/``capath`` config lines for curl (run with ``-q``, so a .curlrc's setting is passed here)."""
-    lines: list[bytes] = []
-    for variable, path in choice.files:
-        directory = variable == "SSL_CERT_DIR" or variable.startswith("capath")
-        lines.append((b"capath = " if directory else b"cacert = ") + _quote(path.encode()))
-        if not directory and variable != "SSL_CERT_FILE":
-            break  # CURL_CA_BUNDLE or .curlrc cacert: the one bundle curl uses
-    return lines
-
-
 def node_ca_env(choice: CaChoice) -> dict[str, str]:
     """The CA variables the Node worker gets: only what the investigated environment sets for Node."""
     return {variable: path for variable, path in choice.files if variable in CA_VARIABLES}
 
-
-def _quote(value: bytes) -> bytes:
-    from kit.probe.clients.curl import config_quote
-
-    return config_quote(value)
