@@ -73,3 +73,60 @@ def test_keylabs_own_ca_settings_do_not_leak_into_the_investigated_environment(
     rows = _probe(_env(tmp_path), monkeypatch, process_ca=True)
     for name, row in rows.items():
         assert transport_family(row.transport_error) == "tls", (name, row)
+
+
+def test_the_doctor_sees_the_path_the_way_each_client_does(tmp_path: Path) -> None:
+    """A sandbox's CURL_CA_BUNDLE names the intercepting CA: curl's row passes, httpx2's fails TLS, and the
+    finding names the setting that trusts it and the client that needs it (issue 17 item 8)."""
+    from kit.commands.doctor import render_text, run_doctor
+
+    with serve("healthy", tls=True) as server:
+        assert server.ca_path is not None
+        key_file = tmp_path / "key.txt"
+        key_file.write_text(server.key("alpha"))
+        env = _env(tmp_path, CURL_CA_BUNDLE=str(server.ca_path))
+        result = run_doctor(env, api_url=server.url, key_files=[key_file], run_dir=tmp_path / "runs",
+                            clients=["httpx2", "curl"])
+    rows = {a.client: a for a in result.evidence.attempts}
+    assert rows["curl"].status == 200
+    assert transport_family(rows["httpx2"].transport_error) == "tls"
+    finding = next(f for f in result.diagnosis.findings if f.cause == "tls-interception")
+    text = " ".join(finding.evidence)
+    assert "verified by CURL_CA_BUNDLE" in text and "httpx2 need the CA added" in text
+    assert "CURL_CA_BUNDLE" in render_text(result)
+
+
+def _node_ready(version: str) -> bool:
+    import shutil
+
+    from kit.probe.clients import node_install
+
+    return shutil.which("node") is not None and node_install.installed_version(
+        node_install.sdk_folder(version)) == version
+
+
+@pytest.mark.node
+@pytest.mark.skipif(not _node_ready("1.14.0"), reason="node or @anthropic-ai/sdk 1.14.0 missing (make node-sdks)")
+def test_a_ca_in_node_extra_ca_certs_is_trusted_by_node_only(tmp_path: Path) -> None:
+    from kit.probe.clients.sdk_node import NodeSdkClient
+
+    with serve("healthy", tls=True) as server:
+        assert server.ca_path is not None
+        env = _env(tmp_path, NODE_EXTRA_CA_CERTS=str(server.ca_path))
+
+        async def run() -> dict[str, AttemptResult]:
+            rows = {}
+            for client in (NodeSdkClient("1.14.0", trust=ca_for(env, "sdk-node@1.14.0")),
+                           HttpxClient(trust=ca_for(env, "httpx2"))):
+                await client.start()
+                attempt = Attempt(attempt_id="a", key_alias="alpha", client=client.name, endpoint="/v1/models",
+                                  method="GET", base_url=server.url, api_version="2023-06-01",
+                                  auth_style="x-api-key")
+                rows[client.name] = await client.send(attempt, Credential("alpha", server.key("alpha"), "t"),
+                                                      run_id="r", timeout=10)
+                await client.aclose()
+            return rows
+
+        rows = asyncio.run(run())
+    assert rows["sdk-node@1.14.0"].status == 200, rows["sdk-node@1.14.0"]
+    assert transport_family(rows["httpx2"].transport_error) == "tls"

@@ -29,7 +29,9 @@ from kit.errors import ClientUnavailable
 from kit.guard.gate import proxies_apply
 from kit.guard.limits import MAX_BODY_BYTES
 from kit.keys.credential import Credential
+from kit.path.routing import CaChoice
 from kit.probe.clients.base import Client, Reply, request_body, request_path, secret_bytes
+from kit.probe.clients.trust import CA_VARIABLES, node_ca_env
 from kit.values import Attempt
 
 __all__ = ["WORKER_PATH", "NodeSdkClient"]
@@ -62,8 +64,10 @@ class _Worker:
         self.lock = asyncio.Lock()
 
     @classmethod
-    async def spawn(cls, node: str, folder: Path, proxied: bool) -> _Worker:
+    async def spawn(cls, node: str, folder: Path, proxied: bool, trust: CaChoice | None = None) -> _Worker:
         env = {k: v for k, v in os.environ.items() if not k.upper().startswith("ANTHROPIC_")}
+        if trust is not None:  # Node trusts what the investigated environment names for it, not KeyLab's own
+            env = {k: v for k, v in env.items() if k not in CA_VARIABLES} | node_ca_env(trust)
         if not proxied:
             for name in list(env):
                 if name.upper() in _PROXY_VARIABLES:
@@ -138,8 +142,10 @@ class _Worker:
 class NodeSdkClient(Client):
     """``@anthropic-ai/sdk@<version>`` in a node worker; ``start`` installs it (first use) or says what is missing."""
 
-    def __init__(self, version: str) -> None:
+    def __init__(self, version: str, *, trust: CaChoice | None = None) -> None:
+        """``trust``: what Node would trust in the investigated environment (``NODE_EXTRA_CA_CERTS``…)."""
         self.sdk_version = version
+        self._trust = trust
         self.name = f"sdk-node@{version}"
         self.version = version
         self._folder: Path | None = None
@@ -163,7 +169,7 @@ class NodeSdkClient(Client):
                 if self._folder is None or self._node is None:
                     await self.start()
                 assert self._folder is not None and self._node is not None
-                worker = await _Worker.spawn(self._node, self._folder, proxied)
+                worker = await _Worker.spawn(self._node, self._folder, proxied, self._trust)
                 self._workers[proxied] = worker
             return worker
 
