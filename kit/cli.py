@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from kit.errors import KitError
+from kit.guard.terminal import say
 
 __all__ = ["main"]
 
@@ -21,7 +22,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except KitError as exc:
-            click.echo(f"error: {exc.format_message()}", err=True)
+            say(f"error: {exc.format_message()}", err=True)
             ctx.exit(exc.exit_code)
 
 

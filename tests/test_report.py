@@ -84,3 +84,19 @@ def test_strip_widgets_removes_state_and_views() -> None:
     assert "widgets" not in stripped.metadata
     assert len(stripped.cells[0].outputs) == 1
     assert stripped.cells[0].outputs[0]["text"] == "100%\n"
+
+
+def test_report_html_share_and_the_kept_notebook_are_private(report: tuple[Path, Path, str]) -> None:
+    """Issue 17 item 6: reports and the executed notebook hold hints and fingerprints: 0600, not 0644."""
+    full, share, _ = report
+    for path in (full, share, full.with_suffix(".ipynb")):
+        assert path.stat().st_mode & 0o777 == 0o600, path
+
+
+def test_report_out_must_be_html(tmp_path: Path) -> None:
+    """Issue 17 item 7: --out x.ipynb overwrote the executed notebook with HTML, then a NotJSONError traceback."""
+    from kit.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"name the report x\.html"):
+        build_report(out=tmp_path / "x.ipynb", scenario="healthy", sandbox=None)
+    assert not (tmp_path / "x.ipynb").exists()

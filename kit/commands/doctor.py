@@ -30,6 +30,7 @@ from kit.diagnose.diagnosis import Diagnosis
 from kit.env import Environment
 from kit.errors import InputError, KitError, UsageError
 from kit.guard.redact import scrub
+from kit.guard.terminal import say
 from kit.keys.report import KeyReport
 from kit.values import AttemptResult, Evidence, PathCheck, Source, Winner
 
@@ -335,16 +336,16 @@ def doctor(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, .
             progress=None if as_json or not sys.stderr.isatty() else "text",
         )
     except KitError as exc:
-        click.echo(f"error: {scrub(exc.format_message())}", err=True)
+        say(f"error: {scrub(exc.format_message())}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        click.echo("interrupted: finished requests are kept in the run log", err=True)
+        say("interrupted: finished requests are kept in the run log", err=True)
         sys.exit(130)
     except Exception as exc:  # a bug must still not print a traceback that could hold a secret
-        click.echo(f"error: KeyLab failed unexpectedly ({type(exc).__name__}: {scrub(str(exc))[:300]})\n"
+        say(f"error: KeyLab failed unexpectedly ({type(exc).__name__}: {scrub(str(exc))[:300]})\n"
                    "  fix: please report this with the command you ran (no key is in this message)", err=True)
         sys.exit(2)
-    click.echo(render_json(result, timings=timings) if as_json else render_text(result).rstrip("\n"))
+    say(render_json(result, timings=timings) if as_json else render_text(result).rstrip("\n"))
     if timings and not as_json:
-        click.echo(render_timings(result), err=True)
+        say(render_timings(result), err=True)
     sys.exit(result.exit_code)

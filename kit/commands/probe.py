@@ -11,6 +11,8 @@ import click
 from kit.catalog import catalog, runs_dir
 from kit.env import Environment
 from kit.errors import InputError, UsageError
+from kit.guard.files import write_private
+from kit.guard.terminal import say
 from kit.keys.credential import Credential
 
 __all__ = ["probe", "read_key_files", "write_table"]
@@ -47,20 +49,17 @@ def write_table(run: object, out: Path) -> None:
 
     assert isinstance(run, ProbeRun)
     suffix = out.suffix.lower()
-    out.parent.mkdir(parents=True, exist_ok=True)
     frame = run.frame()
     if suffix == ".csv":
-        frame.to_csv(out, index=False)
+        write_private(out, frame.to_csv(index=False))
     elif suffix == ".jsonl":
-        out.write_text("".join(json.dumps(r.to_row(), ensure_ascii=False) + "\n" for r in run.results),
-                       encoding="utf-8")
+        write_private(out, "".join(json.dumps(r.to_row(), ensure_ascii=False) + "\n" for r in run.results))
     elif suffix == ".json":
-        out.write_text(json.dumps(run.to_dict(), indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+        write_private(out, json.dumps(run.to_dict(), indent=2, ensure_ascii=False, default=str))
     elif suffix in (".html", ".htm"):
-        out.write_text(frame.to_html(index=False, na_rep=""), encoding="utf-8")
+        write_private(out, frame.to_html(index=False, na_rep=""))
     elif suffix == ".md":
-        out.write_text(frame.to_markdown(index=False) if _has_tabulate() else frame.to_string(index=False),
-                       encoding="utf-8")
+        write_private(out, frame.to_markdown(index=False) if _has_tabulate() else frame.to_string(index=False))
     else:
         raise UsageError(f"cannot tell the format of {out} from its suffix",
                          "name the file .csv, .jsonl, .json, .html or .md")
@@ -142,16 +141,16 @@ def probe(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, ..
                         timeout=timeout)
     except KeyboardInterrupt:
         log = (run_dir or runs_dir()) / (run_id + ".jsonl")
-        click.echo(f"\ninterrupted: every finished attempt is saved in {log}; run the "
+        say(f"\ninterrupted: every finished attempt is saved in {log}; run the "
                    f"same command with --run-id {run_id} to finish without repeating any", err=True)
         sys.exit(130)
     if out is not None:
         write_table(run, out)
     if as_json:
-        click.echo(json.dumps(run.to_dict(), indent=2, ensure_ascii=False, default=str))
+        say(json.dumps(run.to_dict(), indent=2, ensure_ascii=False, default=str))
     else:
-        click.echo(_table(run))
-        click.echo("")
-        click.echo("\n".join(run.explanation))
+        say(_table(run))
+        say("")
+        say("\n".join(run.explanation))
     if not show:
-        click.echo(run.summary(), err=True)
+        say(run.summary(), err=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from kit.catalog import NOTEBOOK_DIR
+from kit.guard.terminal import say
 from kit.present.report import build_report
 
 
@@ -21,9 +22,9 @@ from kit.present.report import build_report
 @click.option("--out", type=click.Path(path_type=Path), default=Path("reports/investigation.html"), show_default=True)
 def report(scenario: str, sandbox: str, api_url: str | None, notebook: Path, out: Path) -> None:
     """Run the investigation notebook headless against the simulator and write a self-contained HTML report."""
-    click.echo(f"running {notebook.name} against the {'API at ' + api_url if api_url else scenario + ' simulator'}…",
+    say(f"running {notebook.name} against the {'API at ' + api_url if api_url else scenario + ' simulator'}…",
                err=True)
     full, share = build_report(notebook=notebook, out=out.resolve(), scenario=scenario, sandbox=sandbox or None,
                                api_url=api_url)
-    click.echo(f"shareable copy without code: {share}", err=True)
-    click.echo(str(full))
+    say(f"shareable copy without code: {share}", err=True)
+    say(str(full))

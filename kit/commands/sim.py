@@ -7,6 +7,7 @@ also summarized on stderr, so a user who points an app at it sees at once what t
 
 from __future__ import annotations
 
+import ipaddress
 import signal
 import sys
 import threading
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import click
+
+from kit.guard.terminal import say
 
 __all__ = ["sim"]
 
@@ -30,9 +33,18 @@ def _echo_entry(entry: dict[str, Any]) -> None:
         who = " | ".join(parts)
     else:
         who = "no credential"
-    click.echo(f"{entry['method']} {entry['path']} -> {entry['status']}: {who}; "
+    say(f"{entry['method']} {entry['path']} -> {entry['status']}: {who}; "
                f"anthropic-version {entry.get('anthropic_version') or '(none)'}; "
                f"user-agent {entry.get('user_agent') or '(none)'}", err=True)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @click.command()
@@ -58,7 +70,7 @@ def sim(scenario: str, host: str, port: int, tls: bool, access_log: Path | None,
 
     if list_only:
         for name in all_scenarios():
-            click.echo(f"{name:24} {load_scenario(name).description}")
+            say(f"{name:24} {load_scenario(name).description}")
         return
     loaded = load_scenario(scenario)
     show = echo if echo is not None else loaded.api.responder == "capture"
@@ -67,15 +79,20 @@ def sim(scenario: str, host: str, port: int, tls: bool, access_log: Path | None,
     def _stop(signum: int, frame: object) -> None:
         stop.set()
 
-    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         with serve(loaded, host=host, port=port, tls=tls, access_log=access_log,
                    on_entry=_echo_entry if show else None, keep_entries=0) as server:
-            click.echo(server.url)
+            say(server.url)
             if server.ca_path is not None:
-                click.echo(str(server.ca_path))
+                say(str(server.ca_path))
             sys.stdout.flush()
-            click.echo(f"keylab sim: scenario {loaded.name!r} at {server.url}; Ctrl-C to stop", err=True)
+            say(f"keylab sim: scenario {loaded.name!r} at {server.url}; Ctrl-C to stop", err=True)
+            if not _is_loopback(host):
+                capture = " (capture mode: it describes the keys they send)" * (loaded.api.responder == "capture")
+                say(f"warning: listening on {host}, reachable from other machines on port {server.port}: anyone who "
+                    f"can reach it can use this simulator{capture}; use --host 127.0.0.1 unless you need that",
+                    err=True)
             while not stop.wait(0.5):
                 pass
     finally:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from kit.demo.proxy import forward_proxy
@@ -47,8 +46,8 @@ def start_demo(scenario: str, *, through_proxy: bool = False) -> DemoPath:
     environment through a real forward proxy (``kit.demo.proxy``; proxy.py, from the dev extra).
     """
     import atexit
-    import tempfile
 
+    from kit.guard.tempdirs import private_temp_dir, remove
     from kit.sim import serve
 
     if scenario not in DEMOS:
@@ -56,7 +55,8 @@ def start_demo(scenario: str, *, through_proxy: bool = False) -> DemoPath:
     stack = contextlib.ExitStack()
     try:
         api = stack.enter_context(serve("healthy" if scenario == "gateway" else scenario, tls=True))
-        root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="keylab-path-demo-")))
+        root = private_temp_dir("keylab-path-demo-")  # removed at exit, on SIGTERM and on SIGHUP
+        stack.callback(remove, root)
         variables: dict[str, str] = {}
         story = f"the simulator ({scenario}) stands in for the API at {api.url}"
         if scenario == "gateway":

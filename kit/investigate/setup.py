@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import atexit
 import re
-import shutil
-import tempfile
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from kit.catalog import DATA_DIR, catalog, client_catalog, runs_dir
 from kit.env import Environment
 from kit.errors import InputError
+from kit.guard.tempdirs import private_temp_dir
 from kit.probe.runlog import new_run_id
 
 if TYPE_CHECKING:
@@ -88,8 +86,7 @@ def setup(
         with (template / "sandbox.toml").open("rb") as fh:
             spec: dict[str, Any] = tomllib.load(fh)
         # Not under run_dir: the sandbox holds (fake) keys, and nothing under data/runs/ may hold a key.
-        root = Path(tempfile.mkdtemp(prefix=f"keylab-{sandbox_name}-"))
-        atexit.register(shutil.rmtree, root, True)
+        root = private_temp_dir(f"keylab-{sandbox_name}-")  # removed at exit, on SIGTERM and on SIGHUP
         env = materialize(template, root / "sandbox")
         key_files = list(key_files) or [root / "sandbox" / p for p in spec.get("key_files", [])]
         models = list(models) or list(spec.get("models", []))

@@ -77,6 +77,7 @@ def probe_step(
         auth_styles=auth_styles,
         send_messages=send_messages,
         budget=budget,
+        env=s.env,  # each client trusts the CA files it would read here (a sandbox's own), not KeyLab's
     )
 
 

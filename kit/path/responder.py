@@ -48,7 +48,7 @@ def _json(body: bytes | str) -> Any:
         if isinstance(body, bytes):
             body = body.decode("utf-8-sig", "replace")
         return json.loads(body)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # 50,000 nested arrays from a hostile server: not evidence
         return None
 
 

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kit.catalog import NOTEBOOK_DIR, work_root
-from kit.errors import InputError, KitError
+from kit.errors import InputError, KitError, UsageError
+from kit.guard.files import write_private
 from kit.guard.redact import scrub
 
 if TYPE_CHECKING:
@@ -118,9 +119,7 @@ def export_html(notebook: Path, out: Path, *, no_input: bool = False) -> Path:
         body, _resources = _exporter(no_input).from_notebook_node(
             nb, resources={"metadata": {"name": "KeyLab investigation"}})
     body = _check_offline_and_clean(scrub(body), out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(body, encoding="utf-8")
-    return out
+    return write_private(out, body)
 
 
 def execute_notebook(notebook: Path, out: Path, parameters: Mapping[str, Any], *, cwd: Path | None = None,
@@ -128,7 +127,7 @@ def execute_notebook(notebook: Path, out: Path, parameters: Mapping[str, Any], *
     """Run ``notebook`` headless with papermill ``parameters`` (never a key: names and paths only)."""
     import papermill
 
-    out.parent.mkdir(parents=True, exist_ok=True)
+    write_private(out, "")  # papermill then writes into this 0600 file (refused if it is a link)
     try:
         papermill.execute_notebook(
             str(notebook), str(out), parameters=dict(parameters), cwd=str(cwd or ROOT),
@@ -169,6 +168,9 @@ def build_report(
     """
     if not notebook.is_file():
         raise InputError(f"no notebook at {notebook}", "run from the repository root, or pass --notebook")
+    if out.suffix.lower() != ".html":
+        raise UsageError(f"the report is HTML, but {out} ends in {out.suffix or 'no suffix'!r} (the executed "
+                         "notebook is kept beside it as .ipynb)", f"name the report {out.with_suffix('.html').name}")
     executed = out.with_suffix(".ipynb")
     warming = _warm_exporters()
     with _simulator(scenario, api_url) as url:
@@ -264,6 +266,4 @@ def session_report(session: Session, out: Path) -> Path:
             "padding:2px 10px;margin:8px 0}.kl-blocker{border-left-color:#D55E00}.kl-warning{border-left-color:"
             "#E69F00}img{max-width:100%}</style></head><body>" + "".join(parts) + "</body></html>")
     page = _check_offline_and_clean(scrub(page), out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
-    return out
+    return write_private(out, page)

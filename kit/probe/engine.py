@@ -23,10 +23,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from kit.env import Environment
 from kit.keys.credential import Credential
 from kit.probe.adaptive import first_stage, next_stage
 from kit.probe.clients.base import Client
-from kit.probe.clients.registry import make_client
+from kit.probe.clients.registry import make_client, trusting
 from kit.probe.options import Options, options
 from kit.probe.plan import Stage, full_plan
 from kit.probe.progress import Progress
@@ -92,6 +93,7 @@ async def _execute(opts: Options, bar: Progress, client_factory: ClientFactory |
     if resumed:
         explanation.insert(0, f"Resumed run {opts.run_id}: {resumed} attempts were already in {log.path} and were "
                               "not sent again.")
+    explanation[:0] = log.problems  # tampered or torn lines, by line number: skipped, their attempts sent again
     missing = sum(1 for a in plan if a.attempt_id not in done)
     if missing and opts.budget is not None:
         explanation.append(f"The budget of {opts.budget} requests ran out: {missing} planned attempts were not sent. "
@@ -110,12 +112,14 @@ async def run_probe(credentials: Sequence[Credential], *, base_url: str, clients
                     run_id: str | None = None, run_dir: Path | None = None, concurrency: int = 8,
                     budget: int | None = None, allow_hosts: Sequence[str] = (), progress: str | None = None,
                     rate: float | None = None, timeout: float = 20.0, retry_bound_s: float = 30.0,
-                    client_factory: ClientFactory | None = None) -> ProbeRun:
+                    client_factory: ClientFactory | None = None, env: Environment | None = None) -> ProbeRun:
     """The async form of ``probe`` (same arguments), for callers already inside an event loop's coroutine."""
     opts = options(credentials, base_url=base_url, clients=clients, models=models, versions=versions, plan=plan,
                     auth_styles=auth_styles, send_messages=send_messages, run_id=run_id, run_dir=run_dir,
                     concurrency=concurrency, budget=budget, allow_hosts=allow_hosts, progress=progress, rate=rate,
                     timeout=timeout, retry_bound_s=retry_bound_s)
+    if env is not None and client_factory is None:
+        client_factory = trusting(env, opts.concurrency)
     bar = Progress(opts.progress)
     run = await _execute(opts, bar, client_factory)
     bar.close(run.summary())
@@ -128,7 +132,7 @@ def probe(credentials: Sequence[Credential], *, base_url: str, clients: Sequence
           run_id: str | None = None, run_dir: Path | None = None, concurrency: int = 8,
           budget: int | None = None, allow_hosts: Sequence[str] = (), progress: str | None = "auto",
           rate: float | None = None, timeout: float = 20.0, retry_bound_s: float = 30.0,
-          client_factory: ClientFactory | None = None) -> ProbeRun:
+          client_factory: ClientFactory | None = None, env: Environment | None = None) -> ProbeRun:
     """Probe every key through the chosen clients and return the run (rows, plan, explanation, summary).
 
     ``plan`` is ``adaptive`` (ask only what can change the answer) or ``full`` (the factorial).
@@ -137,12 +141,16 @@ def probe(credentials: Sequence[Credential], *, base_url: str, clients: Sequence
     ``retry_bound_s`` the longest ``retry-after`` a 429 may make the engine wait. Keys go only to the
     official API, loopback or ``allow_hosts``; anything else is refused with a ``UsageError``.
     Works in a plain script and inside a running event loop (Jupyter) alike. ``client_factory`` builds the
-    client for a name instead of the real adapters (tests give ``kit.testing.ScriptedClient``).
+    client for a name instead of the real adapters (tests give ``kit.testing.ScriptedClient``). ``env`` is the
+    investigated environment: each client then trusts the CA files it would read there (``SSL_CERT_FILE``,
+    ``CURL_CA_BUNDLE``, ``NODE_EXTRA_CA_CERTS``…), not KeyLab's own process settings.
     """
     opts = options(credentials, base_url=base_url, clients=clients, models=models, versions=versions, plan=plan,
                     auth_styles=auth_styles, send_messages=send_messages, run_id=run_id, run_dir=run_dir,
                     concurrency=concurrency, budget=budget, allow_hosts=allow_hosts, progress=progress, rate=rate,
                     timeout=timeout, retry_bound_s=retry_bound_s)
+    if env is not None and client_factory is None:
+        client_factory = trusting(env, opts.concurrency)
     bar = Progress(opts.progress)  # made here, in the caller's thread, so a notebook shows it in this cell
     try:
         asyncio.get_running_loop()

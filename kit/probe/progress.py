@@ -6,6 +6,7 @@ import sys
 from typing import Any
 
 from kit.errors import UsageError
+from kit.guard.terminal import visible
 
 __all__ = ["Progress", "progress_mode"]
 
@@ -29,7 +30,7 @@ class Progress:
     def grow(self, n: int, stage: str) -> None:
         if self.bar is not None:
             self.bar.total += n
-            self.bar.set_description(stage[:40], refresh=False)
+            self.bar.set_description(visible(stage[:40]), refresh=False)  # a key file's name may hold ESC
             self.bar.refresh()
 
     def update(self, n: int = 1) -> None:
@@ -42,7 +43,7 @@ class Progress:
         if self.mode == "notebook":
             print(summary)
         elif self.mode == "text":
-            print(summary, file=sys.stderr)
+            print(visible(summary, keep_newlines=True), file=sys.stderr)
 
 
 def _in_kernel() -> bool:

@@ -11,7 +11,7 @@ order documented in docs/simulator.md. Modules:
 - ``openai_face``, ``gemini_face``, ``faces``  the OpenAI and Gemini APIs (``[api] provider``)
 - ``answers``    the answer value, error envelopes, request ids
 - ``endpoints``  models, messages, count_tokens; ``admin``: the Admin API; ``paging``: list pagination
-- ``responders`` gateway, HTML proxy, region block, capture
+- ``responders`` gateway, HTML proxy, region block, capture; ``hostile``: answers built to break a client
 - ``ratelimit``  requests per minute and the ``anthropic-ratelimit-*`` headers
 - ``faults``     seeded fault draws, latency, resets and truncated bodies
 - ``accesslog``  what each request carried, reduced to fingerprints and hints (JSONL)

@@ -16,8 +16,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any
 
+from kit.guard.files import open_private, private_dir
 from kit.guard.redact import scrub
 from kit.keys.inspect import inspect_key
 from kit.keys.naming import fingerprint, hint
@@ -177,13 +178,13 @@ class AccessLog:
         self.path = path
         self._recent: deque[dict[str, Any]] = deque(maxlen=keep)
         self._lock = threading.Lock()
-        self._fh: TextIO | None = None
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = path.open("a", encoding="utf-8")
+        self._fh: IO[Any] | None = None
+        if path is not None:  # 0600, never through a link (kit.guard.files)
+            private_dir(path.parent)
+            self._fh = open_private(path, "a")
 
     def write(self, entry: dict[str, Any]) -> None:
-        line = json.dumps(entry, ensure_ascii=False)
+        line = json.dumps(entry, ensure_ascii=True)  # \u escapes: a log shown with tail -f cannot steer a terminal
         with self._lock:
             self._recent.append(entry)
             if self._fh is not None:

@@ -6,7 +6,7 @@ either answers or passes. The first answer wins. The order is the simulator's mo
 ``data/catalog/assumptions.toml``. The same list is documented in docs/simulator.md.
 
  1. capture         the capture responder: every request gets an explanatory 401
- 2. responder       a gateway, an HTML proxy or a region block answers instead of the API
+ 2. responder       a gateway, an HTML proxy, a region block or a hostile server answers instead of the API
  3. size            a body over the limit: 413 request_too_large (the edge, before the API)
  4. route           an unknown path: 404 not_found_error
  5. method          a known path with the wrong method: 405 (regardless of the key)
@@ -39,7 +39,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from kit.sim import admin, endpoints, responders
+from kit.sim import admin, endpoints, hostile, responders
 from kit.sim.accesslog import describe_credentials, split_bearer
 from kit.sim.answers import Answer, api_error
 from kit.sim.ratelimit import RateLimiter, RateVerdict
@@ -220,6 +220,8 @@ def check_responder(v: View) -> Answer | None:
         return responders.html_proxy(api.responder_status)
     if api.responder == "region-block":
         return responders.region_block()
+    if api.responder == "hostile":
+        return hostile.answer(api.mode, v.req.x_api_key, v.req.authorization)
     return None
 
 

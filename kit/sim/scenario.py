@@ -23,6 +23,7 @@ from kit.catalog import DATA_DIR, catalog
 from kit.demo.fakekeys import derive_key
 from kit.errors import ScenarioError
 from kit.providers import providers
+from kit.sim.hostile import HOSTILE_MODES
 from kit.sim.strict import Table, tables, unique
 from kit.sim.world import (
     CREDIT_STATES,
@@ -201,7 +202,11 @@ def _build(data: dict[str, Any], path: Path | None) -> Scenario:
         responder_status=api_t.non_negative("responder_status", 0),
         provider=provider,
         reject_unrestricted_standard_keys=api_t.get("reject_unrestricted_standard_keys", bool, False),
+        mode=api_t.choice("mode", ("", *HOSTILE_MODES), ""),
     )
+    if (api.responder == "hostile") != bool(api.mode):
+        raise api_t.fail("mode", "is set only with responder = \"hostile\", and required by it",
+                         f"write responder = \"hostile\" and mode = one of {', '.join(HOSTILE_MODES)}")
     if api.body_timeout_s <= 0:
         raise api_t.fail("body_timeout_s", "must be positive", "write body_timeout_s = 10")
     if api.responder_status and not 100 <= api.responder_status <= 599:

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import ssl
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,7 +25,9 @@ from aiohttp.web_protocol import RequestHandler
 
 from kit.errors import UsageError
 from kit.guard.redact import RedactingFilter
+from kit.guard.tempdirs import private_temp_dir, remove
 from kit.sim import faults as faultmod
+from kit.sim import hostile
 from kit.sim.accesslog import AccessLog, log_entry
 from kit.sim.answers import REQUEST_ID_PLACEHOLDER, Answer, api_error, new_openai_request_id, new_request_id
 from kit.sim.decide import Context, Request, decide
@@ -209,6 +210,8 @@ class _Handler:
         if request_id and _PLACEHOLDER in body:
             body = body.replace(_PLACEHOLDER, request_id.encode())
         headers = self._headers(answer, request_id)
+        if answer.kind.startswith("hostile-"):
+            return await hostile.deliver(request, answer, headers)
         if answer.kind == "sse":
             stream = web.StreamResponse(status=answer.status, headers=headers)
             await stream.prepare(request)
@@ -228,6 +231,16 @@ class _Handler:
         if close:
             response.force_close()
         return response
+
+
+def _reachable(host: str) -> str:
+    """The host part of a URL a client on this machine can use: all-interfaces addresses become loopback
+    (``http://0.0.0.0:PORT`` is not a URL anyone can connect to; the doctor refuses it)."""
+    if host in ("", "0.0.0.0"):  # noqa: S104 - naming the all-interfaces address, not binding to it
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
 
 
 def _tls_context(folder: Path) -> tuple[ssl.SSLContext, Path]:
@@ -286,7 +299,8 @@ def serve(scenario: str | Path | Scenario = "healthy", *, host: str = "127.0.0.1
     log = AccessLog(Path(access_log) if access_log else None, keep=keep_entries)
     handler = _Handler(loaded, log, on_entry, idle_timeout_s)
     running = _Running()
-    with tempfile.TemporaryDirectory(prefix="keylab-sim-") as tmp:
+    tmp = private_temp_dir("keylab-sim-")  # the CA; removed at exit, on SIGTERM and on SIGHUP
+    try:
         ssl_context, ca_path = _tls_context(Path(tmp)) if tls else (None, None)
         running.thread.start()
         try:
@@ -296,7 +310,7 @@ def serve(scenario: str | Path | Scenario = "healthy", *, host: str = "127.0.0.1
             except OSError as exc:
                 raise UsageError(f"the simulator cannot listen on {host}:{port}: {exc.strerror or exc}",
                                  "choose another --port, or --port 0 for a free one") from None
-            shown = f"[{host}]" if ":" in host else host
+            shown = _reachable(host)
             server = SimServer(url=f"{'https' if tls else 'http'}://{shown}:{bound}", scenario=loaded,
                                ca_path=ca_path, access_log=log.path, log=log)
             yield server
@@ -308,3 +322,5 @@ def serve(scenario: str | Path | Scenario = "healthy", *, host: str = "127.0.0.1
             with contextlib.suppress(Exception):
                 running.loop.close()
             log.close()
+    finally:
+        remove(tmp)

@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 #: Who answers: the API itself, or something standing in its way.
-RESPONDERS = ("anthropic", "gateway", "html-proxy", "region-block", "capture")
+RESPONDERS = ("anthropic", "gateway", "html-proxy", "region-block", "capture", "hostile")
 KEY_KINDS = ("api", "admin", "oauth")
 #: Key kinds per face: the Anthropic ones above; an OpenAI key may be restricted to scopes.
 PROVIDER_KEY_KINDS = {"anthropic": KEY_KINDS, "openai": ("api", "restricted"), "gemini": ("api",)}
@@ -82,6 +82,7 @@ class ApiSettings:
     responder_status: int = 0  # html-proxy / gateway status; 0: their default
     provider: str = "anthropic"  # which face answers: anthropic | openai | gemini
     reject_unrestricted_standard_keys: bool = False  # gemini: the 2026 policy (401 ACCESS_TOKEN_TYPE_UNSUPPORTED)
+    mode: str = ""  # the hostile responder's mode (kit.sim.hostile.HOSTILE_MODES)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from typing import Any, get_args
 
 from kit.catalog import catalog
 from kit.guard import redact
+from kit.guard.limits import BODY_TOO_LARGE, parse_json, too_large_message
 from kit.keys.credential import Credential
 from kit.keys.naming import fingerprint, hint
 from kit.path.responder import identify_responder, parse_error
@@ -35,6 +36,7 @@ from kit.values import Attempt, AttemptResult, AuthStyle, as_sent_style
 __all__ = [
     "AUTH_STYLES",
     "ENDPOINTS",
+    "MAX_ID_CHARS",
     "MAX_MESSAGE_CHARS",
     "Client",
     "Reply",
@@ -84,6 +86,7 @@ _FAMILIES = {
                           "TypeError", "CURLE_BAD_HEADER", "UnicodeEncodeError", "ByteStringError"),
     "decode": ("JSONDecodeError", "DecodingError"),
     "proxy": ("ProxyError", "CURLE_COULDNT_RESOLVE_PROXY"),
+    "too-large": (BODY_TOO_LARGE,),
 }
 
 
@@ -114,6 +117,7 @@ class Reply:
     sent_auth_style: str | None = None  # x-api-key | bearer | both | none, as really sent
     sent_version: str | None = None  # the anthropic-version really sent ("" when none was sent)
     client_version: str | None = None
+    too_large: bool = False  # the client stopped reading at kit.guard.limits.MAX_BODY_BYTES
 
 
 def secret_bytes(credential: Credential) -> bytes:
@@ -168,10 +172,7 @@ def _body(endpoint: str, model: str | None) -> bytes:
 
 
 def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None
+    return parse_json(body)
 
 
 def model_ids(body: bytes) -> tuple[str, ...] | None:
@@ -196,11 +197,17 @@ def tokens_used(body: bytes) -> int:
     return total
 
 
-def _clip(text: str | None) -> str | None:
+#: Server-given identifiers (request id, organization id, error type) are cut to this many characters.
+MAX_ID_CHARS = 120
+
+
+def _clip(text: str | None, limit: int = MAX_MESSAGE_CHARS) -> str | None:
+    """Cut, then scrub, then cut again: a 100 MB message costs what its first few KB cost (a key cut in half
+    at the first cut lies past the second, so it never shows)."""
     if text is None:
         return None
-    text = redact.scrub(text)
-    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 1] + "…"
+    text = redact.scrub(text[: limit * 4])
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _non_json(reply: Reply, responder: str, parsed_error: bool) -> bool:
@@ -220,14 +227,17 @@ def build_result(attempt: Attempt, credential: Credential, reply: Reply, *, run_
     if reply.status is not None and reply.status >= 400:
         error_type, error_message = parse_error(reply.body)
     transport_error = reply.transport_error
-    if transport_error:
+    if reply.too_large and not transport_error:
+        transport_error = BODY_TOO_LARGE
+        error_message = too_large_message()
+    elif transport_error:
         error_message = reply.error_message or error_message
     elif _non_json(reply, responder, parsed_error=error_type is not None or error_message is not None):
         transport_error = "JSONDecodeError"
         kind = headers.get("content-type", "no content-type")
-        preview = redact.scrub(reply.body[:4096].decode("utf-8", "replace"))[:100]
+        preview = redact.scrub(reply.body[:4096].decode("utf-8", "replace"))[:100]  # cut before scrubbing
         error_message = f"the answer ({reply.status}, {kind}, {len(reply.body)} bytes) is not JSON: {preview!r}"
-    request_id = reply.request_id or headers.get("request-id")
+    request_id = _clip(reply.request_id or headers.get("request-id"), MAX_ID_CHARS)
     client_error = _clip(reply.client_error)
     key_fingerprint, key_hint = _labels(credential.raw)
     return AttemptResult(
@@ -246,14 +256,14 @@ def build_result(attempt: Attempt, credential: Credential, reply: Reply, *, run_
         auth_style=as_sent_style(reply.sent_auth_style) or attempt.auth_style,
         base_url=attempt.base_url,
         status=reply.status,
-        error_type=error_type,
+        error_type=_clip(error_type, MAX_ID_CHARS),
         error_message=_clip(error_message) if error_message else client_error if transport_error else None,
         request_id=request_id,
         responder=responder,
         latency_ms=None if reply.latency_ms is None else round(reply.latency_ms, 2),
         transport_error=transport_error,
         started_at=started_at,
-        organization_id=headers.get("anthropic-organization-id"),
+        organization_id=_clip(headers.get("anthropic-organization-id"), MAX_ID_CHARS),
         user_agent=_clip(reply.user_agent),
         reason=attempt.reason,
         client_error=client_error,

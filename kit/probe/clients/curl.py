@@ -4,8 +4,10 @@ The key never appears on curl's command line (argv is readable by every user of 
 whole request, URL and headers included, goes to ``curl --config -`` on stdin. curl passes header
 bytes through untouched, so a key with a trailing newline travels with it (``x-api-key: …\\n``) and
 the server's verdict on those bytes is what the row shows. Status and headers are read from a
-``--dump-header`` file and the body from an ``--output`` file, both in a private (0700) temporary
-folder; timing, the exit code and curl's own error message come from ``--write-out '%{json}'``.
+``--dump-header`` file in a private (0700) temporary folder; the body arrives on curl's standard
+output and is read up to ``kit.guard.limits.MAX_BODY_BYTES``: past it curl is stopped and the row says
+the answer was larger (a file would let an endless answer fill the disk). Timing, the exit code and
+curl's own error message come from ``--write-out '%{stderr}%{json}'``.
 """
 
 from __future__ import annotations
@@ -13,15 +15,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from kit.errors import ClientUnavailable
 from kit.guard.gate import proxies_apply
+from kit.guard.limits import MAX_BODY_BYTES
+from kit.guard.tempdirs import private_temp_dir, remove
 from kit.keys.credential import Credential
+from kit.path.routing import CaChoice
 from kit.probe.clients.base import (
     Client,
     Reply,
@@ -30,9 +35,14 @@ from kit.probe.clients.base import (
     request_path,
     secret_bytes,
 )
+from kit.probe.clients.trust import CA_VARIABLES
 from kit.values import Attempt
 
-__all__ = ["CURL_ERRORS", "CurlClient", "config_quote", "parse_header_block"]
+__all__ = ["CURL_ERRORS", "CurlClient", "config_quote", "curl_ca_lines", "parse_header_block", "parse_status_line"]
+
+#: curl's own messages and the write-out JSON are small; a dump of headers is bounded by curl (300 KB).
+_STDERR_LIMIT = 64 * 1024
+_HEADERS_LIMIT = 1024 * 1024
 
 #: curl exit codes (libcurl-errors(3)) for failures a probe can meet, by their libcurl names.
 CURL_ERRORS = {
@@ -73,13 +83,70 @@ def parse_header_block(raw: bytes) -> dict[str, str]:
     return headers
 
 
+def curl_ca_lines(choice: CaChoice) -> list[bytes]:
+    """``cacert``/``capath`` config lines for curl under ``choice`` (curl runs with ``-q``: a .curlrc's CA
+    setting reaches it only through here)."""
+    lines: list[bytes] = []
+    for variable, path in choice.files:
+        directory = variable == "SSL_CERT_DIR" or variable.startswith("capath")
+        lines.append((b"capath = " if directory else b"cacert = ") + config_quote(path.encode()))
+        if not directory and variable != "SSL_CERT_FILE":
+            break  # CURL_CA_BUNDLE or a .curlrc cacert: the one bundle curl uses
+    return lines
+
+
+def parse_status_line(raw: bytes) -> int | None:
+    """The status of the last response in a ``--dump-header`` file (``None`` when there is none)."""
+    blocks = [b for b in raw.replace(b"\r\n", b"\n").split(b"\n\n") if b.strip()]
+    if not blocks:
+        return None
+    parts = blocks[-1].split(b"\n", 1)[0].split()
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() and len(parts[1]) == 3 else None
+
+
+async def _read_capped(stream: asyncio.StreamReader | None, limit: int) -> tuple[bytes, bool]:
+    """At most ``limit`` bytes of ``stream``; ``True`` when there was more."""
+    if stream is None:
+        return b"", False
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await stream.read(1 << 16)
+        if not chunk:
+            return b"".join(chunks), False
+        if size + len(chunk) > limit:
+            chunks.append(chunk[: limit - size])
+            return b"".join(chunks), True
+        size += len(chunk)
+        chunks.append(chunk)
+
+
+def _write_out(err: bytes) -> tuple[dict[str, Any], str]:
+    """curl's ``%{json}`` write-out (the last JSON object on stderr) and the rest of stderr."""
+    text = err.decode("utf-8", "replace")
+    decoder = json.JSONDecoder()
+    start = text.rfind('{"')
+    while start >= 0:
+        try:
+            meta, _ = decoder.raw_decode(text, start)
+        except ValueError:
+            meta = None
+        if isinstance(meta, dict):
+            return meta, text[:start].strip()
+        start = text.rfind('{"', 0, start)
+    return {}, text.strip()
+
+
 class CurlClient(Client):
     """``curl --config -`` per attempt; ``start`` finds curl and its version or says how to get it."""
 
     name = "curl"
 
-    def __init__(self, executable: str | None = None) -> None:
+    def __init__(self, executable: str | None = None, *, trust: CaChoice | None = None) -> None:
+        """``trust``: what curl would trust in the investigated environment (``CURL_CA_BUNDLE``, ``SSL_CERT_*``,
+        a .curlrc's ``cacert``); without it, what curl finds in KeyLab's own environment."""
         self._executable = executable
+        self._trust = trust
         self._path: str | None = None
         self.version = ""
 
@@ -102,11 +169,12 @@ class CurlClient(Client):
             b"url = " + config_quote(url.encode()),
             b"request = " + config_quote(attempt.method.encode()),
             b"dump-header = " + config_quote(str(folder / "headers").encode()),
-            b"output = " + config_quote(str(folder / "body").encode()),
             b"max-time = " + str(max(1.0, timeout)).encode(),
             b"connect-timeout = " + str(min(5.0, timeout)).encode(),
             b"silent", b"show-error",
         ]
+        if self._trust is not None:
+            lines.extend(curl_ca_lines(self._trust))
         if not proxies_apply(attempt.base_url):
             lines.append(b'noproxy = "*"')  # the gate: a key in cleartext, or for loopback, never goes to a proxy
         for name, value in auth_headers(attempt.auth_style, secret_bytes(credential)):
@@ -119,6 +187,12 @@ class CurlClient(Client):
             lines.append(b"data-binary = " + config_quote(body))
         return b"\n".join(lines) + b"\n"
 
+    def _child_env(self) -> dict[str, str] | None:
+        """KeyLab's environment, less the CA variables when the trust is chosen for curl (it is in the config)."""
+        if self._trust is None:
+            return None
+        return {k: v for k, v in os.environ.items() if k not in CA_VARIABLES}
+
     async def exchange(self, attempt: Attempt, credential: Credential, timeout: float) -> Reply:
         if self._path is None:
             await self.start()
@@ -126,7 +200,7 @@ class CurlClient(Client):
         style = "x-api-key" if attempt.auth_style == "default" else attempt.auth_style
         common: dict[str, Any] = {"user_agent": f"curl/{self.version}", "sent_auth_style": style,
                                   "sent_version": attempt.api_version or ""}
-        folder = Path(tempfile.mkdtemp(prefix="keylab-curl-"))  # mkdtemp: mode 0700, only we can read it
+        folder = private_temp_dir("keylab-curl-")  # 0700, only we can read it; removed even on SIGTERM
         began = time.perf_counter()
         try:
             try:
@@ -135,37 +209,59 @@ class CurlClient(Client):
                 return Reply(transport_error="CURLE_BAD_HEADER", error_message=str(exc), **common)
             proc = await asyncio.create_subprocess_exec(
                 # -q first: no ~/.curlrc, so the request is exactly what the config says
-                self._path, "-q", "--config", "-", "--write-out", "%{json}",
+                self._path, "-q", "--config", "-", "--write-out", "%{stderr}%{json}",
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                env=self._child_env(),
             )
             try:
-                out, err = await proc.communicate(config)
+                body, too_large, err = await _talk(proc, config)
             except asyncio.CancelledError:
                 with contextlib.suppress(ProcessLookupError):
                     proc.kill()
                 await proc.wait()
                 raise
             latency = (time.perf_counter() - began) * 1000
-            return _reply(proc.returncode or 0, out, err, folder, latency, common)
+            return _reply(proc.returncode or 0, body, too_large, err, folder, latency, common)
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            remove(folder)
 
 
-def _reply(code: int, out: bytes, err: bytes, folder: Path, latency: float, common: dict[str, Any]) -> Reply:
-    try:
-        meta = json.loads(out.decode("utf-8", "replace") or "{}")
-    except ValueError:
-        meta = {}
-    status = int(meta.get("response_code") or meta.get("http_code") or 0) or None
-    headers = parse_header_block((folder / "headers").read_bytes()) if (folder / "headers").exists() else {}
-    body = (folder / "body").read_bytes() if (folder / "body").exists() else b""
+async def _talk(proc: asyncio.subprocess.Process, config: bytes) -> tuple[bytes, bool, bytes]:
+    """Send the config, read the body (bounded) and stderr; stop curl once the body passes the limit."""
+    assert proc.stdin is not None
+    with contextlib.suppress(ConnectionError):
+        proc.stdin.write(config)
+        await proc.stdin.drain()
+    proc.stdin.close()
+    errors = asyncio.ensure_future(_read_capped(proc.stderr, _STDERR_LIMIT))
+    body, too_large = await _read_capped(proc.stdout, MAX_BODY_BYTES)
+    if too_large:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+    err, _ = await errors
+    await proc.wait()
+    return body, too_large, err
+
+
+def _reply(code: int, body: bytes, too_large: bool, err: bytes, folder: Path, latency: float,
+           common: dict[str, Any]) -> Reply:
+    meta, message = _write_out(err)
+    dump = b""
+    if (folder / "headers").exists():
+        with (folder / "headers").open("rb") as fh:
+            dump = fh.read(_HEADERS_LIMIT)
+    status = int(meta.get("response_code") or meta.get("http_code") or 0) or parse_status_line(dump)
+    headers = parse_header_block(dump)
     total = meta.get("time_total")
     latency_ms = float(total) * 1000 if isinstance(total, int | float) and total else latency
+    if too_large:  # curl was stopped by us: what it had received is the answer, cut at the limit
+        return Reply(status=status, headers=headers, body=body, too_large=True, latency_ms=latency, **common)
     exit_code = int(meta.get("exitcode", code) or code)
     if exit_code == 0 and status is not None:
         return Reply(status=status, headers=headers, body=body, latency_ms=latency_ms, **common)
     name = CURL_ERRORS.get(exit_code, f"CURLE_{exit_code}")
-    message = str(meta.get("errormsg") or err.decode("utf-8", "replace").strip() or f"curl exited with {exit_code}")
+    said = str(meta.get("errormsg") or message.removeprefix(f"curl: ({exit_code})").strip()
+               or f"curl exited with {exit_code}")
     return Reply(status=status, headers=headers if status else {}, body=body if status else b"",
-                 transport_error=name, error_message=f"curl: ({exit_code}) {message}", latency_ms=latency_ms,
+                 transport_error=name, error_message=f"curl: ({exit_code}) {said}", latency_ms=latency_ms,
                  **common)

@@ -8,6 +8,7 @@ own message, which is what any h11-based client (the Python SDK included) would 
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
 import ssl
@@ -19,6 +20,7 @@ import httpx2
 
 from kit.guard.gate import proxies_apply
 from kit.keys.credential import Credential
+from kit.path.routing import CaChoice
 from kit.probe.clients.base import (
     Client,
     Reply,
@@ -27,6 +29,8 @@ from kit.probe.clients.base import (
     request_path,
     secret_bytes,
 )
+from kit.probe.clients.bounded import bound, was_cut
+from kit.probe.clients.trust import ssl_context_for
 from kit.values import Attempt
 
 __all__ = ["HttpxClient", "RoutePools", "default_ssl_context", "transport_name"]
@@ -85,14 +89,20 @@ class HttpxClient(Client):
 
     name = "httpx2"
 
-    def __init__(self, *, max_connections: int = 32, verify: ssl.SSLContext | str | bool = True) -> None:
+    def __init__(self, *, max_connections: int = 32, verify: ssl.SSLContext | str | bool = True,
+                 trust: CaChoice | None = None) -> None:
+        """``trust``: what httpx2 would trust in the investigated environment (``SSL_CERT_FILE``/``SSL_CERT_DIR``);
+        without it, KeyLab's own process settings."""
         if verify is False:
             raise ValueError("TLS verification is never disabled; pass a CA bundle path or an SSLContext instead")
         self.version = httpx2.__version__
         self._limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        if trust is not None and verify is True:
+            verify = ssl_context_for(trust)
         self._verify = default_ssl_context() if verify is True else verify
         self._pools = RoutePools(lambda trust_env: httpx2.AsyncClient(
-            limits=self._limits, trust_env=trust_env, verify=self._verify, follow_redirects=False))
+            limits=self._limits, trust_env=trust_env, verify=self._verify, follow_redirects=False,
+            event_hooks={"response": [bound]}))
 
     def _pool(self, base_url: str) -> httpx2.AsyncClient:
         return self._pools.get(base_url)
@@ -115,6 +125,16 @@ class HttpxClient(Client):
                                   "sent_version": attempt.api_version or ""}
         began = time.perf_counter()
         try:
+            # httpx2's timeouts are per read; this one bounds the whole exchange (its own fire first when they can)
+            async with asyncio.timeout(timeout + 1.0):
+                return await self._send(pool, attempt, url, headers, body, timeout, began, common)
+        except TimeoutError:
+            return Reply(transport_error="ReadTimeout", error_message=f"no complete answer within {timeout + 1.0:g} s",
+                         latency_ms=(time.perf_counter() - began) * 1000, **common)
+
+    async def _send(self, pool: httpx2.AsyncClient, attempt: Attempt, url: str, headers: list[tuple[bytes, bytes]],
+                    body: bytes | None, timeout: float, began: float, common: dict[str, Any]) -> Reply:
+        try:
             request = pool.build_request(attempt.method, url, headers=headers, content=body,
                                          timeout=httpx2.Timeout(timeout, connect=min(5.0, timeout)))
             response = await pool.send(request, stream=True)
@@ -122,7 +142,7 @@ class HttpxClient(Client):
             return Reply(transport_error=transport_name(exc), error_message=str(exc) or repr(exc),
                          latency_ms=(time.perf_counter() - began) * 1000, **common)
         try:
-            data = await response.aread()
+            data = await response.aread()  # at most MAX_BODY_BYTES: the pool's ``bound`` hook stops there
         except httpx2.HTTPError as exc:  # headers arrived, the body did not (reset, truncated, bad encoding)
             return Reply(status=response.status_code, headers=dict(response.headers),
                          transport_error=transport_name(exc), error_message=str(exc) or repr(exc),
@@ -130,4 +150,4 @@ class HttpxClient(Client):
         finally:
             await response.aclose()
         return Reply(status=response.status_code, headers=dict(response.headers), body=data,
-                     latency_ms=(time.perf_counter() - began) * 1000, **common)
+                     too_large=was_cut(response), latency_ms=(time.perf_counter() - began) * 1000, **common)

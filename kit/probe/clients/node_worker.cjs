@@ -44,6 +44,47 @@ function rootCause(e) {
   return { code: code, name: name, message: messages.join(' <- ') };
 }
 
+// At most MAX_BODY bytes of an answer (kit.guard.limits.MAX_BODY_BYTES), and all of them before the deadline.
+const MAX_BODY = Number(process.env.KEYLAB_MAX_BODY_BYTES) || 262144;
+
+function timeoutError(ms) {
+  const e = new Error('the answer did not arrive within ' + ms + ' ms in all (the server sends it too slowly)');
+  e.code = 'ETIMEDOUT';
+  return e;
+}
+
+async function capped(res, deadline, totalMs) {
+  const body = res.body;
+  if (!body) return { bytes: Buffer.alloc(0), tooLarge: false };
+  if (typeof body.on === 'function') body.on('error', () => {});  // node-fetch: a late error must not kill us
+  const it = body[Symbol.asyncIterator]();
+  const chunks = [];
+  let size = 0, tooLarge = false;
+  try {
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw timeoutError(totalMs);
+      let timer;
+      const next = await Promise.race([it.next(), new Promise((_, reject) => {
+        timer = setTimeout(() => reject(timeoutError(totalMs)), left);
+      })]).finally(() => clearTimeout(timer));
+      if (next.done) break;
+      const chunk = Buffer.from(next.value);
+      if (size + chunk.length > MAX_BODY) {
+        chunks.push(chunk.subarray(0, MAX_BODY - size));
+        tooLarge = true;
+        break;
+      }
+      chunks.push(chunk);
+      size += chunk.length;
+    }
+  } finally {
+    if (typeof it.return === 'function') it.return().catch(() => {});
+    if (typeof body.destroy === 'function') { try { body.destroy(); } catch (e) { /* gone already */ } }
+  }
+  return { bytes: Buffer.concat(chunks), tooLarge: tooLarge };
+}
+
 async function handle(req) {
   const key = Buffer.from(req.key_b64, 'base64').toString('utf8');
   const headers = {};
@@ -57,6 +98,7 @@ async function handle(req) {
   const sent = {};
   let answer = null;
   const started = process.hrtime.bigint();
+  const startedMs = Date.now();
   const done = (extra) => write(Object.assign({ id: req.id, sdk_version: VERSION, sent: sent,
     latency_ms: Number(process.hrtime.bigint() - started) / 1e6 }, answer || {}, extra));
   let client;
@@ -70,12 +112,18 @@ async function handle(req) {
       sent.version = h['anthropic-version'] || '';
       const res = await inner.call(undefined, url, init);
       answer = { status: res.status, headers: headerPairs(res.headers) };
-      try { answer.body_b64 = Buffer.from(await res.clone().arrayBuffer()).toString('base64'); }
+      let got = { bytes: Buffer.alloc(0), tooLarge: false };
+      try { got = await capped(res, startedMs + req.timeout_ms, req.timeout_ms); }
       catch (e) {
         const c = rootCause(e);
         answer.body_error = { code: c.code || c.name || 'BodyError', message: c.message };
       }
-      return res;
+      answer.body_b64 = got.bytes.toString('base64');
+      if (got.tooLarge) answer.too_large = true;
+      // The SDK reads this copy: at most MAX_BODY bytes, already here (no clone whose unread twin stalls it).
+      const empty = [101, 204, 205, 304].includes(res.status);
+      return new res.constructor(empty ? null : got.bytes,
+                                 { status: res.status, statusText: res.statusText, headers: res.headers });
     };
     const p = req.path;
     if (req.method === 'GET') await client.get(p, {});
@@ -90,6 +138,8 @@ async function handle(req) {
   }
 }
 
+// A stray error from a half-read answer must not take every other attempt's row with it.
+process.on('uncaughtException', (e) => { process.stderr.write('keylab worker: ' + String(e && e.message) + '\n'); });
 const rl = readline.createInterface({ input: process.stdin });
 rl.on('line', (line) => {
   let req;

@@ -6,13 +6,15 @@ The vocabulary itself (names, the Node SDK versions) lives in ``data/catalog/cli
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from kit.catalog import client_catalog
+from kit.env import Environment
 from kit.errors import UsageError
+from kit.path.routing import CaChoice, ca_for
 from kit.probe.clients.base import Client
 
-__all__ = ["KNOWN_CLIENTS", "client_names", "make_client"]
+__all__ = ["KNOWN_CLIENTS", "client_names", "make_client", "trusting"]
 
 #: The clients a probe knows by name. ``sdk-node`` alone means the ticket's Node SDK and the current release.
 KNOWN_CLIENTS = client_catalog().probe_names
@@ -37,22 +39,28 @@ def client_names(names: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def make_client(name: str, *, concurrency: int = 8) -> Client:
-    """The adapter for a client name (see ``client_names``)."""
+def make_client(name: str, *, concurrency: int = 8, trust: CaChoice | None = None) -> Client:
+    """The adapter for a client name (see ``client_names``); ``trust`` is what it trusts (``trusting``)."""
     if name == "httpx2":
         from kit.probe.clients.httpx_client import HttpxClient
 
-        return HttpxClient(max_connections=max(1, concurrency))
+        return HttpxClient(max_connections=max(1, concurrency), trust=trust)
     if name == "sdk-python":
         from kit.probe.clients.sdk_python import SdkPythonClient
 
-        return SdkPythonClient(max_connections=max(1, concurrency))
+        return SdkPythonClient(max_connections=max(1, concurrency), trust=trust)
     if name == "curl":
         from kit.probe.clients.curl import CurlClient
 
-        return CurlClient()
+        return CurlClient(trust=trust)
     if name.startswith("sdk-node@"):
         from kit.probe.clients.sdk_node import NodeSdkClient
 
-        return NodeSdkClient(name.split("@", 1)[1])
+        return NodeSdkClient(name.split("@", 1)[1], trust=trust)
     raise UsageError(f"unknown client {name!r}", "see `python -m kit probe --help` for the clients")
+
+
+def trusting(env: Environment, concurrency: int = 8) -> Callable[[str], Client]:
+    """A client factory whose clients trust what each would trust under ``env`` (``kit.path.routing.ca_for``):
+    a sandbox's or the user's CA variables, never KeyLab's own process settings (issue 17 item 8)."""
+    return lambda name: make_client(name, concurrency=concurrency, trust=ca_for(env, name))

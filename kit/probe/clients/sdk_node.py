@@ -27,8 +27,11 @@ from typing import Any
 
 from kit.errors import ClientUnavailable
 from kit.guard.gate import proxies_apply
+from kit.guard.limits import MAX_BODY_BYTES
 from kit.keys.credential import Credential
+from kit.path.routing import CaChoice
 from kit.probe.clients.base import Client, Reply, request_body, request_path, secret_bytes
+from kit.probe.clients.trust import CA_VARIABLES, node_ca_env
 from kit.values import Attempt
 
 __all__ = ["WORKER_PATH", "NodeSdkClient"]
@@ -56,16 +59,21 @@ class _Worker:
         self.node_version = node_version
         self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self.reader = asyncio.get_running_loop().create_task(self._read())
+        self.stderr_tail = b""  # the worker's last words, kept bounded; a full pipe would stall it
+        self.drainer = asyncio.get_running_loop().create_task(self._drain())
         self.lock = asyncio.Lock()
 
     @classmethod
-    async def spawn(cls, node: str, folder: Path, proxied: bool) -> _Worker:
+    async def spawn(cls, node: str, folder: Path, proxied: bool, trust: CaChoice | None = None) -> _Worker:
         env = {k: v for k, v in os.environ.items() if not k.upper().startswith("ANTHROPIC_")}
+        if trust is not None:  # Node trusts what the investigated environment names for it, not KeyLab's own
+            env = {k: v for k, v in env.items() if k not in CA_VARIABLES} | node_ca_env(trust)
         if not proxied:
             for name in list(env):
                 if name.upper() in _PROXY_VARIABLES:
                     env.pop(name)
         env["KEYLAB_SDK_DIR"] = str(folder)
+        env["KEYLAB_MAX_BODY_BYTES"] = str(MAX_BODY_BYTES)
         proc = await asyncio.create_subprocess_exec(
             node, str(WORKER_PATH), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, env=env, limit=16 * 1024 * 1024)
@@ -97,6 +105,12 @@ class _Worker:
                 future.set_result({"worker_error": "the node worker exited"})
         self.pending.clear()
 
+    async def _drain(self) -> None:
+        if self.proc.stderr is None:
+            return
+        while chunk := await self.proc.stderr.read(1 << 14):
+            self.stderr_tail = (self.stderr_tail + chunk)[-4096:]
+
     async def ask(self, request: dict[str, Any]) -> dict[str, Any]:
         assert self.proc.stdin is not None
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
@@ -119,16 +133,19 @@ class _Worker:
             with contextlib.suppress(ProcessLookupError):
                 self.proc.kill()
             await self.proc.wait()
-        self.reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.reader
+        for task in (self.reader, self.drainer):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 class NodeSdkClient(Client):
     """``@anthropic-ai/sdk@<version>`` in a node worker; ``start`` installs it (first use) or says what is missing."""
 
-    def __init__(self, version: str) -> None:
+    def __init__(self, version: str, *, trust: CaChoice | None = None) -> None:
+        """``trust``: what Node would trust in the investigated environment (``NODE_EXTRA_CA_CERTS``…)."""
         self.sdk_version = version
+        self._trust = trust
         self.name = f"sdk-node@{version}"
         self.version = version
         self._folder: Path | None = None
@@ -152,7 +169,7 @@ class NodeSdkClient(Client):
                 if self._folder is None or self._node is None:
                     await self.start()
                 assert self._folder is not None and self._node is not None
-                worker = await _Worker.spawn(self._node, self._folder, proxied)
+                worker = await _Worker.spawn(self._node, self._folder, proxied, self._trust)
                 self._workers[proxied] = worker
             return worker
 
@@ -193,7 +210,8 @@ def _reply(item: dict[str, Any], worker: _Worker) -> Reply:
         if problem:
             return Reply(status=int(status), headers=headers, body=body, transport_error=str(problem.get("code")),
                          error_message=str(problem.get("message")), request_id=item.get("request_id"), **common)
-        return Reply(status=int(status), headers=headers, body=body, request_id=item.get("request_id"), **common)
+        return Reply(status=int(status), headers=headers, body=body, request_id=item.get("request_id"),
+                     too_large=bool(item.get("too_large")), **common)
     code = item.get("cause_code") or item.get("cause_name") or "Error"
     return Reply(transport_error=str(code), error_message=str(item.get("cause_message") or item.get("client_error")),
                  **common)

@@ -10,6 +10,7 @@ really put on the wire (User-Agent, header style, version) is read from the outg
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import time
 from typing import Any
@@ -18,8 +19,11 @@ import anthropic
 import httpx2
 
 from kit.keys.credential import Credential
+from kit.path.routing import CaChoice
 from kit.probe.clients.base import PROMPT, Client, Reply, secret_text
+from kit.probe.clients.bounded import bound, was_cut
 from kit.probe.clients.httpx_client import RoutePools, default_ssl_context, transport_name
+from kit.probe.clients.trust import ssl_context_for
 from kit.values import Attempt, SentAuthStyle
 
 __all__ = ["SdkPythonClient", "sent_auth_style"]
@@ -50,12 +54,14 @@ class SdkPythonClient(Client):
 
     name = "sdk-python"
 
-    def __init__(self, *, max_connections: int = 32) -> None:
+    def __init__(self, *, max_connections: int = 32, trust: CaChoice | None = None) -> None:
+        """``trust``: what the SDK would trust in the investigated environment; without it, KeyLab's own."""
         self.version = anthropic.__version__
         self._limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        verify = ssl_context_for(trust) if trust is not None else default_ssl_context()
         self._pools = RoutePools(lambda trust_env: httpx2.AsyncClient(
             limits=self._limits, trust_env=trust_env, follow_redirects=True,
-            event_hooks={"request": [_record]}, verify=default_ssl_context()))
+            event_hooks={"request": [_record], "response": [bound]}, verify=verify))
 
     def _pool(self, base_url: str) -> httpx2.AsyncClient:
         return self._pools.get(base_url)
@@ -102,13 +108,14 @@ class SdkPythonClient(Client):
         began = time.perf_counter()
         try:
             sdk = self._sdk(attempt, secret_text(credential), timeout)
-            raw = await self._call(sdk, attempt)
+            async with asyncio.timeout(timeout + 1.0):  # the SDK's timeouts are per read: bound the whole call
+                raw = await self._call(sdk, attempt)
             response: httpx2.Response = raw.http_response
             return self._reply(sent, began, status=response.status_code, headers=dict(response.headers),
-                               body=response.content)
+                               body=response.content, too_large=was_cut(response))
         except anthropic.APIStatusError as exc:
             return self._reply(sent, began, status=exc.status_code, headers=dict(exc.response.headers),
-                               body=exc.response.content, request_id=exc.request_id,
+                               body=exc.response.content, request_id=exc.request_id, too_large=was_cut(exc.response),
                                client_error=f"{type(exc).__name__}: {exc}")
         except anthropic.APIConnectionError as exc:
             cause = exc.__cause__ or exc.__context__
@@ -116,6 +123,9 @@ class SdkPythonClient(Client):
             detail = f"{exc} ({type(cause).__name__}: {cause})" if cause else str(exc)
             return self._reply(sent, began, transport_error=name, error_message=detail,
                                client_error=f"{type(exc).__name__}: {exc}")
+        except TimeoutError:
+            return self._reply(sent, began, transport_error="ReadTimeout",
+                               error_message=f"no complete answer within {timeout + 1.0:g} s")
         except (anthropic.AnthropicError, TypeError, ValueError) as exc:  # raised before any request
             return self._reply(sent, began, transport_error=type(exc).__name__, error_message=str(exc),
                                client_error=f"{type(exc).__name__}: {exc}")
