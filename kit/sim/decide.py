@@ -34,15 +34,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
 from kit.sim import admin, endpoints, hostile, responders
 from kit.sim.accesslog import describe_credentials, split_bearer
 from kit.sim.answers import Answer, api_error
-from kit.sim.ratelimit import RateLimiter, RateVerdict
+from kit.sim.ratelimit import RateVerdict
+from kit.sim.request import Context, Request, fault_for
 from kit.sim.scenario import KeySpec, Org, Scenario
 
 __all__ = ["CHECKS", "OAUTH_BETA", "Context", "Identity", "Request", "Route", "decide", "fault_for", "match_route"]
@@ -52,43 +53,6 @@ OAUTH_BETA = "oauth-2025-04-20"
 OAUTH_PREFIXES = ("sk-ant-oat", "sk-ant-ort")
 #: Parameters that anthropic-version 2026-10-21 removed (docs/reference/anthropic-auth.md §6).
 REMOVED_IN_2026 = ("temperature", "top_p", "top_k")
-
-
-@dataclass(frozen=True)
-class Request:
-    """What the server parsed from one HTTP request. Header names are lower case; values as received."""
-
-    method: str
-    path: str
-    query: Mapping[str, str] = field(default_factory=dict)
-    lifecycle: tuple[str, ...] = ()
-    x_api_key: str | None = field(default=None, repr=False)
-    authorization: str | None = field(default=None, repr=False)
-    version: str | None = None
-    beta: str | None = None
-    workspace_id: str | None = None
-    user_agent: str | None = None
-    content_type: str | None = None
-    content_length: int | None = None
-    body: bytes = field(default=b"", repr=False)
-    too_large: bool = False
-    headers: Mapping[str, str] = field(default_factory=dict, repr=False)  # every header, lower-case names
-
-    @property
-    def betas(self) -> tuple[str, ...]:
-        if not self.beta:
-            return ()
-        return tuple(b.strip() for b in self.beta.split(",") if b.strip())
-
-
-@dataclass(frozen=True)
-class Context:
-    """Everything besides the request: the scenario, the rate limiter, the clock, the fault draw."""
-
-    scenario: Scenario
-    limiter: RateLimiter
-    now: float
-    draw: float = 1.0  # uniform in [0, 1); compared with the scenario's fault shares
 
 
 @dataclass(frozen=True)
@@ -236,20 +200,6 @@ def check_route(v: View) -> Answer | None:
 def check_method(v: View) -> Answer | None:
     if isinstance(v.route, tuple):
         return api_error("method-not-allowed", "method", headers=(("allow", ", ".join(v.route)),))
-    return None
-
-
-def fault_for(req: Request, ctx: Context) -> str | None:
-    """Which injected fault (api_error, overloaded, reset, truncated) this request's draw selects, if any."""
-    f = ctx.scenario.faults
-    if f.paths and not req.path.startswith(f.paths):
-        return None
-    edge = 0.0
-    for name, share in (("api_error", f.api_error), ("overloaded", f.overloaded), ("reset", f.reset),
-                        ("truncated", f.truncated)):
-        edge += share
-        if share and ctx.draw < edge:
-            return name
     return None
 
 
@@ -450,9 +400,7 @@ CHECKS: tuple[tuple[str, Callable[[View], Answer | None]], ...] = (
 def decide(req: Request, ctx: Context) -> Answer:
     """Run the checks in order; the first answer wins. ``answer.check`` names the step that answered."""
     if ctx.scenario.api.provider != "anthropic":
-        from kit.sim.faces import decide_face
-
-        return decide_face(req, ctx)
+        return _decide_face(req, ctx)
     view = View(req, ctx)
     for name, check in CHECKS:
         answer = check(view)
@@ -461,3 +409,14 @@ def decide(req: Request, ctx: Context) -> Answer:
                 return replace(answer, kind="truncated", check=name)
             return replace(answer, check=name) if answer.check != name else answer
     raise AssertionError("the endpoint check always answers")  # pragma: no cover
+
+
+def _decide_face(req: Request, ctx: Context) -> Answer:
+    """The answer of the face the scenario names (``openai`` or ``gemini``)."""
+    from kit.sim import gemini_face, openai_face
+    from kit.sim.faces import run_checks
+
+    truncated = fault_for(req, ctx) == "truncated"
+    if ctx.scenario.api.provider == "openai":
+        return run_checks(openai_face.CHECKS, openai_face.View(req, ctx), truncated)
+    return run_checks(gemini_face.CHECKS, gemini_face.View(req, ctx), truncated)

@@ -1,7 +1,7 @@
-"""What the OpenAI and Gemini faces share: their error envelopes, key masking, credentials and the dispatcher.
+"""What the OpenAI and Gemini faces share: their error envelopes, key masking, credentials and ``run_checks``.
 
-A scenario's ``[api] provider`` picks the face; ``decide`` hands non-Anthropic requests to
-``decide_face``, which runs that face's ordered checks (``kit.sim.openai_face.CHECKS``,
+A scenario's ``[api] provider`` picks the face; ``kit.sim.decide`` hands non-Anthropic requests to that face's
+ordered checks through ``run_checks`` (``kit.sim.openai_face.CHECKS``,
 ``kit.sim.gemini_face.CHECKS``; both orders are in their module docstrings and docs/simulator.md).
 Every text comes from ``data/catalog/provider_errors.toml`` through ``kit.providers``.
 """
@@ -18,11 +18,10 @@ from kit.sim.accesslog import describe_credentials, describe_others, for_provide
 from kit.sim.answers import Answer
 
 if TYPE_CHECKING:
-    from kit.sim.decide import Context, Request
+    from kit.sim.request import Request
 
 __all__ = [
     "GOOGLE_FRONT_END",
-    "decide_face",
     "describe_face_request",
     "face_credentials",
     "gemini_error",
@@ -130,14 +129,3 @@ def run_checks(checks: tuple[tuple[str, Callable[[Any], Answer | None]], ...], v
                 return replace(answer, kind="truncated", check=name)
             return replace(answer, check=name) if answer.check != name else answer
     raise AssertionError("the endpoint check always answers")  # pragma: no cover
-
-
-def decide_face(req: Request, ctx: Context) -> Answer:
-    """The answer of the face the scenario names (``openai`` or ``gemini``)."""
-    from kit.sim import gemini_face, openai_face
-    from kit.sim.decide import fault_for
-
-    truncated = fault_for(req, ctx) == "truncated"
-    if ctx.scenario.api.provider == "openai":
-        return run_checks(openai_face.CHECKS, openai_face.View(req, ctx), truncated)
-    return run_checks(gemini_face.CHECKS, gemini_face.View(req, ctx), truncated)

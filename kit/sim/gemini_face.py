@@ -38,9 +38,9 @@ from typing import Any
 
 from kit.sim import responders
 from kit.sim.answers import Answer, api_error
-from kit.sim.decide import Context, Request, fault_for
 from kit.sim.endpoints import REPLY, estimate_input_tokens
 from kit.sim.faces import GEMINI_JSON, GOOGLE_FRONT_END, describe_face_request, face_credentials, gemini_error
+from kit.sim.request import Context, Request, fault_for
 from kit.sim.world import KeySpec, Org
 
 __all__ = ["CHECKS", "SERVICE", "View"]

@@ -39,9 +39,9 @@ from typing import Any
 from kit.sim import responders
 from kit.sim.accesslog import split_bearer
 from kit.sim.answers import Answer, api_error
-from kit.sim.decide import Context, Request, fault_for
 from kit.sim.endpoints import REPLY, estimate_input_tokens
 from kit.sim.faces import OPENAI_JSON, describe_face_request, mask_key, openai_error
+from kit.sim.request import Context, Request, fault_for
 from kit.sim.world import KeySpec, Org
 
 __all__ = ["CHECKS", "ROUTES", "SCOPES", "View"]
