@@ -15,6 +15,8 @@ from typing import Any
 
 import click
 
+from kit.commands.inputs import check_access_log, check_listen_host
+
 __all__ = ["sim"]
 
 
@@ -59,6 +61,8 @@ def sim(scenario: str, host: str, port: int, tls: bool, access_log: Path | None,
         for name in list_scenarios():
             click.echo(f"{name:24} {load_scenario(name).description}")
         return
+    host = check_listen_host(host)
+    access_log = check_access_log(access_log)
     loaded = load_scenario(scenario)
     show = echo if echo is not None else loaded.api.responder == "capture"
     stop = threading.Event()
