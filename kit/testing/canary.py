@@ -10,6 +10,7 @@ the code it checks.
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 import secrets
@@ -24,6 +25,7 @@ from kit.guard.redact import LEAK_RUN
 __all__ = ["canary_key", "canary_leaks", "decoded_forms", "files_leaking"]
 
 _PREFIX = re.compile(r"sk-ant-[a-z]+\d{2}-")
+_BASIC = re.compile(r"(?i)\bbasic\s+([A-Za-z0-9+/]{8,}=*)")
 _BACKSLASH_RUN = re.compile(r"(?:\\+x[0-9A-Fa-f]{2})+|(?:\\+u[0-9A-Fa-f]{4})+|(?:\\+U[0-9A-Fa-f]{8})+")
 
 
@@ -50,9 +52,20 @@ def _visible(text: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Mn"))
 
 
+def _basic_credentials(text: str) -> list[str]:
+    """What ``Authorization: Basic …`` values carry (base64 hides a key from a plain search)."""
+    out = []
+    for token in _BASIC.findall(text):
+        try:
+            out.append(base64.b64decode(token + "=" * (-len(token) % 4)).decode("utf-8", "replace"))
+        except ValueError:
+            continue
+    return out
+
+
 def decoded_forms(text: str) -> set[str]:
     """``text`` as written, and decoded each way an escape could hide a key, invisibles dropped."""
-    forms = {text, _visible(text)}
+    forms = {text, _visible(text), *_basic_credentials(text)}
     for form in (html.unescape(text), urllib.parse.unquote(text), _unbackslash(text),
                  _unbackslash(html.unescape(text)), urllib.parse.unquote(_unbackslash(text))):
         forms.add(form)
