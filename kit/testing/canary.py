@@ -22,7 +22,7 @@ from pathlib import Path
 from kit.demo.fakekeys import derive_key
 from kit.guard.redact import LEAK_RUN
 
-__all__ = ["canary_key", "canary_leaks", "decoded_forms", "files_leaking"]
+__all__ = ["assert_no_canary", "canary_key", "canary_leaks", "decoded_forms", "files_leaking"]
 
 _PREFIX = re.compile(r"sk-ant-[a-z]+\d{2}-")
 _BASIC = re.compile(r"(?i)\bbasic\s+([A-Za-z0-9+/]{8,}=*)")
@@ -102,3 +102,18 @@ def files_leaking(folder: Path, canaries: Iterable[str]) -> dict[str, list[str]]
             if leaks:
                 out[str(path)] = leaks
     return out
+
+
+def assert_no_canary(what: str | bytes | Path, canaries: Iterable[str], where: str = "") -> None:
+    """Fail, naming only labels, if ``what`` (text, or a file or folder read as bytes) leaks a canary.
+
+    Used instead of a bare ``assert`` so that a failing test never prints the canaries themselves.
+    """
+    canaries = list(canaries)
+    if isinstance(what, Path):
+        leaks: object = files_leaking(what, canaries) if what.is_dir() else canary_leaks(what.read_bytes(), canaries)
+        where = where or str(what)
+    else:
+        leaks = canary_leaks(what, canaries)
+    if leaks:
+        raise AssertionError(f"{where or 'the output'} leaks {leaks}")

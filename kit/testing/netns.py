@@ -15,11 +15,11 @@ import socket
 import ssl
 import subprocess
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["ANSWER_401", "OTHER_HOST", "THIRD_HOST", "Recorder", "netns_unavailable", "recorder", "redirect_answer",
-           "run_in_netns"]
+__all__ = ["ANSWER_401", "OTHER_HOST", "THIRD_HOST", "Recorder", "echo_key_answer", "netns_unavailable", "recorder",
+           "redirect_answer", "run_in_netns"]
 
 #: The addresses other hosts have inside a test's namespace (never routed anywhere outside it).
 OTHER_HOST = "10.200.0.2"
@@ -70,6 +70,22 @@ def redirect_answer(location: str, status: int = 307) -> bytes:
             "connection: close\r\n\r\n").encode()
 
 
+def echo_key_answer(request: bytes) -> bytes:
+    """A hostile server's 401: the request's own x-api-key (or Authorization) copied into every field it fills."""
+    key = b"none"
+    for line in request.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() in (b"x-api-key", b"authorization"):
+            key = value.strip()
+            break
+    text = key.decode("latin-1")
+    body = ('{"type":"error","error":{"type":"' + text + '","message":"invalid x-api-key ' + text + '"},'
+            '"request_id":"' + text + '"}').encode("latin-1")
+    return (b"HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\nrequest-id: " + key
+            + b"\r\nanthropic-organization-id: " + key + b"\r\ncontent-length: " + str(len(body)).encode()
+            + b"\r\nconnection: close\r\n\r\n" + body)
+
+
 @dataclass
 class Recorder:
     """A TCP listener that answers every connection with a 401 (over TLS if given) and keeps what it received."""
@@ -77,7 +93,7 @@ class Recorder:
     host: str
     port: int = 0
     tls: ssl.SSLContext | None = None
-    answer: bytes = ANSWER_401
+    answer: bytes | Callable[[bytes], bytes] = ANSWER_401  # bytes, or made from the request's bytes
     received: list[bytes] = field(default_factory=list)
     connections: int = 0
 
@@ -88,7 +104,7 @@ class Recorder:
 
 @contextlib.contextmanager
 def recorder(host: str = OTHER_HOST, port: int = 0, tls: ssl.SSLContext | None = None,
-             answer: bytes = ANSWER_401) -> Iterator[Recorder]:
+             answer: bytes | Callable[[bytes], bytes] = ANSWER_401) -> Iterator[Recorder]:
     """Listen on ``host:port``; yield the ``Recorder`` (its ``port`` filled in); stop on exit."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -111,7 +127,7 @@ def recorder(host: str = OTHER_HOST, port: int = 0, tls: ssl.SSLContext | None =
                     break
                 chunks += piece
             rec.received.append(chunks)
-            conn.sendall(rec.answer)
+            conn.sendall(rec.answer(chunks) if callable(rec.answer) else rec.answer)
         except (OSError, ssl.SSLError):
             pass
         finally:

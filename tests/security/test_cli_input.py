@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kit.testing.canary import canary_key, canary_leaks
+from kit.testing.canary import assert_no_canary, canary_key
 
 TIMEOUT_S = 60
 
@@ -53,7 +53,7 @@ def test_a_key_on_the_command_line_is_refused_and_never_repeated(args: list[str]
     result = run_kit(*(a.format(key=canary) for a in args), cwd=tmp_path)
     _one_line_refusal(result)
     assert "looks like an API key" in result.stderr and "--key-file" in result.stderr
-    assert not canary_leaks(result.stdout + result.stderr, [canary])
+    assert_no_canary(result.stdout + result.stderr, [canary])
     assert not any(tmp_path.iterdir()), "nothing is created for a refused command line"
 
 
@@ -65,7 +65,7 @@ def test_a_secret_that_is_not_key_shaped_is_scrubbed_from_everything_printed(tmp
     result = run_kit("probe", "--api-url", "http://127.0.0.1:9", "--key-file", secret, "--run-dir",
                      str(tmp_path / "runs"), "--timeout", "2", cwd=tmp_path)
     assert "Traceback" not in result.stderr
-    assert not canary_leaks(result.stdout + result.stderr, [secret])
+    assert_no_canary(result.stdout + result.stderr, [secret])
 
 
 def _fifo(tmp_path: Path) -> str:

@@ -23,7 +23,7 @@ from kit.errors import KitError
 from kit.guard.reader import Read, Refused, read_bounded
 from kit.sources.discover import discover
 from kit.testing import sandbox_env
-from kit.testing.canary import canary_key, canary_leaks
+from kit.testing.canary import assert_no_canary, canary_key
 
 FUZZ = settings(max_examples=40, deadline=dt.timedelta(seconds=30), derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -70,7 +70,7 @@ def test_probe_arguments_never_give_a_traceback(argv: list[str], tmp_path_factor
     assert result.exit_code in (0, 1, 2), (argv, result.exit_code, output[-400:], result.exception)
     assert result.exception is None or isinstance(result.exception, SystemExit), (argv, result.exception)
     assert "Traceback" not in output
-    assert not canary_leaks(output, [canary])
+    assert_no_canary(output, [canary])
 
 
 @FUZZ

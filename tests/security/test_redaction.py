@@ -14,7 +14,7 @@ import pytest
 
 from kit.guard.redact import looks_like_key, remember, scrub, scrub_value
 from kit.keys.inspect import Credential, hint
-from kit.testing.canary import canary_key, canary_leaks
+from kit.testing.canary import assert_no_canary, canary_key
 
 PREFIX = "sk-ant-api03-"
 
@@ -47,7 +47,7 @@ def test_escaped_and_interrupted_copies_of_a_key_are_masked(remembered: bool) ->
         remember([canary])
     for mark in ("\u200b", "\u00a0", "\ufeff", "\u2060"):
         for how, text in _escaped_forms(_interrupted(canary, mark=mark)).items():
-            assert not canary_leaks(scrub(text), [canary]), f"{how} with U+{ord(mark):04X} leaks"
+            assert_no_canary(scrub(text), [canary], where=f"{how} with U+{ord(mark):04X} leaks")
 
 
 def test_escapes_of_every_kind_are_decoded_before_matching() -> None:
@@ -58,7 +58,7 @@ def test_escapes_of_every_kind_are_decoded_before_matching() -> None:
     every_char_pct = "".join(f"%{ord(c):02X}" for c in canary)
     for text in (every_char_u, every_char_x, every_char_pct, json.dumps(every_char_u), f"&#x{ord(canary[0]):x};"
                  + canary[1:]):
-        assert not canary_leaks(scrub(text), [canary]), text[:30]
+        assert_no_canary(scrub(text), [canary], where=text[:8])
 
 
 def test_a_file_holding_two_keys_does_not_make_the_prefix_a_secret() -> None:
@@ -66,7 +66,7 @@ def test_a_file_holding_two_keys_does_not_make_the_prefix_a_secret() -> None:
     first, second, third = canary_key(), canary_key(), canary_key()
     Credential(alias="two-keys.txt", raw=f"{first}\n{second}\n")
     assert scrub(f"hint {hint(third)}") == f"hint {hint(third)}"
-    assert not canary_leaks(scrub(f"{first} {second}"), [first, second])
+    assert_no_canary(scrub(f"{first} {second}"), [first, second])
 
 
 def test_a_value_starting_with_a_quote_does_not_make_the_prefix_a_secret() -> None:
@@ -75,7 +75,7 @@ def test_a_value_starting_with_a_quote_does_not_make_the_prefix_a_secret() -> No
     Credential(alias="quoted", raw=f'"{quoted}')
     Credential(alias="single", raw=f"'{quoted}'")
     assert scrub(hint(other)) == hint(other)
-    assert not canary_leaks(scrub(f"x{quoted[5:]}"), [quoted])
+    assert_no_canary(scrub(f"x{quoted[5:]}"), [quoted])
 
 
 def test_short_credentials_are_masked_as_whole_tokens() -> None:
@@ -89,7 +89,7 @@ def test_short_credentials_are_masked_as_whole_tokens() -> None:
 def test_json_like_data_is_scrubbed_including_escaped_values() -> None:
     canary = canary_key()
     data = {"row": {"request_id": json.dumps(_interrupted(canary)), "note": [urllib.parse.quote(canary)]}}
-    assert not canary_leaks(json.dumps(scrub_value(data)), [canary])
+    assert_no_canary(json.dumps(scrub_value(data)), [canary])
 
 
 def test_key_shaped_values_are_recognised_for_refusal() -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from kit.testing.canary import canary_key, canary_leaks
+from kit.testing.canary import assert_no_canary, canary_key
 from kit.testing.netns import netns_unavailable, run_in_netns
 
 WORKER = Path(__file__).with_name("netns_worker.py")
@@ -59,10 +59,10 @@ def _no_leak_anywhere(result: dict[str, Any], canaries: list[str], target: str =
     for name in result["received"]:
         if name == target:
             continue
-        assert not canary_leaks(_received(result, name), canaries), f"the listener {name!r} received a key"
-    assert not canary_leaks(result["stdout"] + result["stderr"], canaries), "KeyLab printed a key"
+        assert_no_canary(_received(result, name), canaries, where=f"the listener {name!r} received a key")
+    assert_no_canary(result["stdout"] + result["stderr"], canaries, where="KeyLab printed a key")
     for log, text in result["runs"].items():
-        assert not canary_leaks(text, canaries), f"run log {log} holds a key"
+        assert_no_canary(text, canaries, where=f"run log {log} holds a key")
 
 
 @PENDING
@@ -106,7 +106,7 @@ def test_tls_verification_and_code_injection_cannot_come_from_the_environment(tm
 def test_the_sdk_sends_only_the_headers_the_probe_means_to_send(tmp_path: Path) -> None:
     """Item 2: ANTHROPIC_CUSTOM_HEADERS in KeyLab's own environment added a second key to the SDK's requests."""
     result, (_key, other) = run_case("custom-headers", tmp_path, ["sdk-python", *_node_clients()])
-    assert not canary_leaks(_received(result, "target"), [other]), "the custom header's key was sent"
+    assert_no_canary(_received(result, "target"), [other], where="the custom header's key was sent")
     assert result["connections"]["target"] >= 1
 
 
@@ -114,5 +114,5 @@ def test_the_sdk_sends_only_the_headers_the_probe_means_to_send(tmp_path: Path) 
 def test_a_cleartext_gateway_behind_a_proxy_is_refused(tmp_path: Path) -> None:
     """Item 10: an allowed plain-http gateway with HTTP_PROXY set sent the key to the proxy in clear text."""
     result, canaries = run_case("cleartext-gateway-proxy", tmp_path, ["httpx2", "curl"])
-    assert not canary_leaks(_received(result, "other"), canaries), "the proxy received the key in clear text"
+    assert_no_canary(_received(result, "other"), canaries, where="the proxy received the key in clear text")
     assert "proxy" in (result["stdout"] + result["stderr"]).lower()

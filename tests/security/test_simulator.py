@@ -18,7 +18,7 @@ import pytest
 
 from kit.sim import serve
 from kit.testing import stop_process
-from kit.testing.canary import canary_key, canary_leaks
+from kit.testing.canary import assert_no_canary, canary_key
 
 H = {"anthropic-version": "2023-06-01", "content-type": "application/json"}
 PLACES = ("path", "anthropic-version", "anthropic-beta", "user-agent", "anthropic-workspace-id", "content-type",
@@ -53,8 +53,8 @@ def test_a_key_anywhere_in_a_request_is_not_logged_or_echoed(scenario: str, tmp_
             bodies.append(httpx2.get(server.url + path, headers=headers).text)
     everything = [log.read_text(encoding="utf-8"), json.dumps(seen), *bodies]
     for place, canary in canaries.items():
-        assert not canary_leaks("\n".join(everything), [canary]), f"a key in {place} leaks"
-    assert not canary_leaks("\n".join(everything), [key])
+        assert_no_canary("\n".join(everything), [canary], where=f"a key in {place} leaks")
+    assert_no_canary("\n".join(everything), [key])
     assert len(log.read_text().splitlines()) == len(PLACES)
 
 
@@ -84,4 +84,4 @@ def test_capture_mode_echo_on_the_terminal_holds_no_key(tmp_path: Path) -> None:
     assert proc.stderr is not None
     echoed = proc.stderr.read()
     assert echoed.count("-> 401") == len(PLACES)
-    assert not canary_leaks(echoed, [canary, key])
+    assert_no_canary(echoed, [canary, key])
