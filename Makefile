@@ -21,7 +21,7 @@ report: $(STAMP)
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check kit tests bench
+	$(BIN)/ruff check kit tests bench notebooks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -7,6 +7,7 @@ is corrected in one TOML file under ``data/catalog/`` and nowhere else.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -25,6 +26,7 @@ __all__ = [
     "KeyKind",
     "Model",
     "catalog",
+    "runs_dir",
     "work_root",
 ]
 
@@ -47,9 +49,18 @@ CHECKOUT: Path | None = None if DATA_DIR.parent == _PACKAGE else _PACKAGE.parent
 
 
 def work_root() -> Path:
-    """Where KeyLab writes what it makes (``data/runs``, ``reports/``): the checkout, or the working folder when
-    installed from a wheel, so nothing is ever written inside site-packages."""
+    """Where KeyLab writes reports (``reports/``): the checkout, or the working folder when installed from a
+    wheel, so nothing is ever written inside site-packages."""
     return CHECKOUT if CHECKOUT is not None else Path.cwd()
+
+
+def runs_dir() -> Path:
+    """Where run logs go by default: ``data/runs`` in a checkout, else ``$XDG_STATE_HOME/keylab/runs``
+    (``~/.local/state/keylab/runs``), the place the XDG spec gives to logs that outlive a run."""
+    if CHECKOUT is not None:
+        return CHECKOUT / "data" / "runs"
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "keylab" / "runs"
 
 
 @dataclass(frozen=True)

@@ -6,37 +6,18 @@ the same parameters a user would give: an API URL and a sandbox, never a key.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import uuid
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from kit.present.report import ROOT, execute_notebook, export_html
-from kit.testing import assert_no_leak, fake_key, simulator
+from kit.testing import assert_no_leak, canary_sandbox, fake_key, read_notebook, simulator
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 pytestmark = pytest.mark.slow
-
-
-def _images(nb_path: Path) -> list[bytes]:
-    nb = nbformat.read(str(nb_path), as_version=4)
-    found = []
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            data = output.get("data", {})
-            if "image/png" in data:
-                found.append(base64.b64decode(data["image/png"]))
-    return found
-
-
-def _errors(nb_path: Path) -> list[str]:
-    nb = nbformat.read(str(nb_path), as_version=4)
-    return [f"{o.get('ename')}: {o.get('evalue')}" for c in nb.cells for o in c.get("outputs", [])
-            if o.get("output_type") == "error"]
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -44,41 +25,27 @@ def test_notebook_runs_headless_against_the_simulator(notebook: Path, tmp_path: 
     out = tmp_path / notebook.name
     with simulator("ticket") as url:
         execute_notebook(notebook, out, {"api_url": url, "sandbox": "ticket", "run_dir": str(tmp_path / "runs")})
-    assert not _errors(out)
+    assert not read_notebook(out).errors
     html = export_html(out, tmp_path / (notebook.stem + ".html"))
     text = html.read_text()
     assert "<img" in text or notebook.stem.startswith(("01", "02")), "every investigation notebook shows a plot"
 
 
-def _canary_sandbox(root: Path, canary: str) -> Path:
-    """A sandbox whose every source holds the canary (written at run time, never committed)."""
-    (root / "home").mkdir(parents=True)
-    (root / "project" / "keys").mkdir(parents=True)
-    (root / "sandbox.toml").write_text(
-        'description = "canary"\nkey_files = ["project/keys/canary.txt"]\nmodels = ["claude-haiku-4-5"]\n'
-        f'[variables]\nANTHROPIC_API_KEY = "{canary}"\n'
-    )
-    (root / "home" / ".bashrc").write_text(f'export ANTHROPIC_API_KEY="{canary}"\n')
-    (root / "project" / ".env").write_text(f"ANTHROPIC_API_KEY={canary}\u200b\n")
-    (root / "project" / "keys" / "canary.txt").write_text(canary + "\n")
-    return root
-
-
 def test_canary_key_never_reaches_notebook_html_logs_or_images(tmp_path: Path) -> None:
     canary = fake_key(f"canary-{uuid.uuid4().hex}")
-    sandbox = _canary_sandbox(tmp_path / "canary-sandbox", canary)
+    sandbox = canary_sandbox(tmp_path / "canary-sandbox", canary, models=["claude-haiku-4-5"])
     runs = tmp_path / "runs"
     executed = tmp_path / "00.ipynb"
     with simulator("ticket") as url:
         execute_notebook(ROOT / "notebooks" / "00-investigation.ipynb", executed,
                          {"api_url": url, "sandbox": str(sandbox), "run_dir": str(runs)})
-    assert not _errors(executed)
+    assert not read_notebook(executed).errors
     full = export_html(executed, tmp_path / "full.html")
     share = export_html(executed, tmp_path / "share.html", no_input=True)
     logs = sorted(runs.rglob("*.jsonl"))
     assert logs, "the probe wrote no attempt log"
     nb = json.loads(executed.read_text())
     assert_no_leak([executed, full, share, *logs, json.dumps(nb.get("metadata", {}))], [canary])
-    for png in _images(executed):
+    for png in read_notebook(executed).images:
         assert_no_leak([png.decode("latin-1")], [canary])
     assert re.search(r"fingerprint|fp:", full.read_text()), "the report identifies keys by fingerprint"

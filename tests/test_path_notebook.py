@@ -3,13 +3,14 @@ plain outputs (summary, PNG picture, tables, findings) say who answered, with no
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
+
+from kit.testing import NotebookRun, run_notebook
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "03-network-path.ipynb"
 
@@ -21,27 +22,13 @@ def test_parameters_name_the_api_and_the_demo() -> None:
     assert len(tagged) == 1 and "demo = " in tagged[0].source and "api_url = " in tagged[0].source
 
 
-def _run(tmp_path: Path, **parameters: Any) -> nbformat.NotebookNode:
-    import papermill
-
-    out = tmp_path / "out.ipynb"
-    papermill.execute_notebook(str(NOTEBOOK), str(out), parameters=parameters, cwd=str(NOTEBOOK.parent),
-                               kernel_name="python3", progress_bar=False)
-    return nbformat.read(out, as_version=4)
+def _run(tmp_path: Path, **parameters: Any) -> NotebookRun:
+    return run_notebook(NOTEBOOK, tmp_path / "out.ipynb", parameters)
 
 
-def _outputs(nb: nbformat.NotebookNode) -> tuple[str, list[bytes]]:
-    text: list[str] = []
-    images: list[bytes] = []
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            assert out.output_type != "error", out
-            data = out.get("data", {})
-            text.append(out.get("text", "") + data.get("text/markdown", "") + data.get("text/html", "")
-                        + data.get("text/plain", ""))
-            if "image/png" in data:
-                images.append(base64.b64decode(data["image/png"]))
-    return "\n".join(text), images
+def _outputs(run: NotebookRun) -> tuple[str, list[bytes]]:
+    assert not run.errors, run.errors
+    return run.text, list(run.images)
 
 
 @pytest.mark.slow
@@ -51,7 +38,7 @@ def test_headless_demo_run_shows_the_foreign_answer(tmp_path: Path) -> None:
     assert images and images[0].startswith(b"\x89PNG")
     assert "0 of 1 route(s)" in text and "a web page (filter, captive portal or WAF) answers" in text
     assert "proxy-interference" in text and "BLOCKER" in text
-    json.dumps(nb)  # the executed notebook is plain JSON (exportable)
+    json.loads(nb.raw)  # the executed notebook is plain JSON (exportable)
 
 
 @pytest.mark.slow

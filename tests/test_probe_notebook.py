@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from kit.present.report import ROOT, execute_notebook
-from kit.testing import assert_no_leak, fake_key, simulator
+from kit.testing import assert_no_leak, fake_key, read_notebook, simulator
 
 NOTEBOOK = ROOT / "notebooks" / "04-probe-matrix.ipynb"
 
@@ -21,17 +20,6 @@ def test_the_parameters_cell_comes_first():
     assert "parameters" in code[0].metadata.get("tags", [])
 
 
-def _texts(nb: nbformat.NotebookNode) -> str:
-    parts = []
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            parts.append(output.get("text", ""))
-            for kind, value in output.get("data", {}).items():
-                if kind != "image/png":
-                    parts.append(value if isinstance(value, str) else json.dumps(value))
-    return "\n".join(parts)
-
-
 @pytest.mark.slow
 def test_runs_headless_on_the_ticket_and_shows_the_matrix(tmp_path: Path):
     out = tmp_path / "04.ipynb"
@@ -41,7 +29,7 @@ def test_runs_headless_on_the_ticket_and_shows_the_matrix(tmp_path: Path):
     nb = nbformat.read(str(out), as_version=4)
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors, errors
-    text = _texts(nb)
+    text = read_notebook(out).text
     assert "What changes the outcome" in text and "comparisons that changed the verdict" in text
     assert "Every request, one row each" in text and "invalid x-api-key" in text
     assert "LocalProtocolError" in text  # the key files' newline, refused by h11

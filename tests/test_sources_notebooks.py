@@ -3,45 +3,30 @@ defects as markers in place and the winner per client, and the canary key reache
 
 from __future__ import annotations
 
-import json
 import uuid
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from kit.keys.inspect import fingerprint
 from kit.present.report import ROOT, execute_notebook, export_html
-from kit.testing import assert_no_leak, fake_key
+from kit.testing import assert_no_leak, canary_sandbox, fake_key, read_notebook
 
 pytestmark = pytest.mark.slow
 HYGIENE = ROOT / "notebooks" / "01-key-hygiene.ipynb"
 SOURCES = ROOT / "notebooks" / "02-credential-sources.ipynb"
 
 
-def _sandbox(root: Path, canary: str, fresh: str) -> Path:
-    (root / "home").mkdir(parents=True)
-    (root / "project" / "keys").mkdir(parents=True)
-    (root / "sandbox.toml").write_text(
-        'description = "canary"\nkey_files = ["project/keys/canary.txt"]\n'
-        f'[variables]\nANTHROPIC_API_KEY = "{canary}"\nSHELL = "/bin/bash"\n'
-    )
-    (root / "home" / ".bashrc").write_text(f'export ANTHROPIC_API_KEY="{canary}"\n')
-    (root / "project" / ".env").write_text(f"ANTHROPIC_API_KEY={fresh[:50]}\u200b{fresh[50:]}\n")
-    (root / "project" / "keys" / "canary.txt").write_text(canary + ".")
-    return root
-
-
 def _outputs(path: Path) -> str:
-    nb = nbformat.read(str(path), as_version=4)
-    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
-    return json.dumps([c.get("outputs", []) for c in nb.cells], ensure_ascii=False)
+    run = read_notebook(path)
+    assert not run.errors
+    return run.text
 
 
 def test_hygiene_and_sources_notebooks_on_a_canary_sandbox(tmp_path: Path) -> None:
     canary = fake_key(f"canary-{uuid.uuid4().hex}")
     fresh = fake_key(f"fresh-{uuid.uuid4().hex}")
-    sandbox = _sandbox(tmp_path / "sandbox", canary, fresh)
+    sandbox = canary_sandbox(tmp_path / "sandbox", canary, fresh=fresh, key_file_suffix=".")
     secrets = [canary, fresh]
 
     hygiene = execute_notebook(HYGIENE, tmp_path / "01.ipynb", {"sandbox": str(sandbox)})

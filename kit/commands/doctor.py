@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,21 +26,17 @@ from urllib.parse import urlsplit
 import click
 
 from kit.catalog import catalog
-from kit.diagnose.diagnosis import Diagnosis, diagnose
+from kit.diagnose.diagnosis import Diagnosis
 from kit.env import Environment
-from kit.errors import ClientUnavailable, KitError, UsageError
-from kit.guard.redact import remember, scrub
-from kit.keys.inspect import Credential, KeyReport
+from kit.errors import KitError, UsageError
+from kit.guard.redact import scrub
+from kit.keys.inspect import KeyReport
 from kit.values import AttemptResult, Evidence, PathCheck, Source, Winner
 
 if TYPE_CHECKING:
-    from kit.investigate import Setup
+    pass
 
 __all__ = ["DoctorResult", "doctor", "render_json", "render_text", "run_doctor"]
-
-#: Clients that run inside this Python process (no program to install).
-_IN_PROCESS_CLIENTS = ("httpx2", "sdk-python")
-
 
 @dataclass(frozen=True)
 class DoctorResult:
@@ -51,6 +47,7 @@ class DoctorResult:
     run_id: str = ""
     run_log: str | None = None
     notes: tuple[str, ...] = field(default=())
+    timings: tuple[tuple[str, float], ...] = field(default=())  # (stage, wall seconds)
 
     @property
     def evidence(self) -> Evidence:
@@ -73,65 +70,6 @@ def _check_key_files(paths: Sequence[Path]) -> None:
 
     for path in paths:
         read_key_file(str(path))
-
-
-def _guard(notes: list[str], stage: str, fn: Callable[[], Any], default: Any) -> Any:
-    """Run one stage; an unexpected failure becomes a note and the stage's empty value."""
-    try:
-        return fn()
-    except KitError:
-        raise
-    except Exception as exc:
-        notes.append(f"the {stage} stage failed ({type(exc).__name__}: {scrub(str(exc))[:200]}); "
-                     "the diagnosis uses the other stages' evidence")
-        return default
-
-
-def _stepwise(s: Setup, progress: str | None, notes: list[str]) -> tuple[Evidence, str | None]:
-    """The stages one by one, each guarded, for when the one-call investigation fails."""
-    from kit import investigate as inv
-
-    discovery = _guard(notes, "credential discovery", lambda: inv.discover_step(s), None)
-    credentials: Sequence[Credential] = discovery.credentials if discovery is not None else ()
-    remember(c.raw for c in credentials)
-    keys: tuple[KeyReport, ...] = _guard(notes, "key inspection", lambda: inv.inspect_step(credentials), ())
-    path: tuple[PathCheck, ...] = _guard(notes, "network path", lambda: inv.path_step(s), ())
-    styles = inv.header_styles(discovery) if discovery is not None else ("x-api-key",)
-    probe_run = (_guard(notes, "probe", lambda: inv.probe_step(s, credentials, progress=progress,
-                                                               auth_styles=styles), None)
-                 if credentials else None)
-    evidence = Evidence(
-        keys=keys,
-        sources=tuple(discovery.sources) if discovery is not None else (),
-        winners=tuple(discovery.winners) if discovery is not None else (),
-        path=tuple(path),
-        attempts=tuple(probe_run.results) if probe_run is not None else (),
-        models_requested=s.models,
-        notes=tuple(str(p) for p in discovery.problems) if discovery is not None else (),
-        api_url=s.api_url,
-    )
-    return evidence, _log_path(probe_run)
-
-
-def _log_path(probe_run: Any) -> str | None:
-    for name in ("log_path", "path", "log"):
-        value = getattr(probe_run, name, None)
-        if isinstance(value, (str, Path)):
-            return str(value)
-    return None
-
-
-def _with_admin_lookup(s: Setup, diagnosis: Diagnosis, notes: list[str]) -> Diagnosis:
-    """For the stepwise fallback only: the Admin API lookup ``investigate`` would have done (key-inactive)."""
-    from kit import investigate as inv
-
-    evidence = diagnosis.evidence
-    if evidence.admin_keys or not evidence.keys:
-        return diagnosis
-    admin_keys, note = inv.admin_step(s, evidence.keys)
-    if note:
-        notes.append(note)
-    return diagnose(replace(evidence, admin_keys=admin_keys)) if admin_keys else diagnosis
 
 
 def run_doctor(
@@ -170,31 +108,11 @@ def run_doctor(
     target = urlsplit(s.api_url).hostname or ""
     if target and target not in s.allow_hosts:
         s = replace(s, allow_hosts=(*s.allow_hosts, target))
-    notes: list[str] = []
-    try:
-        try:
-            investigation = inv.investigate(s, check_network=check_network, progress=progress)
-        except ClientUnavailable as exc:
-            # A missing program (curl, node) must not stop the diagnosis: probe with the in-process clients.
-            fallback = tuple(c for c in s.clients if c in _IN_PROCESS_CLIENTS) or _IN_PROCESS_CLIENTS
-            notes.append(f"{scrub(exc.problem)}; probed with {', '.join(fallback)} instead ({scrub(exc.fix)})")
-            s = replace(s, clients=fallback)
-            investigation = inv.investigate(s, check_network=check_network, progress=progress)
-    except KitError:
-        raise
-    except Exception as exc:
-        notes.append(f"the one-call investigation failed ({type(exc).__name__}: {scrub(str(exc))[:200]}); "
-                     "KeyLab ran the stages one by one instead")
-        evidence, log = _stepwise(s, progress, notes)
-        diagnosis = _with_admin_lookup(s, diagnose(evidence), notes)
-    else:
-        remember(c.raw for c in investigation.discovery.credentials)
-        diagnosis = investigation.diagnosis
-        notes.extend(investigation.notes)
-        log = _log_path(investigation.probe)
-    if notes:
-        diagnosis = replace(diagnosis, notes=(*notes, *diagnosis.notes))
-    return DoctorResult(diagnosis=diagnosis, api_url=s.api_url, run_id=s.run_id, run_log=log, notes=tuple(notes))
+    investigation = inv.investigate(s, check_network=check_network, progress=progress)
+    log = investigation.run_log
+    return DoctorResult(diagnosis=investigation.diagnosis, api_url=s.api_url, run_id=s.run_id,
+                        run_log=str(log) if log is not None else None, notes=investigation.notes,
+                        timings=investigation.timings)
 
 
 # ---------------------------------------------------------------- rendering

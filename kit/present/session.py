@@ -1,9 +1,10 @@
-"""One notebook investigation: the stages' values so far, and each step rendered as plain outputs.
+"""One notebook investigation: the runner's values so far, and each step as a panel.
 
-A ``Session`` is what a notebook holds between cells. Each step method runs one stage, keeps its
-value and returns the items to show (Markdown, DataFrames, figures); ``panel(step)`` wraps a step in
-a ``kit.present.widgets.StepPanel``. The probe step's panel also re-runs the diagnosis, so clicking its Run
-button brings the findings up to date.
+A ``Session`` is what a notebook holds between cells. It owns one ``kit.investigate.Run`` (the only place
+where stages are chained) and turns each stage's value into items to show through ``kit.present.views``.
+``panel(step)`` wraps a step in a ``kit.present.widgets.StepPanel``; ``detail=True`` gives the focused
+notebooks' fuller view of the same step. Every notebook starts with ``Session.start(...)`` and the same
+parameter names.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from kit import investigate as inv
 from kit.catalog import catalog
+from kit.env import Environment
 from kit.keys.inspect import Credential, KeyReport
-from kit.values import PathCheck, rows_to_frame
+from kit.present import views
+from kit.values import Evidence, PathCheck, rows_to_frame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,24 +35,77 @@ __all__ = ["STEPS", "Session"]
 STEPS = ("setup", "sources", "keys", "path", "probe", "diagnosis", "report")
 
 
-def _frame(rows: Sequence[dict[str, Any]], columns: Sequence[str] = ()) -> pd.DataFrame:
-    import pandas as pd
-
-    return pd.DataFrame(list(rows), columns=list(columns) or None)
-
-
 @dataclass
 class Session:
-    """The state of one guided investigation (mutable: the notebook fills it in step by step)."""
+    """The state of one guided investigation: a ``Run`` the notebook advances step by step."""
 
     setup: inv.Setup
     extra: list[Credential] = field(default_factory=list)
-    discovery: Discovery | None = None
-    keys: tuple[KeyReport, ...] = ()
-    path: tuple[PathCheck, ...] = ()
-    probe: ProbeRun | None = None
-    diagnosis: Diagnosis | None = None
-    admin_keys: tuple[Any, ...] = ()
+    run: inv.Run = field(init=False)
+    path_options: dict[str, Any] = field(default_factory=dict)  # check_path's extra settings (a CA file, a demo)
+
+    def __post_init__(self) -> None:
+        self.run = inv.Run(self.setup)
+
+    @classmethod
+    def start(cls, *, api_url: str = "", sandbox: str = "", demo: str = "", key_variables: Sequence[str] = (),
+              dotenv_files: Sequence[str] = (), key_files: Sequence[str] = (), models: Sequence[str] = (),
+              versions: Sequence[str] = (), clients: Sequence[str] = (), allow_hosts: Sequence[str] = (),
+              run_dir: str = "", ask_for_key: bool = False, stand_in: bool = True,
+              env: Environment | None = None) -> Session:
+        """A session from a notebook's parameters (the same names in every notebook).
+
+        ``demo`` names a simulator scenario that stands in for the API; a ``sandbox`` with no ``api_url``
+        gets its own scenario's simulator, so a demo's fake keys never go to the real API (``stand_in=False``
+        for notebooks that send nothing). ``env`` replaces this machine's environment (a path demo's).
+        """
+        s = inv.setup(api_url=api_url, sandbox=sandbox or None, key_files=key_files, models=models,
+                      versions=versions, clients=clients, allow_hosts=allow_hosts, run_dir=run_dir or None,
+                      key_variables=key_variables, dotenv_files=dotenv_files, env=env)
+        scenario = demo or (s.scenario if sandbox and not api_url else None)
+        if stand_in and scenario and not api_url:
+            from kit.demo.standin import simulator_url
+
+            s = replace(s, api_url=simulator_url(scenario))
+        session = cls(s)
+        if ask_for_key:
+            from kit.present.widgets import ask_key
+
+            typed = ask_key()
+            if typed is not None:
+                session.extra.append(typed)
+        return session
+
+    # ---------------------------------------------------------------- the runner's values
+    @property
+    def discovery(self) -> Discovery | None:
+        return self.run.discovery
+
+    @property
+    def keys(self) -> tuple[KeyReport, ...]:
+        return self.run.keys or ()
+
+    @property
+    def path(self) -> tuple[PathCheck, ...]:
+        return self.run.path or ()
+
+    @property
+    def probe(self) -> ProbeRun | None:
+        return self.run.probe
+
+    @property
+    def diagnosis(self) -> Diagnosis | None:
+        return self.run.diagnosis
+
+    @property
+    def admin_keys(self) -> tuple[Any, ...]:
+        return self.run.admin_keys or ()
+
+    def frame(self) -> pd.DataFrame:
+        return rows_to_frame(self.probe.results if self.probe else ())
+
+    def evidence(self) -> Evidence:
+        return self.run.evidence()
 
     # ---------------------------------------------------------------- steps
     def setup_summary(self) -> list[Any]:
@@ -68,106 +124,60 @@ class Session:
             lines.insert(0, f"*{s.description}*")
         return ["\n\n".join(lines)]
 
-    def sources_step(self) -> list[Any]:
-        self.discovery = inv.discover_step(self.setup, self.extra)
-        d = self.discovery
-        sources = _frame(
-            [{"source": x.location, "variable": x.variable or "", "hint": x.hint or "", "fingerprint": x.fingerprint
-              or "", "length": x.length, "exported": "" if x.exported is None else ("yes" if x.exported else "no"),
-              "note": x.note} for x in d.sources],
-            ["source", "variable", "hint", "fingerprint", "length", "exported", "note"],
-        ).set_index("source")
-        winners = _frame(
-            [{"client": w.client, "version": w.client_version, "sends": w.hint or "(nothing)",
-              "fingerprint": w.fingerprint or "", "from": w.source_id or "(no key found)", "header": w.header or "",
-              "base URL": w.base_url, "how we know": w.detail} for w in d.winners],
-            ["client", "version", "sends", "fingerprint", "from", "header", "base URL", "how we know"],
-        ).set_index("client")
-        fps = {w.fingerprint for w in d.winners if w.fingerprint}
-        verdict = (f"Found **{len(d.credentials)}** distinct credential(s) in **{len(d.sources)}** place(s). "
-                   + ("Every client sends the same key." if len(fps) == 1 else
-                      f"The clients send **{len(fps)}** different keys." if fps else "No client finds a key."))
-        items: list[Any] = [verdict, "**Where each credential lives**", sources, "**What each client will send**",
-                            winners]
-        items += [f"⚠ {p}" for p in d.problems]
-        return items
+    def _rerun(self, stage: inv.Stage, **options: Any) -> Any:
+        self.run.extra = tuple(self.extra)
+        return self.run.stage(stage, **options)
 
-    def keys_step(self) -> list[Any]:
-        from kit.present.widgets import key_table
+    def sources_step(self, detail: bool = False) -> list[Any]:
+        found: Discovery = self._rerun("discover")
+        if detail:
+            return views.sources_detail(found, self.run.findings("sources"))
+        return views.sources_summary(found)
 
-        if self.discovery is None:
-            self.sources_step()
-        assert self.discovery is not None
-        self.keys = inv.inspect_step(self.discovery.credentials)
-        bad = [r for r in self.keys if r.defects]
-        lines = [f"Inspected **{len(self.keys)}** credential(s): **{len(bad)}** with defects."]
-        for r in self.keys:
-            for note in r.notes[:1]:
-                if r.defects:
-                    lines.append(f"- `{r.alias}`: {note}")
-        return ["\n".join(lines), key_table(self.keys).set_index("key")]
+    def keys_step(self, detail: bool = False) -> list[Any]:
+        self.run.ensure("discover")
+        reports = self._rerun("inspect")
+        if detail:
+            problems = self.discovery.problems if self.discovery else ()
+            return views.keys_detail(reports, self.run.findings("keys"), problems)
+        return views.keys_summary(reports)
 
-    def path_step(self) -> list[Any]:
-        self.path = inv.path_step(self.setup)
-        table = _frame(
-            [{"step": c.step, "client": c.client or "", "target": c.target,
-              "ok": "–" if c.ok is None else ("yes" if c.ok else "NO"), "verdict": c.verdict,
-              "ms": None if c.elapsed_ms is None else round(c.elapsed_ms, 1), "fix": c.fix} for c in self.path],
-            ["step", "client", "target", "ok", "verdict", "ms", "fix"],
-        ).set_index("step")
-        failed = [c for c in self.path if c.ok is False]
-        verdict = ("Every path check passed." if not failed else
-                   f"**{len(failed)}** path check(s) failed: " + "; ".join(f"{c.step}: {c.verdict}" for c in failed))
-        return [verdict, table]
-
-    def probe_step(self, values: dict[str, Any] | None = None) -> list[Any]:
-        from kit.present import plots
-
+    def path_step(self, values: dict[str, Any] | None = None, detail: bool = False) -> list[Any]:
         values = values or {}
-        if self.discovery is None:
-            self.sources_step()
-        assert self.discovery is not None
-        chosen = set(values.get("keys") or [c.alias for c in self.discovery.credentials])
-        credentials = [c for c in self.discovery.credentials if c.alias in chosen]
-        # A second run is a new question, not a resume of the first: give it its own run id (and log).
-        setup = replace(self.setup, run_id=inv.new_run_id()) if self.probe else self.setup
-        self.probe = inv.probe_step(
-            setup, credentials,
-            plan=values.get("plan") or "adaptive",
-            clients=list(values["clients"]) if values.get("clients") else None,
-            models=list(values["models"]) if values.get("models") is not None else None,
-            versions=list(values["versions"]) if values.get("versions") is not None else None,
-            progress="auto",
-            auth_styles=inv.header_styles(self.discovery),
-        )
-        if not self.keys:
-            self.keys = inv.inspect_step(self.discovery.credentials)
-        self.admin_keys, admin_note = inv.admin_step(self.setup, self.keys)
-        frame = self.frame()
-        shown = frame[["key_alias", "hint", "client", "endpoint", "model", "api_version", "auth_style", "status",
-                       "error_type", "error_message", "request_id", "responder", "latency_ms", "outcome", "reason"]]
-        items: list[Any] = [self.probe.summary(), shown]
-        if admin_note:
-            items.append(admin_note)
-        items += plots.heatmaps(frame, ("endpoint", "model", "api_version", "client"))
-        if frame["latency_ms"].notna().any():
-            items.append(plots.latency_by_client(frame))
-        items.append(plots.timeline(frame))
-        return items + self.diagnosis_step()
+        options = dict(self.path_options)
+        if values.get("url"):
+            options["url"] = values["url"]
+        if values.get("timeout"):
+            options["timeout"] = float(values["timeout"])
+        rows = self._rerun("path", **options)
+        return views.path_detail(rows) if detail else views.path_summary_items(rows)
+
+    def probe_step(self, values: dict[str, Any] | None = None, detail: bool = False) -> list[Any]:
+        values = values or {}
+        self.run.ensure("discover")
+        chosen = set(values.get("keys") or [c.alias for c in self.run.credentials])
+        options: dict[str, Any] = {
+            "credentials": [c for c in self.run.credentials if c.alias in chosen],
+            "plan": values.get("plan") or "adaptive",
+            "clients": list(values["clients"]) if values.get("clients") else None,
+            "models": _listed(values["models"]) if values.get("models") is not None else None,
+            "versions": _listed(values["versions"]) if values.get("versions") is not None else None,
+            "progress": values.get("progress", "auto"),
+        }
+        for name in ("send_messages", "budget", "run_id"):
+            if values.get(name):
+                options[name] = values[name]
+        run: ProbeRun = self._rerun("probe", **options)
+        if detail:
+            return views.probe_matrix(run)
+        notes_before = len(self.run.notes)
+        self.run.ensure("admin")
+        admin_note = "; ".join(self.run.notes[notes_before:]) or None
+        return views.probe_summary_items(run, admin_note) + self.diagnosis_step()
 
     def diagnosis_step(self) -> list[Any]:
-        self.diagnosis = inv.diagnose_step(self.evidence())
-        return [self.diagnosis.to_markdown()]
-
-    # ---------------------------------------------------------------- values
-    def frame(self) -> pd.DataFrame:
-        return rows_to_frame(self.probe.results if self.probe else ())
-
-    def evidence(self) -> Any:
-        from kit.sources.discover import Discovery
-
-        discovery = self.discovery or Discovery(sources=(), credentials=(), winners=(), problems=())
-        return inv.evidence_from(self.setup, discovery, self.keys, self.path, self.probe, self.admin_keys)
+        diagnosis: Diagnosis = self._rerun("diagnose")
+        return [diagnosis.to_markdown()]
 
     def export(self, out: str | Path, *, no_input: bool = True) -> Path:
         """Write a self-contained HTML report of what this session found."""
@@ -176,41 +186,16 @@ class Session:
         return session_report(self, Path(out))
 
     # ---------------------------------------------------------------- panels
-    def panel(self, step: str) -> StepPanel:
-        """The widget panel for one step (see ``STEPS``)."""
-        import ipywidgets as w
+    def panel(self, step: str, detail: bool = False, **defaults: Any) -> StepPanel:
+        """The widget panel for one step (see ``STEPS``); ``detail`` for a focused notebook's fuller view;
+        ``defaults`` are a panel's starting values (``plan``, ``budget``, ``send_messages``)."""
+        from kit.present.panels import panel
 
-        from kit.present.widgets import StepPanel
+        return panel(self, step, detail, **defaults)
 
-        if step == "sources":
-            return StepPanel("1 · Where the keys come from", lambda _v: self.sources_step())
-        if step == "keys":
-            return StepPanel("2 · What the keys' bytes say", lambda _v: self.keys_step())
-        if step == "path":
-            return StepPanel("3 · The network path", lambda _v: self.path_step(), button="Run the checks")
-        if step == "probe":
-            aliases = [c.alias for c in (self.discovery.credentials if self.discovery else ())]
-            model_options = list(dict.fromkeys([*self.setup.models, "claude-haiku-4-5", "claude-sonnet-4-6"]))
-            version_options = list(dict.fromkeys([*self.setup.versions, *catalog().versions]))
-            controls = {
-                "keys": w.SelectMultiple(options=aliases, value=aliases, description="keys", rows=4),
-                "clients": w.SelectMultiple(options=["httpx2", "sdk-python", "curl", "sdk-node@0.24.3"],
-                                            value=list(self.setup.clients), description="clients", rows=4),
-                "models": w.SelectMultiple(options=model_options, value=list(self.setup.models),
-                                           description="models", rows=4),
-                "versions": w.SelectMultiple(options=version_options, value=list(self.setup.versions),
-                                             description="versions", rows=4),
-                "plan": w.Dropdown(options=["adaptive", "full"], value="adaptive", description="plan"),
-            }
-            return StepPanel("4 · Ask the API (zero tokens)", self.probe_step, controls, button="Run the probe")
-        if step == "diagnosis":
-            return StepPanel("5 · Diagnosis", lambda _v: self.diagnosis_step(), button="Diagnose again")
-        if step == "report":
-            target = w.Text(value=str(Path("reports") / f"keylab-{self.setup.run_id}.html"), description="file")
-            return StepPanel("6 · Export the report", lambda v: self._export_items(v["file"]), {"file": target},
-                             button="Export HTML")
-        raise ValueError(f"unknown step {step!r}; use one of {STEPS}")
 
-    def _export_items(self, out: str) -> list[Any]:
-        path = self.export(out)
-        return [f"Report written to `{path}` (self-contained: open it offline or attach it to a ticket)."]
+def _listed(value: str | Sequence[str]) -> list[str]:
+    """A list from a multiple choice or a comma-separated text box."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.replace("\n", ",").split(",") if part.strip()]
+    return list(value)

@@ -17,14 +17,20 @@ from typing import Any
 from kit.demo.fakekeys import derive_key
 from kit.env import Environment
 from kit.guard.redact import LEAK_RUN
+from kit.testing.canaries import canary_sandbox
+from kit.testing.notebooks import NotebookRun, read_notebook, run_notebook
 
 __all__ = [
     "ISOLATED_PREFIXES",
     "ISOLATED_VARIABLES",
+    "NotebookRun",
     "assert_no_leak",
+    "canary_sandbox",
     "fake_key",
     "find_leaks",
     "forward_proxy",
+    "read_notebook",
+    "run_notebook",
     "sandbox_env",
     "silent_server",
     "simulator",
