@@ -107,3 +107,28 @@ def test_a_server_that_echoes_the_key_gets_it_into_no_artifact(tmp_path: Path) -
     assert canary.encode() in hostile.data, "the hostile server really received the key it echoes"
     assert_no_canary(out, [canary])
     assert_no_canary(tmp_path / "runs", [canary])
+
+
+def test_the_executed_notebook_kept_beside_the_report_is_scrubbed(tmp_path: Path) -> None:
+    """Items 7, 11: a cell's own output (a print, a traceback) was kept in the executed .ipynb as written."""
+    import nbformat
+
+    from kit.present.report import scrub_notebook
+    from kit.testing.canary import canary_key
+
+    canary = canary_key()
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("print(key)")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text=f"sending {canary}\n"),
+        nbformat.v4.new_output("error", ename="ValueError", evalue=f"bad {canary!r}",
+                               traceback=[f"ValueError: bad {canary.encode()!r}"]),
+        nbformat.v4.new_output("display_data", data={"text/plain": canary, "text/html": f"<b>{canary}</b>",
+                                                     "image/png": "iVBORw0KGgo="}),
+    ]
+    nb.cells.append(cell)
+    path = tmp_path / "executed.ipynb"
+    nbformat.write(nb, str(path))
+    scrub_notebook(path)
+    assert_no_canary(path, [canary])
+    assert nbformat.read(str(path), as_version=4).cells[0].outputs[2]["data"]["image/png"] == "iVBORw0KGgo="

@@ -8,6 +8,7 @@ searched for the canaries too.
 from __future__ import annotations
 
 import re
+import secrets
 from pathlib import Path
 
 import mistune
@@ -31,7 +32,6 @@ def test_outside_strings_render_as_text(value: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 16 items 7, 12: the session's panels are escaped after the merge")
 def test_the_report_and_its_notebook_hold_no_live_markup_and_no_key(tmp_path: Path) -> None:
     """Items 7, 11, 12: a sandbox's description ran as HTML; the kept .ipynb and the path panel held the key."""
     names = _names()
@@ -39,8 +39,11 @@ def test_the_report_and_its_notebook_hold_no_live_markup_and_no_key(tmp_path: Pa
     from kit.demo.fakekeys import derive_key
 
     url_key = derive_key(names["url"])
+    token = f"gw{secrets.token_hex(10)}"  # a gateway password: not key-shaped, known to KeyLab only from the URL
     with (box / "sandbox.toml").open("a") as fh:
-        fh.write(f'ANTHROPIC_BASE_URL = "http://{{{{key:{names["url"]}}}}}@127.0.0.1:9"\n')
+        fh.write(f'ANTHROPIC_BASE_URL = "http://{{{{key:{names["url"]}}}}}@127.0.0.1:9"\n'
+                 f'OPENAI_BASE_URL = "http://user:{token}@127.0.0.1:9"\n'
+                 f'HTTPS_PROXY = "http://proxyuser:{token}x@127.0.0.1:9"\n')
     reports = tmp_path / "reports"
     result = run_kit("report", "--sandbox", str(box), "--scenario", "healthy", "--out", str(reports / "r.html"),
                      cwd=tmp_path)
@@ -50,4 +53,22 @@ def test_the_report_and_its_notebook_hold_no_live_markup_and_no_key(tmp_path: Pa
     for path in written:
         text = path.read_text(encoding="utf-8", errors="replace")
         assert not LIVE.search(text), f"{path.name} renders outside markup as HTML"
-    assert_no_canary(reports, [*_canaries(names), url_key])
+    assert_no_canary(reports, [*_canaries(names), url_key, token, token + 'x'])
+
+
+def test_every_panel_output_is_scrubbed_and_inert() -> None:
+    """Item 7: tables in panels (a path target URL with a credential) were shown without the report's scrub."""
+    import pandas as pd
+
+    from kit.guard.redact import remember
+    from kit.present.widgets import as_outputs
+    from kit.testing.canary import canary_key
+
+    canary, token = canary_key(), f"gw{secrets.token_hex(10)}"
+    remember([token])
+    frame = pd.DataFrame([{"target": f"http://{canary}@10.0.0.1", "verdict": f"<script>{token}</script>"}])
+    table, styled, text = as_outputs([frame, frame.style, f"verdict: {MARKUP} for {token}"])
+    assert_no_canary(table.to_html() + table.to_string(), [canary, token])
+    assert_no_canary(styled.to_html(), [canary, token])
+    assert "<script>" not in styled.to_html() and not LIVE.search(mistune.html(text.data))
+    assert_no_canary(text.data, [token])
