@@ -13,8 +13,6 @@ import json
 import secrets
 from pathlib import Path
 
-import pytest
-
 from kit.sim import serve
 from kit.testing.canary import assert_no_canary
 from kit.testing.netns import echo_key_answer, recorder
@@ -87,7 +85,6 @@ def test_probe_tables_logs_and_json_hold_no_key(tmp_path: Path) -> None:
     assert_no_canary(tmp_path / "runs", canaries)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16 item 11: fixed with the probe's row building after the merge")
 def test_a_server_that_echoes_the_key_gets_it_into_no_artifact(tmp_path: Path) -> None:
     """Item 11: request-id, anthropic-organization-id and error.type were copied into rows unscrubbed."""
     from kit.testing.canary import canary_key
