@@ -29,6 +29,7 @@ from kit.catalog import catalog
 from kit.diagnose.diagnosis import Diagnosis
 from kit.env import Environment
 from kit.errors import KitError, UsageError
+from kit.guard.childenv import risky_notes
 from kit.guard.redact import scrub
 from kit.keys.inspect import KeyReport
 from kit.values import AttemptResult, Evidence, PathCheck, Source, Winner
@@ -110,8 +111,12 @@ def run_doctor(
         s = replace(s, allow_hosts=(*s.allow_hosts, target))
     investigation = inv.investigate(s, check_network=check_network, progress=progress)
     log = investigation.run_log
-    return DoctorResult(diagnosis=investigation.diagnosis, api_url=s.api_url, run_id=s.run_id,
-                        run_log=str(log) if log is not None else None, notes=investigation.notes,
+    diagnosis = investigation.diagnosis
+    risky = tuple(risky_notes(s.env.variables))  # may be why the user's own app differs from the probe
+    if risky:
+        diagnosis = replace(diagnosis, notes=(*risky, *diagnosis.notes))
+    return DoctorResult(diagnosis=diagnosis, api_url=s.api_url, run_id=s.run_id,
+                        run_log=str(log) if log is not None else None, notes=(*risky, *investigation.notes),
                         timings=investigation.timings)
 
 

@@ -12,6 +12,7 @@ from kit.catalog import catalog
 from kit.commands.inputs import check_api_url, check_out, check_run_dir, read_key_file
 from kit.env import Environment
 from kit.errors import UsageError
+from kit.guard.childenv import risky_notes
 from kit.keys.inspect import Credential
 
 __all__ = ["probe", "read_key_files", "write_table"]
@@ -135,7 +136,10 @@ def probe(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, ..
     run_dir = check_run_dir(run_dir) or run_dir
     out = check_out(out, OUT_SUFFIXES)
     run_id = run_id or new_run_id()  # chosen here, so an interrupted run can be named for its resume
-    credentials = read_key_files(key_files, Environment.current())
+    env = Environment.current()
+    credentials = read_key_files(key_files, env)
+    for note in risky_notes(env.variables):
+        click.echo(f"note: {note}", err=True)
     show = sys.stderr.isatty() if progress is None else progress
     try:
         run = run_probe(credentials, base_url=api_url or catalog().official_base_url, clients=clients or ("httpx2",),

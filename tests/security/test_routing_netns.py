@@ -74,7 +74,6 @@ def test_a_key_in_a_base_urls_user_part_is_never_sent(tmp_path: Path) -> None:
     assert "user part" in result["stdout"], "the finding says a credential sits in the URL"
 
 
-@PENDING
 def test_no_client_follows_a_redirect_to_a_host_the_gate_refuses(tmp_path: Path) -> None:
     """Item 2: the Node SDK followed a 307 with x-api-key; the Python SDK's pool followed redirects."""
     result, canaries = run_case("redirect", tmp_path, PYTHON_CLIENTS + _node_clients())
@@ -90,7 +89,6 @@ def test_names_that_are_not_loopback_addresses_use_the_proxy_rules_consistently(
     _no_leak_anywhere(result, canaries)
 
 
-@PENDING
 def test_tls_verification_and_code_injection_cannot_come_from_the_environment(tmp_path: Path) -> None:
     """Item 4: NODE_TLS_REJECT_UNAUTHORIZED=0 and NODE_OPTIONS reached the Node worker; a self-signed host got it."""
     clients = PYTHON_CLIENTS + _node_clients()
@@ -102,7 +100,6 @@ def test_tls_verification_and_code_injection_cannot_come_from_the_environment(tm
             "the output says the risky variable is set in the user's environment"
 
 
-@PENDING
 def test_the_sdk_sends_only_the_headers_the_probe_means_to_send(tmp_path: Path) -> None:
     """Item 2: ANTHROPIC_CUSTOM_HEADERS in KeyLab's own environment added a second key to the SDK's requests."""
     result, (_key, other) = run_case("custom-headers", tmp_path, ["sdk-python", *_node_clients()])

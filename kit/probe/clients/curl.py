@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kit.errors import ClientUnavailable
+from kit.guard.childenv import child_environment
 from kit.keys.inspect import Credential
 from kit.probe.clients.base import (
     Client,
@@ -137,6 +139,7 @@ class CurlClient(Client):
                 # -q first: no ~/.curlrc, so the request is exactly what the config says
                 self._path, "-q", "--config", "-", "--write-out", "%{json}",
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                env=child_environment(os.environ, loopback=is_loopback_url(attempt.base_url)),
             )
             try:
                 out, err = await proc.communicate(config)

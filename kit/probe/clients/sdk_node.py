@@ -9,8 +9,10 @@ client's ``fetch`` notes what the SDK really sent (User-Agent, header style, ver
 raw answer. The SDK's error class and message (``401 {"type":"error",...}`` for 0.24.3, the string
 the ticket quotes) are kept in ``client_error``.
 
-The worker's environment has no ``ANTHROPIC_*`` variables (the probe decides which key is sent) and,
-toward loopback, no proxy variables. The SDK is installed on first use by ``kit.probe.clients.node_install``.
+The worker's environment comes from ``kit.guard.childenv.child_environment``: no ``ANTHROPIC_*``
+variables (the probe decides which key is sent), nothing that weakens TLS or loads code (``NODE_OPTIONS``,
+``NODE_TLS_REJECT_UNAUTHORIZED``…) and, toward loopback, no proxy variables. The SDK is installed on
+first use by ``kit.probe.clients.node_install``.
 """
 
 from __future__ import annotations
@@ -25,13 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from kit.errors import ClientUnavailable
+from kit.guard.childenv import child_environment
 from kit.keys.inspect import Credential
 from kit.probe.clients.base import Client, Reply, is_loopback_url, request_body, request_path, secret_bytes
 from kit.values import Attempt
 
 __all__ = ["WORKER_JS", "NodeSdkClient"]
-
-_PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "NODE_USE_ENV_PROXY")
 
 #: The worker: reads one JSON request per line, answers one JSON line per request (any order).
 WORKER_JS = r"""
@@ -100,7 +101,8 @@ async function handle(req) {
       sent.user_agent = h['user-agent'] || null;
       sent.auth_style = authStyle(h);
       sent.version = h['anthropic-version'] || '';
-      const res = await inner.call(undefined, url, init);
+      // redirect 'manual': a 3xx is the answer; following it would carry the key past KeyLab's gate.
+      const res = await inner.call(undefined, url, Object.assign({}, init, { redirect: 'manual' }));
       answer = { status: res.status, headers: headerPairs(res.headers) };
       try { answer.body_b64 = Buffer.from(await res.clone().arrayBuffer()).toString('base64'); }
       catch (e) {
@@ -154,11 +156,7 @@ class _Worker:
 
     @classmethod
     async def spawn(cls, node: str, folder: Path, loopback: bool) -> _Worker:
-        env = {k: v for k, v in os.environ.items() if not k.upper().startswith("ANTHROPIC_")}
-        if loopback:
-            for name in list(env):
-                if name.upper() in _PROXY_VARIABLES:
-                    env.pop(name)
+        env = child_environment(os.environ, loopback=loopback)
         env["KEYLAB_SDK_DIR"] = str(folder)
         proc = await asyncio.create_subprocess_exec(
             node, "-e", WORKER_JS, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
