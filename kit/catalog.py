@@ -22,10 +22,12 @@ __all__ = [
     "NOTEBOOK_DIR",
     "Assumption",
     "Catalog",
+    "ClientCatalog",
     "ErrorSpec",
     "KeyKind",
     "Model",
     "catalog",
+    "client_catalog",
     "runs_dir",
     "work_root",
 ]
@@ -234,3 +236,54 @@ def catalog() -> Catalog:
         )
     except (KeyError, TypeError) as exc:
         raise CatalogError(f"catalog is malformed: {exc!r}", "compare data/catalog/ with git") from None
+
+
+@dataclass(frozen=True)
+class ClientCatalog:
+    """The client vocabulary (``data/catalog/clients.toml``): names, defaults and the Node SDK versions."""
+
+    node_package: str
+    node_ticket: str  # the support ticket's @anthropic-ai/sdk
+    node_current: str  # the newest release KeyLab knows of
+    node_current_line: str  # the major line the sources stage models ("1.x")
+    probe_names: tuple[str, ...]  # what a probe accepts ("sdk-node" expands to the two versions)
+    default: tuple[str, ...]  # probed when the user names none
+    h11: tuple[str, ...]
+    raw: tuple[str, ...]
+    path: tuple[str, ...]  # the path stage's clients, in table order
+    sources: tuple[str, ...]  # the sources stage's clients, in table order
+
+    @property
+    def node_versions(self) -> tuple[str, ...]:
+        """The Node SDK versions plain ``sdk-node`` means: the ticket's and the current release."""
+        return tuple(dict.fromkeys((self.node_ticket, self.node_current)))
+
+    @staticmethod
+    def node(version: str) -> str:
+        """The client name of one Node SDK version (``sdk-node@0.24.3``)."""
+        return f"sdk-node@{version}"
+
+
+@cache
+def client_catalog() -> ClientCatalog:
+    """The client vocabulary, read once per process."""
+    data = _load("clients.toml")
+    try:
+        node = data["node_sdk"]
+        versions = {"ticket": node["ticket"], "current": node["current"], "current_line": node["current_line"]}
+        probe, tables = data["probe"], data["tables"]
+        return ClientCatalog(
+            node_package=node["package"],
+            node_ticket=node["ticket"],
+            node_current=node["current"],
+            node_current_line=node["current_line"],
+            probe_names=tuple(probe["names"]),
+            default=tuple(probe["default"]),
+            h11=tuple(probe["h11"]),
+            raw=tuple(probe["raw"]),
+            path=tuple(str(n).format(**versions) for n in tables["path"]),
+            sources=tuple(str(n).format(**versions) for n in tables["sources"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CatalogError(f"catalog file clients.toml is malformed: {exc!r}",
+                           "compare data/catalog/ with git") from None

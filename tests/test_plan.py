@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kit.keys.inspect import inspect_key
-from kit.probe.plan import Dimensions, attempt_id, first_stage, full_plan, next_stage
+from kit.probe.adaptive import first_stage, next_stage
+from kit.probe.plan import Dimensions, attempt_id, full_plan
 from kit.testing import fake_key
 from kit.values import Attempt, AttemptResult
 

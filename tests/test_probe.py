@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import tomllib
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -21,11 +17,16 @@ from kit.cli import main
 from kit.demo.sandbox import materialize
 from kit.errors import UsageError
 from kit.keys.inspect import Credential
-from kit.probe.engine import RunLog, check_host, probe, retry_after_seconds, run_probe
+from kit.probe.engine import probe, run_probe
+from kit.probe.options import check_host
+from kit.probe.runlog import RunLog
+from kit.probe.scheduler import retry_after_seconds
 from kit.sim import serve
-from kit.testing import assert_no_leak, fake_key
+from kit.testing import Answer, ScriptedTransport, assert_no_leak, fake_key
 
 TICKET = DATA_DIR / "demo" / "ticket"
+#: Where scripted runs "send": loopback passes the host gate, and a scripted client sends nothing anyway.
+NOWHERE = "http://127.0.0.1:9"
 
 
 def _ticket_credentials(tmp_path: Path) -> tuple[list[Credential], dict]:
@@ -85,17 +86,16 @@ def test_full_plan_is_the_factorial(tmp_path: Path):
 
 def test_rerun_with_the_same_id_repeats_nothing(tmp_path: Path):
     creds = [Credential(n, fake_key(n), "t") for n in ("alpha", "beta", "gamma")]
-    kwargs = dict(base_url="", clients=("httpx2",), models=("claude-haiku-4-5", "claude-opus-4-8"),
+    transport = ScriptedTransport()
+    kwargs = dict(base_url=NOWHERE, clients=("httpx2",), models=("claude-haiku-4-5", "claude-opus-4-8"),
                   versions=("2023-06-01", "2023-01-01"), plan="full", run_id="resume-me", run_dir=tmp_path,
-                  progress=None)
-    with serve("healthy") as server:
-        kwargs["base_url"] = server.url
-        first = probe(creds, budget=5, **kwargs)  # type: ignore[arg-type]
-        assert (len(first.results), first.skipped, first.sent) == (5, 7, 5)
-        assert "budget reached: 7 not sent" in first.summary()
-        second = probe(creds, **kwargs)  # type: ignore[arg-type]
-        third = probe(creds, **kwargs)  # type: ignore[arg-type]
-        served = len(server.entries())
+                  progress=None, client_factory=transport)
+    first = probe(creds, budget=5, **kwargs)  # type: ignore[arg-type]
+    assert (len(first.results), first.skipped, first.sent) == (5, 7, 5)
+    assert "budget reached: 7 not sent" in first.summary()
+    second = probe(creds, **kwargs)  # type: ignore[arg-type]
+    third = probe(creds, **kwargs)  # type: ignore[arg-type]
+    served = len(transport.calls)
     assert (second.resumed, second.sent, len(second.results)) == (5, 7, 12)
     assert (third.resumed, third.sent) == (12, 0)
     assert served == 12  # every attempt reached the server exactly once
@@ -106,14 +106,14 @@ def test_rerun_with_the_same_id_repeats_nothing(tmp_path: Path):
 
 def test_a_line_torn_by_a_kill_is_cut_and_the_attempt_sent_again(tmp_path: Path):
     creds = [Credential("alpha", fake_key("alpha"), "t")]
-    with serve("healthy") as server:
-        run = probe(creds, base_url=server.url, plan="full", versions=("2023-06-01", "2023-01-01"), run_id="torn",
-                    run_dir=tmp_path, progress=None)
-        log = tmp_path / "torn.jsonl"
-        lines = log.read_bytes().splitlines(keepends=True)
-        log.write_bytes(lines[0] + lines[1][: len(lines[1]) // 2])  # killed in the middle of the second line
-        again = probe(creds, base_url=server.url, plan="full", versions=("2023-06-01", "2023-01-01"), run_id="torn",
-                      run_dir=tmp_path, progress=None)
+    transport = ScriptedTransport()
+    run = probe(creds, base_url=NOWHERE, plan="full", versions=("2023-06-01", "2023-01-01"), run_id="torn",
+                run_dir=tmp_path, progress=None, client_factory=transport)
+    log = tmp_path / "torn.jsonl"
+    lines = log.read_bytes().splitlines(keepends=True)
+    log.write_bytes(lines[0] + lines[1][: len(lines[1]) // 2])  # killed in the middle of the second line
+    again = probe(creds, base_url=NOWHERE, plan="full", versions=("2023-06-01", "2023-01-01"), run_id="torn",
+                  run_dir=tmp_path, progress=None, client_factory=transport)
     assert (again.resumed, again.sent) == (1, 1)
     rows = [json.loads(line) for line in log.read_text().splitlines()]
     assert sorted(r["attempt_id"] for r in rows) == sorted(r.attempt_id for r in run.results)
@@ -122,90 +122,56 @@ def test_a_line_torn_by_a_kill_is_cut_and_the_attempt_sent_again(tmp_path: Path)
 def test_probe_works_inside_a_running_event_loop(tmp_path: Path):
     """A Jupyter cell runs inside an event loop: probe() must still work there."""
     creds = [Credential("alpha", fake_key("alpha"), "t")]
-    with serve("healthy") as server:
-        async def cell() -> int:
-            run = probe(creds, base_url=server.url, run_dir=tmp_path, progress=None)
-            return len(run.results)
 
-        assert asyncio.run(cell()) == 2  # the key's GET /v1/models, then its zero-token account check
+    async def cell() -> int:
+        run = probe(creds, base_url=NOWHERE, run_dir=tmp_path, progress=None, client_factory=ScriptedTransport())
+        return len(run.results)
+
+    assert asyncio.run(cell()) == 2  # the key's GET /v1/models, then its zero-token account check
 
 
 def test_cancelled_run_keeps_finished_rows_and_resumes(tmp_path: Path):
-    with (DATA_DIR / "scenarios" / "healthy.toml").open("rb") as fh:
-        scenario = tomllib.load(fh)
-    scenario["api"]["latency_ms"] = 40
+    transport = ScriptedTransport([Answer.ok(delay=0.04)])  # every answer takes 40 ms, like a slow API
     creds = [Credential(n, fake_key(n), "t") for n in ("alpha", "beta")]
     models = ("claude-haiku-4-5", "claude-opus-4-8", "claude-sonnet-4-6")
     versions = ("2023-06-01", "2023-01-01", "2026-10-21")
-    with serve(scenario) as server:  # type: ignore[arg-type]
-        async def interrupted() -> None:
-            task = asyncio.create_task(run_probe(creds, base_url=server.url, models=models, versions=versions,
-                                                 plan="full", run_id="cancel", run_dir=tmp_path, concurrency=2))
-            log = tmp_path / "cancel.jsonl"
-            while not log.exists() or len(log.read_text().splitlines()) < 3:
-                await asyncio.sleep(0.01)
-            task.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await task
 
-        asyncio.run(interrupted())
-        kept = len((tmp_path / "cancel.jsonl").read_text().splitlines())
-        assert 3 <= kept < 18
-        done = probe(creds, base_url=server.url, models=models, versions=versions, plan="full", run_id="cancel",
-                     run_dir=tmp_path, progress=None)
+    async def interrupted() -> None:
+        task = asyncio.create_task(run_probe(creds, base_url=NOWHERE, models=models, versions=versions,
+                                             plan="full", run_id="cancel", run_dir=tmp_path, concurrency=2,
+                                             client_factory=transport))
+        log = tmp_path / "cancel.jsonl"
+        while not log.exists() or len(log.read_text().splitlines()) < 3:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(interrupted())
+    kept = len((tmp_path / "cancel.jsonl").read_text().splitlines())
+    assert 3 <= kept < 18
+    done = probe(creds, base_url=NOWHERE, models=models, versions=versions, plan="full", run_id="cancel",
+                 run_dir=tmp_path, progress=None, client_factory=transport)
     assert done.resumed == kept and len(done.results) == 18
     ids = [json.loads(line)["attempt_id"] for line in (tmp_path / "cancel.jsonl").read_text().splitlines()]
     assert len(ids) == len(set(ids)) == 18
 
 
-@contextmanager
-def _rate_limited(retry_after: str, limited: int = 1) -> Iterator[tuple[str, list[float]]]:
-    """A loopback API stand-in that answers the first ``limited`` requests with 429 and ``retry-after``."""
-    import time
-
-    times: list[float] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            times.append(time.monotonic())
-            limited_now = len(times) <= limited
-            body = (b'{"type":"error","error":{"type":"rate_limit_error","message":"Number of requests has exceeded '
-                    b'your per-minute rate limit"},"request_id":"req_011CAbcdefghijklmnopqrst"}' if limited_now
-                    else b'{"data":[],"has_more":false,"first_id":null,"last_id":null}')
-            self.send_response(429 if limited_now else 200)
-            self.send_header("content-type", "application/json")
-            self.send_header("request-id", "req_011CAbcdefghijklmnopqrst")
-            if limited_now:
-                self.send_header("retry-after", retry_after)
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", times
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def test_429_with_retry_after_is_waited_out_and_the_wait_recorded(tmp_path: Path):
-    with _rate_limited("0.3") as (url, times):
-        run = probe([Credential("alpha", fake_key("alpha"), "t")], base_url=url, run_dir=tmp_path, progress=None)
+    transport = ScriptedTransport([Answer.rate_limited("0.3"), Answer.ok(models=())])  # an empty model list
+    run = probe([Credential("alpha", fake_key("alpha"), "t")], base_url=NOWHERE, run_dir=tmp_path, progress=None,
+                client_factory=transport)
+    times = [call.at for call in transport.calls]
     row = run.results[0]
     assert (row.status, row.outcome, row.retry_wait_s) == (200, "ok", 0.3)
     assert run.sent == 2 and times[1] - times[0] >= 0.29
 
 
 def test_429_beyond_the_bound_is_kept_as_the_answer(tmp_path: Path):
-    with _rate_limited("120") as (url, times):
-        run = probe([Credential("alpha", fake_key("alpha"), "t")], base_url=url, run_dir=tmp_path, progress=None,
-                    retry_bound_s=5)
+    transport = ScriptedTransport([Answer.rate_limited("120"), Answer.ok()])
+    run = probe([Credential("alpha", fake_key("alpha"), "t")], base_url=NOWHERE, run_dir=tmp_path, progress=None,
+                retry_bound_s=5, client_factory=transport)
+    times = transport.calls
     row = run.results[0]
     assert (row.status, row.outcome, row.retry_wait_s, len(times)) == (429, "transient", 0.0, 1)
 
@@ -252,18 +218,16 @@ def test_no_credentials_is_a_usage_error(tmp_path: Path):
 
 
 def test_run_log_loads_what_it_wrote(tmp_path: Path):
-    with serve("healthy") as server:
-        run = probe([Credential("alpha", fake_key("alpha"), "t")], base_url=server.url, run_id="log",
-                    run_dir=tmp_path, progress=None)
+    run = probe([Credential("alpha", fake_key("alpha"), "t")], base_url=NOWHERE, run_id="log", run_dir=tmp_path,
+                progress=None, client_factory=ScriptedTransport())
     rows, listings = RunLog(tmp_path, "log").load()
     assert list(rows.values()) == list(run.results)
     assert "claude-haiku-4-5" in next(iter(listings.values()))
 
 
 def test_text_progress_ends_with_the_one_line_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
-    with serve("healthy") as server:
-        run = probe([Credential("alpha", fake_key("alpha"), "t")], base_url=server.url, run_dir=tmp_path,
-                    progress="text")
+    run = probe([Credential("alpha", fake_key("alpha"), "t")], base_url=NOWHERE, run_dir=tmp_path,
+                progress="text", client_factory=ScriptedTransport())
     err = capsys.readouterr().err
     assert run.summary() in err and "2 requests" in run.summary() and "0 tokens" in run.summary()
 

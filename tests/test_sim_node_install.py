@@ -50,3 +50,21 @@ def test_the_real_install_of_the_ticket_version() -> None:
     folder = node_install.install(node_install.TICKET_VERSION)
     assert node_install.installed_version(folder) == "0.24.3"
     assert (node_install.package_dir(folder) / "index.js").is_file()
+
+
+def test_cache_root_in_a_checkout_is_its_dot_cache(tmp_path: Path) -> None:
+    checkout = tmp_path / "repo"
+    assert node_install.cache_root({}, checkout=checkout) == checkout / ".cache"
+    assert node_install.cache_root({"KEYLAB_CACHE": str(tmp_path / "mine")}, checkout=checkout) == tmp_path / "mine"
+
+
+def test_cache_root_of_an_installed_wheel_is_the_users_cache(tmp_path: Path) -> None:
+    """Installed from a wheel (no checkout), the cache must not sit beside site-packages."""
+    home = tmp_path / "home"
+    assert node_install.cache_root({"HOME": str(home)}, checkout=None) == home / ".cache" / "keylab"
+    xdg = {"HOME": str(home), "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    assert node_install.cache_root(xdg, checkout=None) == tmp_path / "xdg" / "keylab"
+    relative = {"HOME": str(home), "XDG_CACHE_HOME": "relative/cache"}  # invalid by the XDG spec: ignored
+    assert node_install.cache_root(relative, checkout=None) == home / ".cache" / "keylab"
+    wins = {"HOME": str(home), "XDG_CACHE_HOME": str(tmp_path / "xdg"), "KEYLAB_CACHE": str(tmp_path / "k")}
+    assert node_install.cache_root(wins, checkout=None) == tmp_path / "k"

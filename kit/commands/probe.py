@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from kit.catalog import catalog
+from kit.catalog import catalog, runs_dir
 from kit.commands.inputs import check_api_url, check_out, check_run_dir, read_key_file
 from kit.env import Environment
 from kit.errors import UsageError
@@ -43,7 +43,7 @@ def read_key_files(paths: tuple[str, ...], env: Environment) -> list[Credential]
 
 def write_table(run: object, out: Path) -> None:
     """Save the rows: .csv, .jsonl, .json (the whole run), .html or .md, by the file's suffix."""
-    from kit.probe.engine import ProbeRun
+    from kit.probe.run import ProbeRun
 
     assert isinstance(run, ProbeRun)
     suffix = out.suffix.lower()
@@ -73,7 +73,7 @@ def _has_tabulate() -> bool:
 
 
 def _table(run: object) -> str:
-    from kit.probe.engine import ProbeRun
+    from kit.probe.run import ProbeRun
 
     assert isinstance(run, ProbeRun)
     table = run.table()
@@ -101,8 +101,8 @@ def _table(run: object) -> str:
 @click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST",
               help="Also allow sending keys to this host (a gateway you trust).")
 @click.option("--run-id", default=None, help="Name the run; the same id again resumes it (nothing is sent twice).")
-@click.option("--run-dir", type=click.Path(path_type=Path), default=Path("data/runs"), show_default=True,
-              help="Where the JSONL log goes.")
+@click.option("--run-dir", type=click.Path(path_type=Path), default=None,
+              help="Where the JSONL log goes (default: data/runs in a checkout, else ~/.local/state/keylab/runs).")
 @click.option("--budget", type=click.IntRange(min=0), default=None, help="Send at most this many requests.")
 @click.option("--concurrency", type=click.IntRange(min=1, max=256), default=8, show_default=True)
 @click.option("--rate", type=click.FloatRange(min=0), default=None,
@@ -115,7 +115,7 @@ def _table(run: object) -> str:
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: when on a terminal).")
 def probe(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, ...], versions: tuple[str, ...],
           clients: tuple[str, ...], auth_styles: tuple[str, ...], plan: str, send_messages: bool,
-          allow_hosts: tuple[str, ...], run_id: str | None, run_dir: Path, budget: int | None, concurrency: int,
+          allow_hosts: tuple[str, ...], run_id: str | None, run_dir: Path | None, budget: int | None, concurrency: int,
           rate: float | None, timeout: float, out: Path | None, as_json: bool, progress: bool | None) -> None:
     """Probe every key through every client: one tidy row per request, zero tokens unless --send-messages.
 
@@ -128,8 +128,8 @@ def probe(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, ..
     A run id names the log (--run-dir/<run id>.jsonl, one JSON row per request); running the same
     command with the same --run-id resumes an interrupted run without sending anything twice.
     """
-    from kit.probe.engine import new_run_id
     from kit.probe.engine import probe as run_probe
+    from kit.probe.runlog import new_run_id
 
     # Every input is checked before the first request, so a typo never costs what was gathered.
     api_url = check_api_url(api_url)
@@ -148,7 +148,8 @@ def probe(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, ..
                         budget=budget, allow_hosts=allow_hosts, progress="text" if show else None, rate=rate,
                         timeout=timeout)
     except KeyboardInterrupt:
-        click.echo(f"\ninterrupted: every finished attempt is saved in {run_dir / (run_id + '.jsonl')}; run the "
+        log = (run_dir or runs_dir()) / (run_id + ".jsonl")
+        click.echo(f"\ninterrupted: every finished attempt is saved in {log}; run the "
                    f"same command with --run-id {run_id} to finish without repeating any", err=True)
         sys.exit(130)
     if out is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kit.investigate.runner import IN_PROCESS_CLIENTS, STAGES, Hooks, Run, Stage
-from kit.investigate.setup import DEFAULT_CLIENTS, Setup, new_run_id, setup
+from kit.investigate.setup import DEFAULT_CLIENTS, Setup, setup
 from kit.investigate.stages import (
     FAMILIES,
     Investigation,
@@ -25,6 +25,7 @@ from kit.investigate.stages import (
     probe_step,
 )
 from kit.keys.inspect import Credential
+from kit.probe.runlog import new_run_id
 
 __all__ = [
     "DEFAULT_CLIENTS",

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from kit.errors import ClientUnavailable, KitError
-from kit.investigate.setup import Setup, new_run_id
+from kit.investigate.setup import Setup
 from kit.investigate.stages import (
     Investigation,
     admin_step,
@@ -21,11 +21,12 @@ from kit.investigate.stages import (
     probe_step,
 )
 from kit.keys.inspect import Credential, KeyReport
+from kit.probe.runlog import new_run_id
 from kit.values import Evidence, Finding, PathCheck
 
 if TYPE_CHECKING:
     from kit.diagnose.diagnosis import Diagnosis
-    from kit.probe.engine import ProbeRun
+    from kit.probe.run import ProbeRun
     from kit.sources.discover import Discovery
 
 # ---------------------------------------------------------------- the runner

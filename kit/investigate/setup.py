@@ -7,28 +7,21 @@ import re
 import shutil
 import tempfile
 import tomllib
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kit.catalog import DATA_DIR, catalog, runs_dir
+from kit.catalog import DATA_DIR, catalog, client_catalog, runs_dir
 from kit.env import Environment
 from kit.errors import InputError
+from kit.probe.runlog import new_run_id
 
 if TYPE_CHECKING:
     pass
 
 #: The clients probed when the user names none: raw HTTP, the official Python SDK and curl.
-DEFAULT_CLIENTS = ("httpx2", "sdk-python", "curl")
-
-
-def new_run_id() -> str:
-    """A sortable, unique run id (also the JSONL log's file name)."""
-    import datetime as dt
-
-    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+DEFAULT_CLIENTS = client_catalog().default
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from kit.values import Evidence, PathCheck
 
 if TYPE_CHECKING:
     from kit.diagnose.diagnosis import Diagnosis
-    from kit.probe.engine import ProbeRun
+    from kit.probe.run import ProbeRun
     from kit.sources.discover import Discovery
 
 def discover_step(s: Setup, extra: Sequence[Credential] = ()) -> Discovery:

@@ -27,7 +27,7 @@ from urllib.parse import SplitResult, urlsplit
 from httpx2 import URL, InvalidURL
 from httpx2._utils import URLPattern, is_ipv4_hostname, is_ipv6_hostname
 
-from kit.catalog import catalog
+from kit.catalog import catalog, client_catalog
 from kit.env import Environment
 from kit.values import PathCheck
 
@@ -49,14 +49,14 @@ __all__ = [
     "routing_checks",
 ]
 
-#: The newest Node SDK KeyLab knows of; it and 0.24.3 (the ticket's) are checked by default.
-NODE_SDK_CURRENT = "1.14.0"
+#: The newest Node SDK KeyLab knows of (data/catalog/clients.toml); it and the ticket's are checked by default.
+NODE_SDK_CURRENT = client_catalog().node_current
 #: From this version on the Node SDK uses the runtime's fetch; before it, node-fetch 2 with its own
 #: keep-alive agent (npm: @anthropic-ai/sdk 0.41.0 depends on node-fetch, 0.50.1 has no dependencies).
 NODE_SDK_FETCH_SINCE = (0, 50, 0)
 
 #: The clients KeyLab models, in the order tables show them.
-CLIENTS = ("httpx2", "sdk-python", "curl", "sdk-node@0.24.3", f"sdk-node@{NODE_SDK_CURRENT}")
+CLIENTS = client_catalog().path
 
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
 

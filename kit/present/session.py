@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from kit.diagnose.diagnosis import Diagnosis
     from kit.present.widgets import StepPanel
-    from kit.probe.engine import ProbeRun
+    from kit.probe.run import ProbeRun
     from kit.sources.discover import Discovery
 
 __all__ = ["STEPS", "Session"]

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from kit.keys.inspect import KeyReport
-    from kit.probe.engine import ProbeRun
+    from kit.probe.run import ProbeRun
     from kit.sources.discover import Discovery
 
 __all__ = [

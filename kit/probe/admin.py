@@ -188,7 +188,7 @@ def lookup_keys(admin: Credential, local: Sequence[Credential | KeyReport], *,
     A key with a stray newline or quote is sent in its obvious repair (noted), since this lookup is
     evidence gathering, not a probe of the admin key.
     """
-    from kit.probe.engine import check_host
+    from kit.probe.options import check_host
 
     url = check_host(base_url or catalog().official_base_url, allow_hosts)
     redact.remember([admin.raw])

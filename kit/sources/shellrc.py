@@ -19,11 +19,13 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from kit.guard.reader import Read, read_bounded
 
 __all__ = [
     "MAX_SHELL_FILE_BYTES",
+    "Action",
     "Assignment",
     "ShellFile",
     "Startup",
@@ -34,6 +36,8 @@ __all__ = [
     "startup_files",
 ]
 
+#: What a start-up file statement does to a variable: set it, mark it for export (no value), or unset it.
+Action = Literal["set", "export-mark", "unset"]
 #: Start-up files larger than this are not read (they are not start-up files).
 MAX_SHELL_FILE_BYTES = 1_048_576
 _MAX_INCLUDE_DEPTH = 6
@@ -54,7 +58,7 @@ class Assignment:
     value: str | None = field(repr=False)  # None: not known without running the shell (or an unset)
     path: Path
     line: int
-    action: str  # set | export-mark | unset
+    action: Action
     exported: bool  # an explicit export (export, declare -x, set -x, setenv, allexport)
     syntax: str  # posix | fish | fish-universal | csh
     quoting: str = ""  # "", single, double, ansi-c, mixed
@@ -699,7 +703,7 @@ class _State:
                     break
 
 
-def _make(name: str, expansion: _Expansion | None, *, path: Path, line: int, action: str, exported: bool,
+def _make(name: str, expansion: _Expansion | None, *, path: Path, line: int, action: Action, exported: bool,
           syntax: str, state: _State, extra_note: str = "") -> Assignment:
     quoting = ""
     notes: list[str] = []

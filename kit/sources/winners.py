@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
-from kit.catalog import catalog
+from kit.catalog import catalog, client_catalog
 from kit.env import Environment
 from kit.guard.redact import redact_url, scrub
 from kit.keys.inspect import fingerprint, hint, marker
@@ -41,10 +41,10 @@ __all__ = [
 ]
 
 #: The Node SDK versions whose rules are modelled: the ticket's, and the current major line.
-NODE_TICKET = "0.24.3"
-NODE_CURRENT = "1.x"
+NODE_TICKET = client_catalog().node_ticket
+NODE_CURRENT = client_catalog().node_current_line
 #: Client names, in the order tables show them.
-CLIENTS = ("sdk-python", "dotenv-app", f"sdk-node@{NODE_TICKET}", f"sdk-node@{NODE_CURRENT}", "curl")
+CLIENTS = client_catalog().sources
 
 API_KEY = "ANTHROPIC_API_KEY"
 AUTH_TOKEN = "ANTHROPIC_AUTH_TOKEN"  # noqa: S105 - a variable name, not a secret

@@ -1,4 +1,4 @@
-"""Public test helpers: fake keys from names, sandboxes, canary checks and the in-process simulator.
+"""Public test helpers: fake keys from names, sandboxes, canary checks, the in-process simulator, a scripted client.
 
 Shipped in the package (like ``click.testing``) so that users' own tests and KeyLab's tests use the
 same tools. Nothing here needs the internet or a real key.
@@ -19,11 +19,16 @@ from kit.env import Environment
 from kit.guard.redact import LEAK_RUN
 from kit.testing.canaries import canary_sandbox
 from kit.testing.notebooks import NotebookRun, read_notebook, run_notebook
+from kit.testing.scripted import Answer, Call, ScriptedClient, ScriptedTransport
 
 __all__ = [
     "ISOLATED_PREFIXES",
     "ISOLATED_VARIABLES",
+    "Answer",
+    "Call",
     "NotebookRun",
+    "ScriptedClient",
+    "ScriptedTransport",
     "assert_no_leak",
     "canary_sandbox",
     "fake_key",

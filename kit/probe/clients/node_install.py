@@ -1,11 +1,12 @@
 """Install the official Node SDK (@anthropic-ai/sdk) at a given version into KeyLab's cache, once.
 
 Each version lives in its own folder, ``<cache>/node-sdk/<version>/node_modules/@anthropic-ai/sdk``,
-so the ticket's 0.24.3 and the current release sit side by side and a probe can ``require`` either.
-The cache is ``<repo>/.cache`` unless ``KEYLAB_CACHE`` names another folder. ``npm`` is used the
-ordinary way (``npm install``, ``npm view``); nothing else is fetched.
+so the ticket's version and the current release sit side by side and a probe can ``require`` either.
+The cache is ``$KEYLAB_CACHE`` when set, else the checkout's ``.cache`` (``kit.catalog.CHECKOUT``), else
+``$XDG_CACHE_HOME/keylab`` or ``~/.cache/keylab`` (an installed wheel must not write beside site-packages).
+``npm`` is used the ordinary way (``npm install``, ``npm view``); nothing else is fetched.
 
-    python -m kit.probe.clients.node_install --default-versions   # 0.24.3 and the current release
+    python -m kit.probe.clients.node_install --default-versions   # the ticket's and the current release
     python -m kit.probe.clients.node_install 0.30.1               # any version
 """
 
@@ -22,6 +23,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from kit.catalog import CHECKOUT, client_catalog
 from kit.errors import ClientUnavailable, UsageError
 
 __all__ = [
@@ -39,19 +41,26 @@ __all__ = [
     "sdk_folder",
 ]
 
-PACKAGE = "@anthropic-ai/sdk"
+PACKAGE = client_catalog().node_package
 #: The version in the support ticket.
-TICKET_VERSION = "0.24.3"
+TICKET_VERSION = client_catalog().node_ticket
 _VERSION = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.\-]+)?$")
-_REPO = Path(__file__).resolve().parents[3]
 _CURRENT_MARKER = "current-version.txt"
 
 
-def cache_root(environ: Mapping[str, str] | None = None) -> Path:
-    """``$KEYLAB_CACHE`` or ``<repo>/.cache``."""
+def cache_root(environ: Mapping[str, str] | None = None, checkout: Path | None = CHECKOUT) -> Path:
+    """``$KEYLAB_CACHE``; else the checkout's ``.cache``; else (an installed wheel, where the package's parent is
+    site-packages) ``$XDG_CACHE_HOME/keylab`` or ``~/.cache/keylab``."""
     env = os.environ if environ is None else environ
     configured = env.get("KEYLAB_CACHE")
-    return Path(configured).expanduser() if configured else _REPO / ".cache"
+    if configured:
+        return Path(configured).expanduser()
+    if checkout is not None:
+        return checkout / ".cache"
+    xdg = env.get("XDG_CACHE_HOME", "")
+    if xdg and Path(xdg).is_absolute():  # the XDG spec: a relative value is invalid and ignored
+        return Path(xdg) / "keylab"
+    return Path(env.get("HOME") or Path.home()).expanduser() / ".cache" / "keylab"
 
 
 def sdk_folder(version: str, environ: Mapping[str, str] | None = None) -> Path:
@@ -91,7 +100,8 @@ def node_path() -> str:
 
 def _check_version(version: str) -> str:
     if not _VERSION.match(version):
-        raise UsageError(f"{version!r} is not an npm version of {PACKAGE}", "give an exact version such as 0.24.3")
+        raise UsageError(f"{version!r} is not an npm version of {PACKAGE}",
+                         f"give an exact version such as {TICKET_VERSION}")
     return version
 
 

@@ -1,0 +1,58 @@
+"""Client construction: the names a probe accepts (``sdk-node`` expands to two versions) and their adapters.
+
+The vocabulary itself (names, the Node SDK versions) lives in ``data/catalog/clients.toml``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from kit.catalog import client_catalog
+from kit.errors import UsageError
+from kit.probe.clients.base import Client
+
+__all__ = ["KNOWN_CLIENTS", "client_names", "make_client"]
+
+#: The clients a probe knows by name. ``sdk-node`` alone means the ticket's Node SDK and the current release.
+KNOWN_CLIENTS = client_catalog().probe_names
+
+
+def client_names(names: Sequence[str]) -> tuple[str, ...]:
+    """Validate and expand client names (``sdk-node`` → the ticket's and the current Node SDK)."""
+    vocabulary = client_catalog()
+    simple = tuple(n for n in vocabulary.probe_names if n != "sdk-node")
+    out: list[str] = []
+    for raw in names:
+        name = raw.strip().lower()
+        if name == "sdk-node":
+            out.extend(vocabulary.node(v) for v in vocabulary.node_versions)
+        elif name in simple or re.fullmatch(r"sdk-node@\d+\.\d+\.\d+[\w.-]*", name):
+            out.append(name)
+        else:
+            ticket = vocabulary.node_ticket
+            raise UsageError(f"unknown client {raw!r}",
+                             f"use {', '.join(simple)}, sdk-node ({ticket} and the current release) or "
+                             f"sdk-node@VERSION, e.g. --client sdk-node@{ticket}")
+    return tuple(dict.fromkeys(out))
+
+
+def make_client(name: str, *, concurrency: int = 8) -> Client:
+    """The adapter for a client name (see ``client_names``)."""
+    if name == "httpx2":
+        from kit.probe.clients.httpx_client import HttpxClient
+
+        return HttpxClient(max_connections=max(1, concurrency))
+    if name == "sdk-python":
+        from kit.probe.clients.sdk_python import SdkPythonClient
+
+        return SdkPythonClient(max_connections=max(1, concurrency))
+    if name == "curl":
+        from kit.probe.clients.curl import CurlClient
+
+        return CurlClient()
+    if name.startswith("sdk-node@"):
+        from kit.probe.clients.sdk_node import NodeSdkClient
+
+        return NodeSdkClient(name.split("@", 1)[1])
+    raise UsageError(f"unknown client {name!r}", "see `python -m kit probe --help` for the clients")
