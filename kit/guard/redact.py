@@ -20,7 +20,7 @@ import re
 import threading
 import traceback
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from kit.keys.inspect import MAX_INSPECT_CHARS, fingerprint, hint
@@ -90,6 +90,10 @@ _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\
 _lock = threading.Lock()
 _known: set[str] = set()  # 12-character runs of secrets seen in this process
 _known_whole: set[str] = set()
+# Snapshots for scrub, rebuilt when a secret is remembered (scrub runs for every field of every row; copying
+# the sets on each call cost more than the matching).
+_runs_snapshot: frozenset[str] = frozenset()
+_whole_snapshot: tuple[str, ...] = ()
 _known_short: set[str] = set()  # whole secrets shorter than a run, masked only as whole tokens
 _short_pattern: re.Pattern[str] | None = None
 
@@ -141,6 +145,7 @@ def remember(secrets: Iterable[str | bytes]) -> None:
                 for segment in _secret_segments(variant):
                     for start in range(len(segment) - LEAK_RUN + 1):
                         _known.add(segment[start:start + LEAK_RUN])
+        _snapshot()
 
 
 def forget_all() -> None:
@@ -149,8 +154,16 @@ def forget_all() -> None:
     with _lock:
         _known.clear()
         _known_whole.clear()
+        _snapshot()
         _known_short.clear()
         _short_pattern = None
+
+
+def _snapshot() -> None:
+    """Rebuild scrub's read-only views of the remembered secrets (called with the lock held)."""
+    global _runs_snapshot, _whole_snapshot
+    _runs_snapshot = frozenset(_known)
+    _whole_snapshot = tuple(sorted(_known_whole, key=len, reverse=True))
 
 
 def _label(secret: str) -> str:
@@ -164,8 +177,8 @@ def scrub(text: str) -> str:
     if not isinstance(text, str):
         text = str(text)
     with _lock:
-        whole = sorted(_known_whole, key=len, reverse=True)
-        runs = set(_known)
+        whole = _whole_snapshot
+        runs = _runs_snapshot
         short = _short_matcher()
     # Escaped or interrupted copies first, while the decoded form still shows them whole.
     text = _scrub_decoded(text, whole, runs, short)
@@ -245,8 +258,10 @@ def decoded_view(text: str) -> tuple[str, list[tuple[int, int]]]:
     return "".join(chars), spans
 
 
-def _scrub_decoded(text: str, whole: list[str], runs: set[str], short: re.Pattern[str] | None) -> str:
+def _scrub_decoded(text: str, whole: Sequence[str], runs: frozenset[str], short: re.Pattern[str] | None) -> str:
     """Mask, in ``text`` as written, what is a secret only once its escapes are decoded and invisibles dropped."""
+    if not ("\\" in text or "%" in text or "&#" in text or _INVISIBLE.search(text)):  # the common case, cheaply
+        return text
     if not (_ESCAPES.search(text) or _INVISIBLE.search(text)):
         return text
     decoded, spans = decoded_view(text)
