@@ -31,7 +31,7 @@ from dotenv import dotenv_values
 
 from kit.catalog import DATA_DIR
 from kit.demo.sandbox import materialize
-from kit.keys.inspect import Credential
+from kit.keys.credential import Credential
 from kit.probe.clients.base import auth_headers, request_body, request_path, secret_bytes
 from kit.probe.clients.curl import CurlClient
 from kit.probe.engine import probe

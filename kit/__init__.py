@@ -10,7 +10,10 @@ from kit.catalog import Catalog, catalog
 from kit.env import Environment
 from kit.errors import KitError
 from kit.guard.redact import SENSITIVE_HEADERS, redact_headers, scrub
-from kit.keys.inspect import Credential, KeyReport, fingerprint, hint, inspect_key
+from kit.keys.credential import Credential
+from kit.keys.inspect import inspect_key
+from kit.keys.naming import fingerprint, hint
+from kit.keys.report import KeyReport
 from kit.sources.discover import Discovery, discover
 from kit.values import Attempt, AttemptResult, Evidence, Finding, PathCheck, Source, Winner
 

@@ -12,7 +12,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from kit.errors import CatalogError
 
@@ -25,6 +25,7 @@ __all__ = [
     "ClientCatalog",
     "ErrorSpec",
     "KeyKind",
+    "KeyRole",
     "Model",
     "catalog",
     "client_catalog",
@@ -56,6 +57,10 @@ def work_root() -> Path:
     return CHECKOUT if CHECKOUT is not None else Path.cwd()
 
 
+#: What a credential format is for in the Anthropic slot (``role`` in data/catalog/keys.toml).
+KeyRole = Literal["api", "admin", "oauth", "foreign"]
+
+
 def runs_dir() -> Path:
     """Where run logs go by default: ``data/runs`` in a checkout, else ``$XDG_STATE_HOME/keylab/runs``
     (``~/.local/state/keylab/runs``), the place the XDG spec gives to logs that outlive a run."""
@@ -76,7 +81,7 @@ class KeyKind:
     length: int
     suffix: str
     alphabet: str
-    role: str  # api | admin | oauth | foreign
+    role: KeyRole
     cause: str
 
     @property
@@ -188,6 +193,13 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value))
 
 
+def _kind(fields: dict[str, Any]) -> KeyKind:
+    if fields.get("role") not in get_args(KeyRole):
+        raise CatalogError(f"key kind {fields.get('id')!r} has role {fields.get('role')!r}",
+                           f"use one of {', '.join(get_args(KeyRole))} in data/catalog/keys.toml")
+    return KeyKind(**fields)
+
+
 @cache
 def catalog() -> Catalog:
     """The catalog, read once per process."""
@@ -198,7 +210,7 @@ def catalog() -> Catalog:
     assumptions = _load("assumptions.toml")
     try:
         return Catalog(
-            kinds=tuple(KeyKind(**k) for k in keys["kind"]),
+            kinds=tuple(_kind(k) for k in keys["kind"]),
             placeholders=frozenset(p.lower() for p in keys["placeholders"]["exact"]),
             placeholder_filler=frozenset(keys["placeholders"]["filler_chars"]),
             official_base_url=api["official_base_url"],

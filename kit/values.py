@@ -2,7 +2,7 @@
 
 Each stage is a plain function of earlier stages' values, and these frozen dataclasses are those
 values. None of them holds a secret: keys appear only as alias, fingerprint and hint (the secret
-lives in ``kit.keys.inspect.Credential``, which never leaves the probe clients). pandas appears only at
+lives in ``kit.keys.credential.Credential``, which never leaves the probe clients). pandas appears only at
 the edge, through ``rows_to_frame``.
 """
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
-from kit.keys.inspect import KeyReport
+from kit.keys.report import KeyReport
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,20 +22,55 @@ __all__ = [
     "OUTCOME_CLASSES",
     "Attempt",
     "AttemptResult",
+    "AuthStyle",
+    "CredentialHeader",
     "Evidence",
     "Finding",
     "PathCheck",
+    "PathStep",
+    "SentAuthStyle",
     "Severity",
     "Source",
+    "SourceKind",
     "Winner",
+    "as_auth_style",
+    "as_sent_style",
     "classify_outcome",
     "rows_to_frame",
 ]
 
 Severity = Literal["blocker", "warning", "info"]
 
+#: The steps of the path check: the network steps of one route, then the per-client routing rows.
+PathStep = Literal["dns", "tcp", "proxy", "tls", "http", "clock", "base-url", "ca"]
+
+#: How a key travelled: the documented header, as a Bearer token, both at once, or not at all.
+SentAuthStyle = Literal["x-api-key", "bearer", "both", "none"]
+#: How a plan asks a key to travel: a ``SentAuthStyle``, or ``default`` to let an SDK choose (which is
+#: exactly what is being tested when a plan asks an SDK).
+AuthStyle = Literal[SentAuthStyle, "default"]
+
+
+def as_auth_style(text: str) -> AuthStyle:
+    """``text`` as an ``AuthStyle``; a ``ValueError`` for anything else (user input is checked before this)."""
+    if text not in get_args(AuthStyle):
+        raise ValueError(f"unknown header style {text!r}; use one of: {', '.join(get_args(AuthStyle))}")
+    return cast(AuthStyle, text)
+
+
+def as_sent_style(text: str | None) -> SentAuthStyle | None:
+    """What a client reported it sent, as a ``SentAuthStyle``; ``None`` when it reported nothing usable."""
+    return cast(SentAuthStyle, text) if text in get_args(SentAuthStyle) else None
+
 #: Outcome classes, in the order plots and tables show them.
 OUTCOME_CLASSES = ("ok", "auth rejected", "account", "request", "transient", "transport", "foreign responder")
+
+
+#: Where a ``Source`` was found: the process environment, a .env file, a shell start-up file, an SDK profile,
+#: a key file the user named, or a key typed at a prompt.
+SourceKind = Literal["env", "dotenv", "shell", "profile", "file", "prompt"]
+#: The credential header a client sends: ``X-Api-Key``, ``Authorization: Bearer``, or both at once.
+CredentialHeader = Literal["x-api-key", "authorization", "both"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +78,7 @@ class Source:
     """One place a credential (or a setting that changes where it goes) can come from."""
 
     id: str  # stable id: "env:ANTHROPIC_API_KEY", "dotenv:/p/.env:3", "shell:/h/.zshrc:12", "file:/k.txt"
-    kind: str  # env | dotenv | shell | profile | file | prompt
+    kind: SourceKind
     variable: str | None  # ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, ANTHROPIC_BASE_URL, ... or None
     location: str  # for people: "process environment", "/p/.env line 3"
     path: str | None = None
@@ -62,7 +97,7 @@ class Winner:
     client: str  # sdk-python | sdk-node@0.24.3 | sdk-node@<current> | curl | dotenv-app
     client_version: str
     source_id: str | None  # the winning Source.id; None when the client finds nothing
-    header: str | None  # x-api-key | authorization | both | None
+    header: CredentialHeader | None  # None: the client sends no credential
     fingerprint: str | None
     hint: str | None
     base_url: str
@@ -73,7 +108,7 @@ class Winner:
 class PathCheck:
     """One step of the network path, with its timing and a plain verdict."""
 
-    step: str  # dns | tcp | tls | http | clock | proxy | base-url | ca
+    step: PathStep
     target: str
     ok: bool | None  # None: not applicable or skipped
     verdict: str
@@ -95,7 +130,7 @@ class Attempt:
     method: str
     base_url: str
     api_version: str | None
-    auth_style: str  # x-api-key | bearer | both | none
+    auth_style: AuthStyle
     model: str | None = None
     reason: str = ""
 
@@ -116,7 +151,7 @@ class AttemptResult:
     method: str
     model: str | None
     api_version: str | None
-    auth_style: str
+    auth_style: AuthStyle  # as really sent (a SentAuthStyle) when the client could tell
     base_url: str
     status: int | None
     error_type: str | None

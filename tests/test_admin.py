@@ -9,7 +9,7 @@ import pytest
 
 from kit.catalog import DATA_DIR
 from kit.errors import InputError, UsageError
-from kit.keys.inspect import Credential
+from kit.keys.credential import Credential
 from kit.probe.admin import ADMIN_KEY_VARIABLE, AdminKey, admin_credential, lookup_keys, match_keys
 from kit.sim import serve
 from kit.testing import assert_no_leak, fake_key, sandbox_env

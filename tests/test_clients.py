@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kit.keys.inspect import Credential, fingerprint
+from kit.keys.credential import Credential
+from kit.keys.naming import fingerprint
 from kit.probe.clients.base import transport_family
 from kit.probe.clients.curl import CurlClient, config_quote, parse_header_block
 from kit.probe.clients.httpx_client import HttpxClient

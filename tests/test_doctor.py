@@ -218,7 +218,7 @@ def test_the_ticket_demo_names_the_cause_shows_the_evidence_and_rules_out_the_re
     assert result.exit_code == 1, out
     assert out.splitlines()[3].startswith("Cause: stale-env-shadows-dotenv"), out
     # the evidence: every source's fingerprint and hint, the per-client winner, the request ids
-    from kit.keys.inspect import fingerprint, hint
+    from kit.keys.naming import fingerprint, hint
 
     for name in ("prototype-2024", "fresh-3"):
         assert fingerprint(fake_key(name)) in out and hint(fake_key(name)) in out

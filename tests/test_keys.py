@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from kit.keys.inspect import Credential, KeyReport, char_class, fingerprint, hint, inspect_key, marker
+from kit.keys.chars import char_class, marker
+from kit.keys.credential import Credential
+from kit.keys.inspect import inspect_key
+from kit.keys.naming import fingerprint, hint
+from kit.keys.report import KeyReport
 from kit.testing import fake_key, find_leaks
 
 KEY = fake_key("keys-test")

@@ -15,7 +15,8 @@ import pytest
 
 from kit.diagnose.rules import keys as key_rules
 from kit.diagnose.rules import sources as source_rules
-from kit.keys.inspect import fingerprint, inspect_key
+from kit.keys.inspect import inspect_key
+from kit.keys.naming import fingerprint
 from kit.sources.discover import discover
 from kit.testing import fake_key, find_leaks, sandbox_env
 from kit.values import Evidence, Source

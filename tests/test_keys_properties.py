@@ -8,7 +8,10 @@ from hypothesis import strategies as st
 
 from kit.diagnose.rules import keys as key_rules
 from kit.guard import redact
-from kit.keys.inspect import Credential, KeyReport, fingerprint, hint, inspect_key
+from kit.keys.credential import Credential
+from kit.keys.inspect import inspect_key
+from kit.keys.naming import fingerprint, hint
+from kit.keys.report import KeyReport
 from kit.testing import fake_key, find_leaks
 from kit.values import Evidence, Source
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from kit.diagnose.rules import keys as rules
 from kit.diagnose.rules.base import Rule
-from kit.keys.inspect import fingerprint, hint, inspect_key
+from kit.keys.inspect import inspect_key
+from kit.keys.naming import fingerprint, hint
 from kit.testing import fake_key, find_leaks
 from kit.values import Evidence, Finding, Source, Winner
 

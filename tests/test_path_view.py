@@ -6,17 +6,16 @@ from collections.abc import Iterator
 
 import pytest
 
+from kit.demo.pathdemo import DemoPath, start_demo
 from kit.errors import UsageError
 from kit.path.checks import check_path
 from kit.present.pathview import (
-    DemoPath,
     lanes,
     path_figure,
     path_findings,
     path_summary,
     path_table,
     routing_table,
-    start_demo,
 )
 from kit.present.plots import figure_png
 from kit.values import PathCheck

@@ -7,7 +7,7 @@ import itertools
 import matplotlib.pyplot as plt
 import pytest
 
-from kit.keys.inspect import fingerprint, hint
+from kit.keys.naming import fingerprint, hint
 from kit.present import plots
 from kit.testing import assert_no_leak, fake_key
 from kit.values import OUTCOME_CLASSES, AttemptResult, rows_to_frame

@@ -16,7 +16,7 @@ from kit.catalog import DATA_DIR
 from kit.cli import main
 from kit.demo.sandbox import materialize
 from kit.errors import UsageError
-from kit.keys.inspect import Credential
+from kit.keys.credential import Credential
 from kit.probe.engine import probe, run_probe
 from kit.probe.options import check_host
 from kit.probe.runlog import RunLog

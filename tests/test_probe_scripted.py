@@ -11,7 +11,7 @@ import pytest
 
 from kit import investigate
 from kit.errors import UsageError
-from kit.keys.inspect import Credential
+from kit.keys.credential import Credential
 from kit.probe import runlog
 from kit.probe.engine import probe
 from kit.testing import Answer, ScriptedTransport, assert_no_leak, fake_key

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kit.catalog import DATA_DIR
-from kit.keys.inspect import Credential
+from kit.keys.credential import Credential
 from kit.probe.clients.base import transport_family
 from kit.probe.engine import probe
 from kit.sim import serve

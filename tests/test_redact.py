@@ -18,7 +18,8 @@ from kit.guard.redact import (
     scrub_exception,
     scrub_value,
 )
-from kit.keys.inspect import Credential, fingerprint, hint
+from kit.keys.credential import Credential
+from kit.keys.naming import fingerprint, hint
 from kit.testing import fake_key, find_leaks
 
 KEY = fake_key("redact")

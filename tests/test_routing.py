@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 
 from kit.env import Environment
+from kit.guard.gate import is_allowed_host
 from kit.path.routing import (
     CLIENTS,
     base_url_for,
     ca_for,
     display_url,
-    is_allowed_host,
     proxy_for,
     routing_checks,
 )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kit.env import Environment
-from kit.keys.inspect import fingerprint
+from kit.keys.naming import fingerprint
 from kit.sources.discover import Discovery, discover
 from kit.testing import fake_key, find_leaks, sandbox_env
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kit.keys.inspect import fingerprint
+from kit.keys.naming import fingerprint
 from kit.present.report import ROOT, execute_notebook, export_html
 from kit.testing import assert_no_leak, canary_sandbox, fake_key, read_notebook
 

@@ -13,7 +13,7 @@ import pytest
 
 from kit.demo.sandbox import materialize
 from kit.env import Environment
-from kit.keys.inspect import fingerprint
+from kit.keys.naming import fingerprint
 from kit.sources.discover import Discovery, discover
 from kit.sources.winners import ask_python_sdk, js_trim
 from kit.testing import fake_key, find_leaks, sandbox_env

@@ -31,7 +31,7 @@ from kit.env import Environment
 from kit.errors import KitError, UsageError
 from kit.guard.childenv import risky_notes
 from kit.guard.redact import scrub
-from kit.keys.inspect import KeyReport
+from kit.keys.report import KeyReport
 from kit.values import AttemptResult, Evidence, PathCheck, Source, Winner
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from kit.commands.inputs import check_api_url, check_out, check_run_dir, read_ke
 from kit.env import Environment
 from kit.errors import UsageError
 from kit.guard.childenv import risky_notes
-from kit.keys.inspect import Credential
+from kit.keys.credential import Credential
 
 __all__ = ["probe", "read_key_files", "write_table"]
 

@@ -19,7 +19,7 @@ from kit.demo.fakekeys import derive_key
 from kit.env import Environment
 from kit.errors import InputError
 
-__all__ = ["materialize", "render_template"]
+__all__ = ["materialize", "render_template", "sandbox_env"]
 
 _TOKEN = re.compile(r"\{\{\s*(key:(?P<name>[A-Za-z0-9_.\-]+)(?::(?P<kind>[a-z\-]+))?|home|project)\s*\}\}")
 
@@ -79,3 +79,13 @@ def materialize(template: Path, dest: Path) -> Environment:
     variables.setdefault("HOME", str(home))
     variables.setdefault("PWD", str(project))
     return Environment(variables=variables, home=home, cwd=project)
+
+
+def sandbox_env(root: Path, variables: dict[str, str] | None = None) -> Environment:
+    """An ``Environment`` with HOME at ``root/home`` and the working directory at ``root/project``."""
+    home, project = root / "home", root / "project"
+    home.mkdir(parents=True, exist_ok=True)
+    project.mkdir(parents=True, exist_ok=True)
+    base = {"HOME": str(home), "PWD": str(project), "PATH": "/usr/bin:/bin"}
+    base.update(variables or {})
+    return Environment(variables=base, home=home, cwd=project)

@@ -47,7 +47,7 @@ REPORTED: dict[str, str] = {
     "CURL_CA_BUNDLE": "replaces the CA bundle curl trusts",
 }
 
-#: Proxy variables, removed for children that talk to loopback (a loopback key never goes through a proxy).
+#: Proxy variables, removed for children whose target the gate keeps off proxies (loopback, plain HTTP).
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "NODE_USE_ENV_PROXY")
 
 
@@ -60,14 +60,15 @@ class RiskyVariable:
     dropped: bool  # True: KeyLab's children never see it; False: it passes through (a trust addition)
 
 
-def child_environment(source: Mapping[str, str], *, loopback: bool = False,
+def child_environment(source: Mapping[str, str], *, proxied: bool = True,
                       extra_ca: str | None = None) -> dict[str, str]:
     """A copy of ``source`` for a child process that will hold a key.
 
     Removed: every ``ANTHROPIC_*`` variable (the probe decides what is sent), every variable in
-    ``DROPPED``, and with ``loopback`` the proxy variables. ``extra_ca`` becomes ``NODE_EXTRA_CA_CERTS``.
+    ``DROPPED``, and the proxy variables unless ``proxied`` (``kit.guard.gate.proxies_apply`` decides).
+    ``extra_ca`` becomes ``NODE_EXTRA_CA_CERTS``.
     """
-    drop = set(DROPPED) | (set(PROXY_VARIABLES) if loopback else set())
+    drop = set(DROPPED) | (set() if proxied else set(PROXY_VARIABLES))
     env = {name: value for name, value in source.items()
            if not name.upper().startswith("ANTHROPIC_") and name.upper() not in drop}
     if extra_ca:

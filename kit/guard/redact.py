@@ -3,7 +3,7 @@
 Everything that leaves the kit (tables, logs, exceptions, plots, reports, JSONL) passes through
 ``scrub`` (text), ``scrub_value`` (JSON-like data), ``scrub_exception`` (a traceback) or
 ``redact_headers``. httpx masks only ``authorization``; an ``x-api-key`` header would print in clear,
-so KeyLab owns its list. ``kit.keys.inspect.Credential`` registers its secret here when it is created, so a
+so KeyLab owns its list. ``kit.keys.credential.Credential`` registers its secret here when it is created, so a
 key the kit has read is masked everywhere afterwards, even inside a longer word or without its prefix.
 
 Text is matched twice: as it stands, and in its decoded form (``\\xNN``, ``\\uNNNN``, ``%NN`` and HTML
@@ -23,7 +23,8 @@ import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from kit.keys.inspect import MAX_INSPECT_CHARS, fingerprint, hint
+from kit.keys.clean import clean
+from kit.keys.naming import MAX_INSPECT_CHARS, fingerprint, hint
 
 __all__ = [
     "LEAK_RUN",
@@ -112,10 +113,8 @@ def _secret_segments(value: str) -> list[str]:
 
 def _variants(text: str) -> set[str]:
     """The secret as stored, trimmed, and with invisible characters, quotes and whitespace removed."""
-    from kit.keys.inspect import _clean  # the same cleaning inspection uses, so a repaired key is masked too
-
     out = {text, text.strip()}
-    cleaned = _clean(text)
+    cleaned = clean(text)  # the same cleaning inspection uses, so a repaired key is masked too
     if cleaned:
         out.add(cleaned)
     return {v for v in out if v}

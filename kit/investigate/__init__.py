@@ -24,7 +24,7 @@ from kit.investigate.stages import (
     path_step,
     probe_step,
 )
-from kit.keys.inspect import Credential
+from kit.keys.credential import Credential
 from kit.probe.runlog import new_run_id
 
 __all__ = [

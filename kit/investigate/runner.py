@@ -20,7 +20,8 @@ from kit.investigate.stages import (
     path_step,
     probe_step,
 )
-from kit.keys.inspect import Credential, KeyReport
+from kit.keys.credential import Credential
+from kit.keys.report import KeyReport
 from kit.probe.runlog import new_run_id
 from kit.values import Evidence, Finding, PathCheck
 

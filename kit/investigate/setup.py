@@ -118,7 +118,7 @@ def _variable_names(names: Sequence[str]) -> list[str]:
     """Variable names as given, refusing anything that is not a name (a pasted key, say)."""
     for name in names:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,127}", name):
-            from kit.keys.inspect import hint
+            from kit.keys.naming import hint
 
             raise InputError(f"a key variable name is not a variable name (it looks like {hint(name)})",
                              "name the variable that holds the key (for example MY_CLAUDE_KEY), never the key")

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from kit.errors import InputError, KitError
 from kit.investigate.setup import Setup
-from kit.keys.inspect import Credential, KeyReport
+from kit.keys.credential import Credential
+from kit.keys.report import KeyReport
 from kit.values import Evidence, PathCheck
 
 if TYPE_CHECKING:

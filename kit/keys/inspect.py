@@ -5,98 +5,30 @@ extra character, a quote, a zero-width space, a truncated copy, another provider
 token). ``inspect_key`` never raises on any input and its ``KeyReport`` never holds the secret: it
 carries a fingerprint (hash prefix) and a Console-style hint (``sk-ant-api03-R2D...igAA``).
 
-The secret itself travels only inside a ``Credential``, whose ``repr`` and ``str`` are masked.
 Positions are 0-based character (code point) indexes into the value as stored; bytes that are not
-valid UTF-8 count as one character each and show as ``⟨0xFF⟩``.
+valid UTF-8 count as one character each and show as ``⟨0xFF⟩``. The pieces live beside this module:
+``chars`` (character classes), ``naming`` (fingerprint and hint), ``clean`` (cleaning and repair),
+``report`` (the verdict) and ``credential`` (the holder of a secret).
 """
 
 from __future__ import annotations
 
-import hashlib
-import html
 import re
-import unicodedata
-from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from kit.catalog import KeyKind, catalog
+from kit.keys.chars import ASCII_WHITESPACE, QUOTES, char_name, classify_char, is_invisible, marker
+from kit.keys.clean import BEARER, clean, embedded, repair, strip_label
+from kit.keys.naming import MAX_INSPECT_CHARS, as_bytes, as_text, coerce, fingerprint, hint
+from kit.keys.report import Defect, KeyReport
 
-__all__ = [
-    "MAX_INSPECT_CHARS",
-    "Credential",
-    "Defect",
-    "KeyReport",
-    "char_class",
-    "fingerprint",
-    "hint",
-    "inspect_key",
-    "marker",
-]
+__all__ = ["MAX_DEFECTS_PER_CAUSE", "inspect_key"]
 
-#: Values longer than this are not keys; only a key-shaped part inside them is looked for.
-MAX_INSPECT_CHARS = 4096
 #: At most this many per-character defects of one cause are listed; the rest are counted.
 MAX_DEFECTS_PER_CAUSE = 12
-_HIGHLIGHT = "background:#fde0dc;color:#b3261e;font-weight:bold"
 #: ``masked`` never shows more than this many raw characters in a row from the body of a value.
 _MAX_RAW_RUN = 5
 
-_QUOTES = {
-    '"': "QUOTATION MARK",
-    "'": "APOSTROPHE",
-    "`": "GRAVE ACCENT",
-    "\u2018": "LEFT SINGLE QUOTATION MARK",
-    "\u2019": "RIGHT SINGLE QUOTATION MARK",
-    "\u201a": "SINGLE LOW-9 QUOTATION MARK",
-    "\u201b": "SINGLE HIGH-REVERSED-9 QUOTATION MARK",
-    "\u201c": "LEFT DOUBLE QUOTATION MARK",
-    "\u201d": "RIGHT DOUBLE QUOTATION MARK",
-    "\u201e": "DOUBLE LOW-9 QUOTATION MARK",
-    "\u201f": "DOUBLE HIGH-REVERSED-9 QUOTATION MARK",
-    "\u00ab": "LEFT-POINTING DOUBLE ANGLE QUOTATION MARK",
-    "\u00bb": "RIGHT-POINTING DOUBLE ANGLE QUOTATION MARK",
-    "\u2039": "SINGLE LEFT-POINTING ANGLE QUOTATION MARK",
-    "\u203a": "SINGLE RIGHT-POINTING ANGLE QUOTATION MARK",
-    "\u2032": "PRIME",
-    "\u2033": "DOUBLE PRIME",
-    "\u00b4": "ACUTE ACCENT",
-    "\u300c": "LEFT CORNER BRACKET",
-    "\u300d": "RIGHT CORNER BRACKET",
-    "\uff02": "FULLWIDTH QUOTATION MARK",
-    "\uff07": "FULLWIDTH APOSTROPHE",
-}
-_ASCII_WHITESPACE = {" ": "SPACE", "\t": "TAB", "\n": "LINE FEED", "\r": "CARRIAGE RETURN", "\f": "FORM FEED",
-                     "\v": "LINE TABULATION"}
-# Look-alike letters that copy/paste and keyboard layouts put into keys: the ASCII letter they imitate.
-# (Fullwidth forms, superscripts and the like are found with NFKC instead.)
-_CONFUSABLES = {
-    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s",
-    "ԁ": "d", "ԛ": "q", "ԝ": "w", "һ": "h", "ӏ": "l",
-    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T",
-    "Х": "X", "І": "I", "Ј": "J", "Ѕ": "S", "Ү": "Y", "Ԍ": "G",
-    "α": "a", "ο": "o", "ν": "v", "ρ": "p", "τ": "t", "κ": "k", "ι": "i", "υ": "u",
-    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O",
-    "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
-    "ı": "i", "ɡ": "g", "ⅼ": "l",
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
-    "\u2043": "-", "\ufe63": "-", "\uff0d": "-", "\u02cd": "_", "\uff3f": "_",
-}
-# Letters that render as nothing at all (used to hide text): treated as invisible, not as look-alikes.
-_INVISIBLE_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800", "\u034f", "\u17b4", "\u17b5"}
-_BIDI = {"\u200e", "\u200f", "\u061c"} | {chr(c) for c in range(0x202A, 0x202F)} | \
-        {chr(c) for c in range(0x2066, 0x206A)}
-_ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\u2060", "\u180e"}
-_NO_BREAK = {"\u00a0", "\u202f", "\u2007"}
-
-_ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_LABEL = re.compile(
-    r"^\s*(?:export\s+|set\s+|\$env:|(?:declare|typeset)\s+-[A-Za-z]*x[A-Za-z]*\s+)?"
-    rf"(?P<q>[\"']?)(?P<name>{_ENV_NAME})(?P=q)\s*[=:]\s*"
-)
-_WORD_LABEL = re.compile(rf"^\s*(?:set\s+(?:-{{1,2}}[A-Za-z]+\s+)+|setenv\s+)(?P<name>{_ENV_NAME})\s+")
-_HEADER_LABEL = re.compile(r"^\s*(?P<name>x-api-key|authorization|api-key)\s*:\s*", re.IGNORECASE)
-_BEARER = re.compile(r"^bearer\s+", re.IGNORECASE)
 _HINT_SHAPE = re.compile(r"^(?:sk-ant-[a-z]+\d\d-)?[A-Za-z0-9_\-]{1,8}(?:\.{2,}|…|\*{2,}|•+)[A-Za-z0-9_\-]{0,8}$")
 _UNEXPANDED = re.compile(r"^(?:\$\{?[A-Za-z_][A-Za-z0-9_]*(?::?-[^}]*)?\}?|%[A-Za-z_][A-Za-z0-9_]*%)$")
 _PLACEHOLDER_WORDS = frozenset({
@@ -104,278 +36,6 @@ _PLACEHOLDER_WORDS = frozenset({
     "xxx", "redacted", "placeholder", "example", "dummy", "fake", "secret", "changeme", "change", "token",
     "anthropic", "claude", "value", "todo", "test", "demo", "sample", "enter", "real", "new", "actual",
 })
-
-
-def marker(ch: str) -> str:
-    """How a character is shown in KeyLab output: itself if plain ASCII, else ``⟨U+200B⟩`` (``⟨0xFF⟩``: bad byte)."""
-    if len(ch) == 1 and 0xDC80 <= ord(ch) <= 0xDCFF:
-        return f"⟨0x{ord(ch) - 0xDC00:02X}⟩"
-    if ch.isascii() and ch.isprintable() and ch != " ":
-        return ch
-    return f"⟨U+{ord(ch):04X}⟩"
-
-
-def _char_name(ch: str) -> str:
-    if 0xDC80 <= ord(ch) <= 0xDCFF:
-        return f"byte 0x{ord(ch) - 0xDC00:02X}"
-    name = _ASCII_WHITESPACE.get(ch) or unicodedata.name(ch, "")
-    if not name:
-        name = {"\x00": "NULL", "\x7f": "DELETE"}.get(ch, f"control character {unicodedata.category(ch)}")
-    return f"U+{ord(ch):04X} {name}"
-
-
-def char_class(ch: str) -> str | None:
-    """The invisible-character class of ``ch`` (``"zero-width character"``, ``"bidirectional control"``...), or None.
-
-    These are the characters a reader cannot see in a terminal or an editor, so a key holding one looks
-    right and is not.
-    """
-    code = ord(ch)
-    if 0xDC80 <= code <= 0xDCFF:
-        return "invalid UTF-8"
-    if ch == "\ufeff":
-        return "byte order mark (BOM)"
-    if ch in _ZERO_WIDTH:
-        return "zero-width character"
-    if ch in _BIDI:
-        return "bidirectional control"
-    if ch in _NO_BREAK:
-        return "no-break space"
-    if ch == "\u00ad":
-        return "soft hyphen"
-    if ch in _INVISIBLE_LETTERS:
-        return "invisible filler character"
-    if 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF:
-        return "variation selector"
-    if 0xE0000 <= code <= 0xE007F:
-        return "tag character"
-    category = unicodedata.category(ch)
-    if category == "Cc":
-        return "control character"
-    if category == "Zs":
-        return "unusual space"
-    if category in ("Zl", "Zp"):
-        return "line or paragraph separator"
-    if category == "Cf":
-        return "invisible format character"
-    if category == "Co":
-        return "private-use character"
-    if category == "Cn":
-        return "unassigned code point"
-    if category == "Cs":
-        return "lone surrogate"
-    return None
-
-
-def _is_invisible(ch: str) -> bool:
-    return char_class(ch) is not None
-
-
-def _as_text(raw: bytes | str) -> str:
-    if isinstance(raw, bytes):
-        return raw.decode("utf-8", errors="surrogateescape")
-    return raw
-
-
-def _as_bytes(raw: bytes | str) -> bytes:
-    """The bytes of ``raw``; text holding escaped bad bytes (``surrogateescape``) gives those bytes back."""
-    if isinstance(raw, bytes):
-        return raw
-    try:
-        return raw.encode("utf-8", errors="surrogateescape")
-    except UnicodeEncodeError:  # lone surrogates outside the escape range
-        return raw.encode("utf-8", errors="surrogatepass")
-
-
-def _coerce(raw: object) -> bytes | str:
-    if raw is None:
-        return b""
-    if isinstance(raw, bytes | str):
-        return raw
-    if isinstance(raw, bytearray | memoryview):
-        return bytes(raw)
-    return str(raw)
-
-
-def fingerprint(raw: bytes | str) -> str:
-    """A stable, non-reversible label for exact bytes: the first 12 hex digits of their SHA-256.
-
-    ``fingerprint(b)`` and ``fingerprint(b.decode("utf-8", "surrogateescape"))`` agree, so a value read
-    from a file and the same value read from a variable compare equal.
-    """
-    return hashlib.sha256(_as_bytes(raw)).hexdigest()[:12]
-
-
-def hint(value: bytes | str) -> str:
-    """The Console-style hint: the known prefix, 3 characters, ``...``, the last 4 (``sk-ant-api03-R2D...igAA``).
-
-    Characters that are not plain ASCII show as markers. Short or unknown values reveal at most a quarter
-    of their characters, so a hint never gives away a useful part of a secret.
-    """
-    text = _as_text(value)
-    if not text:
-        return "(empty)"
-    kind = catalog().classify(text)
-    prefix = kind.prefix if kind and kind.provider == "Anthropic" else ""
-    body = text[len(prefix):]
-    if len(body) >= 16:
-        return prefix + "".join(map(marker, body[:3])) + "..." + "".join(map(marker, body[-4:]))
-    if len(body) >= 8:
-        return prefix + "".join(map(marker, body[:1])) + "..." + "".join(map(marker, body[-1:]))
-    return prefix + f"…({len(body)} chars)"
-
-
-@dataclass(frozen=True)
-class Defect:
-    """One thing wrong with the bytes. ``cause`` is an ID from causes.md; ``position`` is 0-based."""
-
-    cause: str
-    detail: str
-    position: int | None = None
-    char: str | None = None  # the character's name ("U+200B ZERO WIDTH SPACE"), never a secret
-    byte_offset: int | None = None  # where the character starts in the stored bytes (for hexdump readers)
-
-    def describe(self) -> str:
-        where = f" at position {self.position}" if self.position is not None else ""
-        what = f" {self.char}" if self.char else ""
-        return f"{self.detail}{what}{where}"
-
-
-@dataclass(frozen=True)
-class KeyReport:
-    """What a credential's bytes say, with no secret in it: safe to print, log, plot and save."""
-
-    alias: str
-    fingerprint: str
-    hint: str
-    masked: str  # full-length picture: body masked, defects shown as markers in place
-    length: int  # characters (code points) as stored
-    byte_length: int
-    kind: str | None  # catalog kind id, None if unrecognised
-    kind_label: str
-    role: str  # api | admin | oauth | foreign | unknown | missing | placeholder
-    expected_length: int | None
-    defects: tuple[Defect, ...] = ()
-    repaired_fingerprint: str | None = None
-    repaired_hint: str | None = None
-    notes: tuple[str, ...] = ()
-    source: str = ""  # the Source.id the value was read from ("" when inspected on its own)
-
-    @property
-    def well_formed(self) -> bool:
-        """True when the bytes are exactly one credential of a recognised Anthropic API format."""
-        return not self.defects and self.role == "api"
-
-    @property
-    def causes(self) -> tuple[str, ...]:
-        seen: dict[str, None] = {}
-        for defect in self.defects:
-            seen.setdefault(defect.cause, None)
-        return tuple(seen)
-
-    def summary(self) -> str:
-        if not self.defects:
-            return f"{self.alias}: {self.kind_label}, {self.length} chars, no defects ({self.hint})"
-        return f"{self.alias}: " + "; ".join(d.describe() for d in self.defects)
-
-    def to_row(self) -> dict[str, Any]:
-        """One flat row for a table (pandas at the edge): no secret, only labels."""
-        return {
-            "alias": self.alias, "kind": self.kind_label, "length": self.length,
-            "expected": self.expected_length, "bytes": self.byte_length, "hint": self.hint,
-            "fingerprint": self.fingerprint, "masked": self.masked, "causes": ", ".join(self.causes) or "ok",
-            "repaired hint": self.repaired_hint or "", "source": self.source,
-        }
-
-    def masked_html(self) -> str:
-        """``masked`` as HTML: invisible and odd characters highlighted in place, the hidden body dimmed."""
-        out = []
-        for part in re.split(r"(⟨[^⟩]*⟩|‹•×\d+›|‹\d+ chars›|•+)", self.masked):
-            if not part:
-                continue
-            if part.startswith("⟨"):
-                out.append(f'<span style="{_HIGHLIGHT}">{html.escape(part)}</span>')
-            elif part.startswith(("•", "‹")):
-                out.append(f'<span style="color:#888">{html.escape(part)}</span>')
-            else:
-                out.append("".join(
-                    html.escape(c) if c.isalnum() or c in "_-" or self.length > MAX_INSPECT_CHARS
-                    else f'<span style="{_HIGHLIGHT}">{html.escape(c)}</span>'
-                    for c in part))
-        return '<code style="white-space:pre-wrap;word-break:break-all">' + "".join(out) + "</code>"
-
-    def to_markdown(self) -> str:
-        """The report as Markdown (with the highlighted picture of the value as inline HTML)."""
-        expected = f" of {self.expected_length}" if self.expected_length else ""
-        verdict = "well-formed" if self.well_formed else ", ".join(f"`{c}`" for c in self.causes) or self.kind_label
-        lines = [f"#### {html.escape(self.alias, quote=False)} · {self.kind_label} · {self.length}{expected} "
-                 f"characters ({self.byte_length} bytes) · {verdict}", "",
-                 f"- hint `{self.hint}` · fingerprint `{self.fingerprint}`",
-                 f"- as stored: {self.masked_html()}"]
-        ordered = sorted(self.defects, key=lambda d: (d.position is None, d.position or 0))
-        for d in ordered:
-            where = f"position {d.position}" if d.position is not None else "whole value"
-            if d.byte_offset not in (None, d.position):
-                where += f" (byte {d.byte_offset})"
-            char = f" {html.escape(d.char, quote=False)}" if d.char else ""
-            lines.append(f"- **{where}**:{char} {html.escape(d.detail, quote=False)} (`{d.cause}`)")
-        if self.repaired_hint:
-            lines.append(f"- repaired candidate: `{self.repaired_hint}` (fingerprint `{self.repaired_fingerprint}`)")
-        lines += [f"- {note}" for note in self.notes]  # KeyLab's own words, with `code` spans
-        return "\n".join(lines) + "\n"
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
-
-    def defect_rows(self) -> list[dict[str, Any]]:
-        """One row per defect: cause, position, byte offset, character name, detail."""
-        return [{"alias": self.alias, "cause": d.cause, "position": d.position, "byte offset": d.byte_offset,
-                 "character": d.char or "", "detail": d.detail} for d in self.defects]
-
-
-@dataclass(frozen=True)
-class Credential:
-    """A secret and where it came from. ``repr``/``str`` show only the alias, hint and fingerprint.
-
-    Creating one registers the secret with ``kit.guard.redact`` so that every later output is scrubbed of it.
-    """
-
-    alias: str
-    raw: bytes | str = field(repr=False)
-    source: str = ""
-
-    def __post_init__(self) -> None:
-        from kit.guard import redact  # redact imports this module; the import is deferred to break the cycle
-
-        redact.remember([self.raw])
-
-    @property
-    def value(self) -> str:
-        """The exact value as text (invalid UTF-8 bytes kept as surrogate escapes)."""
-        return _as_text(self.raw)
-
-    @property
-    def fingerprint(self) -> str:
-        return fingerprint(self.raw)
-
-    @property
-    def hint(self) -> str:
-        return hint(self.raw)
-
-    def report(self) -> KeyReport:
-        return inspect_key(self.raw, alias=self.alias, source=self.source)
-
-    def repaired(self) -> Credential | None:
-        """A credential holding the obvious repair of these bytes, or ``None`` if there is none."""
-        candidate = _repair(self.value)
-        if candidate is None or candidate == self.value:
-            return None
-        return Credential(alias=f"{self.alias} (repaired)", raw=candidate, source=self.source)
-
-    def __repr__(self) -> str:
-        return f"Credential(alias={self.alias!r}, hint={self.hint!r}, fingerprint={self.fingerprint!r})"
-
-    __str__ = __repr__
 
 
 def _placeholder(text: str) -> str | None:
@@ -402,122 +62,6 @@ def _placeholder(text: str) -> str | None:
     if kind and words and all(w in _PLACEHOLDER_WORDS or set(w) <= {"x"} for w in words):
         return "the value is template text after a real prefix, not a secret"
     return None
-
-
-def _label_name(name: str) -> bool:
-    upper = name.upper()
-    return "KEY" in upper or "TOKEN" in upper
-
-
-def _strip_label(text: str) -> tuple[str, str | None]:
-    """Remove a pasted ``NAME=`` / ``export NAME=`` / ``set -gx NAME`` / ``x-api-key:`` label.
-
-    Returns the rest and a safe description of the label (the label itself only when it is a
-    conventional variable or header name).
-    """
-    match = _HEADER_LABEL.match(text)
-    if match:
-        rest = text[match.end():]
-        if rest.strip():
-            return rest, f"the label {match.group(0).strip()!r}"
-    for pattern in (_LABEL, _WORD_LABEL):
-        match = pattern.match(text)
-        if match and _label_name(match["name"]):
-            rest = text[match.end():]
-            if rest.strip():
-                label = match.group(0).strip()
-                name = match["name"]
-                conventional = name.isupper() and len(name) <= 40
-                shown = f"the label {label!r}" if conventional else f"a {len(label)}-character label"
-                return rest, shown
-    return text, None
-
-
-def _clean(text: str) -> str:
-    """Everything KeyLab would remove or map: labels, Bearer, quotes, whitespace, invisibles, look-alikes."""
-    text, _ = _strip_label(text)
-    text = text.strip()
-    text = _BEARER.sub("", text)
-    out = []
-    for ch in text:
-        if ch in _QUOTES or ch in _ASCII_WHITESPACE or _is_invisible(ch):
-            continue
-        if ch in _CONFUSABLES:
-            out.append(_CONFUSABLES[ch])
-            continue
-        if not ch.isascii():
-            folded = unicodedata.normalize("NFKC", ch)
-            if folded.isascii() and len(folded) == 1 and (folded.isalnum() or folded in "_-"):
-                out.append(folded)
-                continue
-            if unicodedata.category(ch).startswith("M"):
-                continue  # a combining mark riding on the previous letter
-        out.append(ch)
-    return "".join(out)
-
-
-def _matches(kind: KeyKind, value: str) -> bool:
-    allowed = kind.allowed
-    if not value.startswith(kind.prefix):
-        return False
-    if kind.length and len(value) != kind.length:
-        return False
-    if kind.suffix and not value.endswith(kind.suffix):
-        return False
-    return all(c in allowed for c in value[len(kind.prefix):])
-
-
-@cache
-def _embedded_patterns() -> tuple[re.Pattern[str], ...]:
-    """Exact patterns for the fixed-length Anthropic kinds (to find a key inside a longer text)."""
-    patterns = []
-    for kind in catalog().kinds:
-        if kind.provider != "Anthropic" or not kind.length:
-            continue
-        middle = kind.length - len(kind.prefix) - len(kind.suffix)
-        patterns.append(re.compile(
-            rf"(?<![A-Za-z0-9_\-]){re.escape(kind.prefix)}[A-Za-z0-9_\-]{{{middle}}}{re.escape(kind.suffix)}"
-            r"(?![A-Za-z0-9_\-])"
-        ))
-    return tuple(patterns)
-
-
-def _embedded(text: str) -> tuple[str, int] | None:
-    """The one well-formed Anthropic key inside ``text`` and where it starts, if there is exactly one."""
-    found: dict[str, int] = {}
-    for pattern in _embedded_patterns():
-        for match in pattern.finditer(text):
-            found.setdefault(match.group(0), match.start())
-            if len(found) > 1:
-                return None
-    if len(found) == 1:
-        ((value, position),) = found.items()
-        return value, position
-    return None
-
-
-def _repair(text: str) -> str | None:
-    """The obvious repair, if one exists: the cleaned value, cut to the format's length when needed."""
-    if len(text) > MAX_INSPECT_CHARS:
-        found = _embedded(text)
-        return found[0] if found else None
-    cleaned = _clean(text)
-    kind = catalog().classify(cleaned)
-    if kind is not None:
-        if _matches(kind, cleaned):
-            return cleaned
-        if kind.length and len(cleaned) > kind.length:
-            head = cleaned[: kind.length]
-            if _matches(kind, head):
-                return head
-            # An extra character inside the body: try dropping each character outside the alphabet.
-            stripped = cleaned[: len(kind.prefix)] + "".join(
-                c for c in cleaned[len(kind.prefix):] if c in kind.allowed
-            )
-            if _matches(kind, stripped):
-                return stripped
-    found = _embedded(text)
-    return found[0] if found else None
 
 
 def _masked(text: str, prefix_len: int) -> str:
@@ -580,7 +124,7 @@ class _Defects:
             if self.counts[cause] > MAX_DEFECTS_PER_CAUSE:
                 self.dropped[cause] = self.dropped.get(cause, 0) + 1
                 return
-        offset = len(_as_bytes(self.text[:position])) if position is not None else None
+        offset = len(as_bytes(self.text[:position])) if position is not None else None
         self.items.append(Defect(cause, detail, position, char, offset))
 
     def has_positional(self, cause: str) -> bool:
@@ -591,46 +135,18 @@ class _Defects:
         return tuple(self.items + extra)
 
 
-def _classify_char(ch: str) -> tuple[str, str] | None:
-    """(cause, detail) for one character outside plain ASCII, or None if it is plain."""
-    if ch in _ASCII_WHITESPACE:
-        return None
-    if ch in _QUOTES:
-        return "key-quoted", ("typographic quote" if not ch.isascii() else "quote character")
-    invisible = char_class(ch)
-    if invisible:
-        return "key-invisible-char", invisible
-    if ch.isascii():
-        return None
-    looks = _CONFUSABLES.get(ch)
-    if looks is None:
-        folded = unicodedata.normalize("NFKC", ch)
-        if folded.isascii() and len(folded) == 1 and folded.isprintable():
-            looks = folded
-    category = unicodedata.category(ch)
-    if looks is not None and (looks.isalnum() or looks in "_-"):
-        return "key-non-ascii", f"look-alike character (looks like {looks!r})"
-    if category.startswith("L"):
-        return "key-non-ascii", "letter from another script"
-    if category.startswith("N"):
-        return "key-non-ascii", "digit from another script"
-    if category.startswith("M"):
-        return "key-non-ascii", "combining mark (changes how the previous letter looks)"
-    return "key-extra-chars", "non-ASCII symbol"
-
-
 def inspect_key(raw: bytes | str | None, alias: str = "key", *, source: str = "") -> KeyReport:
     """Examine a credential exactly as stored. Never raises; never puts the secret in the report."""
-    raw = _coerce(raw)
-    text = _as_text(raw)
+    raw = coerce(raw)
+    text = as_text(raw)
     fp = fingerprint(raw)
-    byte_length = len(_as_bytes(raw))
+    byte_length = len(as_bytes(raw))
     cat = catalog()
 
     def report(**kw: Any) -> KeyReport:
         return KeyReport(alias=alias, fingerprint=fp, length=len(text), byte_length=byte_length, source=source, **kw)
 
-    if not text.strip() or all(_is_invisible(c) or c in _ASCII_WHITESPACE for c in text):
+    if not text.strip() or all(is_invisible(c) or c in ASCII_WHITESPACE for c in text):
         what = "empty" if not text else f"only blank or invisible characters ({len(text)})"
         found = _Defects(text)
         found.add("key-missing", f"the value is {what}")
@@ -640,21 +156,21 @@ def inspect_key(raw: bytes | str | None, alias: str = "key", *, source: str = ""
     if len(text) > MAX_INSPECT_CHARS:
         return _inspect_huge(text, report)
 
-    placeholder = _placeholder(text) or _placeholder(_strip_label(text)[0])
+    placeholder = _placeholder(text) or _placeholder(strip_label(text)[0])
     if placeholder:
         found = _Defects(text)
         found.add("key-placeholder", placeholder)
         return report(hint=hint(raw), masked=_masked(text, 0), kind=None, kind_label="placeholder",
                       role="placeholder", expected_length=None, defects=found.done())
 
-    if cat.classify(_clean(text)) is None and (embedded := _embedded(text)):
-        return _inspect_embedded(text, embedded, report)
+    if cat.classify(clean(text)) is None and (inner := embedded(text)):
+        return _inspect_embedded(text, inner, report)
 
     found = _Defects(text)
     notes: list[str] = []
-    body, label = _strip_label(text)
+    body, label = strip_label(text)
     offset = len(text) - len(body)
-    bearer = _BEARER.match(body.lstrip())
+    bearer = BEARER.match(body.lstrip())
     bearer_end = offset + (len(body) - len(body.lstrip())) + (bearer.end() if bearer else 0)
     if label:
         found.add("key-extra-chars", f"the value starts with {label} (a variable or header name pasted with "
@@ -666,16 +182,16 @@ def inspect_key(raw: bytes | str | None, alias: str = "key", *, source: str = ""
     for index, ch in enumerate(text):
         if index < offset or (bearer and index < bearer_end and text[offset:index].strip()):
             continue  # the label, and the 'Bearer ' word with its space, are reported above
-        if ch in _ASCII_WHITESPACE:
+        if ch in ASCII_WHITESPACE:
             place = ("leading" if not text[offset:index].strip()
                      else "trailing" if not text[index + 1:].strip() else "inner")
-            found.add("key-whitespace", f"{place} whitespace", index, _char_name(ch))
+            found.add("key-whitespace", f"{place} whitespace", index, char_name(ch))
             continue
-        classified = _classify_char(ch)
+        classified = classify_char(ch)
         if classified:
-            found.add(classified[0], classified[1], index, _char_name(ch))
+            found.add(classified[0], classified[1], index, char_name(ch))
 
-    cleaned = _clean(text)
+    cleaned = clean(text)
     kind = cat.classify(cleaned)
     expected = kind.length if kind and kind.length else None
     start = text.find(cleaned[:4]) if cleaned else 0
@@ -698,7 +214,7 @@ def inspect_key(raw: bytes | str | None, alias: str = "key", *, source: str = ""
     if expected:
         notes.append(_length_note(kind, len(text), byte_length, text.endswith("\n") and not crlf))
 
-    repaired = _repair(text)
+    repaired = repair(text)
     if repaired and kind is None:
         kind = cat.classify(repaired)
         expected = kind.length if kind and kind.length else None
@@ -722,7 +238,7 @@ def _check_length(text: str, cleaned: str, kind: KeyKind, start: int, offset: in
     expected = kind.length or None
     allowed = kind.allowed
     odd = [(i, c) for i, c in enumerate(text) if i >= max(offset, start + len(kind.prefix)) and c.isascii()
-           and c.isprintable() and c not in allowed and c not in _QUOTES and c != " "]
+           and c.isprintable() and c not in allowed and c not in QUOTES and c != " "]
     too_long = expected is not None and len(cleaned) > expected
     for index, ch in odd:
         if too_long and expected is not None:
@@ -730,7 +246,7 @@ def _check_length(text: str, cleaned: str, kind: KeyKind, start: int, offset: in
                       "outside the key alphabet")
         else:
             detail = "character outside the key alphabet"
-        found.add("key-extra-chars", detail, index, _char_name(ch))
+        found.add("key-extra-chars", detail, index, char_name(ch))
     if expected is None:
         return
     if len(cleaned) < expected:
@@ -739,7 +255,7 @@ def _check_length(text: str, cleaned: str, kind: KeyKind, start: int, offset: in
     elif too_long and not odd and not found.has_positional("key-extra-chars"):
         extra = cleaned[expected:]
         if kind.suffix and cleaned[expected - len(kind.suffix):expected] == kind.suffix:
-            names = ", ".join(_char_name(c) for c in extra[:8]) + (" ..." if len(extra) > 8 else "")
+            names = ", ".join(char_name(c) for c in extra[:8]) + (" ..." if len(extra) > 8 else "")
             position = text.rfind(extra) if extra else None
             found.add("key-extra-chars", f"{len(cleaned)} characters where {_a(kind.label)} has {expected}; "
                       f"extra after the closing '{kind.suffix}': {names}",
@@ -769,9 +285,9 @@ def _length_note(kind: KeyKind | None, length: int, byte_length: int, ends_with_
             f"({byte_length}).")
 
 
-def _inspect_embedded(text: str, embedded: tuple[str, int], report: Any) -> KeyReport:
+def _inspect_embedded(text: str, inner: tuple[str, int], report: Any) -> KeyReport:
     """A well-formed key inside other text (a sentence, a JSON blob, a log line): name the extra text around it."""
-    key, start = embedded
+    key, start = inner
     after = len(text) - start - len(key)
     kind = catalog().classify(key)
     found = _Defects(text)
@@ -792,16 +308,16 @@ def _inspect_embedded(text: str, embedded: tuple[str, int], report: Any) -> KeyR
 def _inspect_huge(text: str, report: Any) -> KeyReport:
     """A value far longer than any key: a file or a document. Look for one key inside it, never scan it all."""
     found = _Defects(text[:0])
-    embedded = _embedded(text)
-    kind = catalog().classify(embedded[0]) if embedded else None
-    if embedded:
+    inner = embedded(text)
+    kind = catalog().classify(inner[0]) if inner else None
+    if inner:
         found.add("key-extra-chars", f"the value is {len(text)} characters, far longer than any key (a whole file "
                   f"or a document was read); it holds one {kind.label if kind else 'key'} starting at character "
-                  f"{embedded[1]}")
+                  f"{inner[1]}")
     else:
         found.add("key-extra-chars", f"the value is {len(text)} characters, far longer than any key (a whole file "
                   "or a document was read instead of the key)")
-    repaired = embedded[0] if embedded else None
+    repaired = inner[0] if inner else None
     return report(  # type: ignore[no-any-return]
         hint=hint(repaired) if repaired else f"({len(text)} chars)", masked=f"({len(text)} chars)",
         kind=kind.id if kind else None, kind_label="not a key", role="unknown",

@@ -1,2 +1,3 @@
-"""Route: where each client would send a request (routing, the one host gate), and the keyless network checks
-(DNS, TCP, proxy, TLS, HTTP) that say whether the path to the API is sound."""
+"""Route: where each client would send a request (``routing``), and the keyless network checks (``checks``:
+DNS, TCP, proxy, TLS, HTTP, the clock) that say whether the path to the API is sound. Where a key may go
+is decided by the one host gate, ``kit.guard.gate``."""

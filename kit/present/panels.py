@@ -17,13 +17,14 @@ if TYPE_CHECKING:
     from kit.present.session import Session
     from kit.present.widgets import StepPanel
 
-__all__ = ["panel"]
+__all__ = ["STEPS", "panel"]
+
+#: The steps of the guided investigation, in order.
+STEPS = ("setup", "sources", "keys", "path", "probe", "diagnosis", "report")
 
 
 def panel(session: Session, step: str, detail: bool = False, **defaults: Any) -> StepPanel:
     """The panel for ``step`` (``sources``, ``keys``, ``more-keys``, ``path``, ``probe``, ``diagnosis``, ``report``)."""
-    from kit.present.session import STEPS
-
     makers = {"sources": _sources, "keys": _keys, "more-keys": _more_keys, "path": _path, "probe": _probe,
               "diagnosis": _diagnosis, "report": _report}
     if step not in makers:
@@ -49,7 +50,6 @@ def _more_keys(session: Session, _detail: bool, _defaults: dict[str, Any]) -> St
     """Inspect one more named source (a variable, a .env file, a key file) without touching the session."""
     import ipywidgets as w
 
-    from kit.present.session import Session as SessionType
     from kit.present.widgets import StepPanel
 
     controls = {
@@ -63,7 +63,7 @@ def _more_keys(session: Session, _detail: bool, _defaults: dict[str, Any]) -> St
         more = replace(s, key_variables=(*s.key_variables, *([values["variable"]] if values["variable"] else [])),
                        dotenv_files=(*s.dotenv_files, *([Path(values["dotenv"])] if values["dotenv"] else [])),
                        key_files=(*s.key_files, *([Path(values["file"])] if values["file"] else [])))
-        return SessionType(more, extra=list(session.extra)).keys_step(detail=True)
+        return type(session)(more, extra=list(session.extra)).keys_step(detail=True)
 
     return StepPanel("Inspect a named source", again, controls, button="Inspect")
 

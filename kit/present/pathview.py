@@ -8,14 +8,11 @@ computed from ``PathCheck`` rows alone, so a saved run can be drawn again later.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kit.diagnose.rules.path import RULES
-from kit.env import Environment
 from kit.present.plots import OUTCOME_COLORS
 from kit.values import Evidence, Finding, PathCheck
 
@@ -24,8 +21,6 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
-    "DEMOS",
-    "DemoPath",
     "Lane",
     "lanes",
     "path_figure",
@@ -33,7 +28,6 @@ __all__ = [
     "path_summary",
     "path_table",
     "routing_table",
-    "start_demo",
 ]
 
 _MARK = {True: "✓", False: "✗", None: "–"}
@@ -222,64 +216,3 @@ def path_summary(rows: Sequence[PathCheck]) -> str:
         return head + "; every check passed."
     first = failed[0]
     return head + f"; **{len(failed)}** check(s) failed, first: `{first.step}` {first.target}: {first.verdict}"
-
-
-@dataclass
-class DemoPath:
-    """A self-contained stand-in for the path: the simulator (over TLS) as "the API", perhaps a gateway and a proxy.
-
-    ``kwargs`` are the extra ``check_path`` arguments the demo needs (its CA file, and the loopback
-    simulator treated as the official host, with its throwaway CA as the expected issuer).
-    """
-
-    env: Environment
-    api_url: str
-    kwargs: dict[str, Any]
-    description: str
-    _stack: contextlib.ExitStack
-
-    def close(self) -> None:
-        self._stack.close()
-
-
-DEMOS = ("healthy", "gateway", "html-proxy", "region-block")
-
-
-def start_demo(scenario: str, *, through_proxy: bool = False) -> DemoPath:
-    """Start a demo path on loopback (no internet needed); ``close()`` stops it (also done at exit).
-
-    ``healthy``, ``html-proxy`` and ``region-block`` put that simulator scenario where the API is;
-    ``gateway`` adds a LiteLLM-style gateway in ``ANTHROPIC_BASE_URL``. ``through_proxy`` routes the
-    environment through a real forward proxy (proxy.py, from the dev extra).
-    """
-    import atexit
-    import tempfile
-
-    from kit.errors import UsageError
-    from kit.sim import serve
-    from kit.testing import forward_proxy, sandbox_env
-
-    if scenario not in DEMOS:
-        raise UsageError(f"no path demo called {scenario!r}", f"use one of: {', '.join(DEMOS)}")
-    stack = contextlib.ExitStack()
-    try:
-        api = stack.enter_context(serve("healthy" if scenario == "gateway" else scenario, tls=True))
-        root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="keylab-path-demo-")))
-        variables: dict[str, str] = {}
-        story = f"the simulator ({scenario}) stands in for the API at {api.url}"
-        if scenario == "gateway":
-            gateway = stack.enter_context(serve("gateway"))
-            variables["ANTHROPIC_BASE_URL"] = f"http://localhost:{gateway.port}"
-            variables["NO_PROXY"] = "localhost"
-            story += f"; a gateway sits in ANTHROPIC_BASE_URL (http://localhost:{gateway.port})"
-        if through_proxy:
-            variables["HTTPS_PROXY"] = stack.enter_context(forward_proxy())
-            story += f"; HTTPS_PROXY points at a local forward proxy ({variables['HTTPS_PROXY']})"
-    except BaseException:
-        stack.close()
-        raise
-    atexit.register(stack.close)
-    env = sandbox_env(root, variables)
-    kwargs: dict[str, Any] = {"ca_file": api.ca_path, "official_host": api.host,
-                              "expected_issuers": ("KeyLab simulator throwaway CA",)}
-    return DemoPath(env, api.url, kwargs, story, stack)

@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Any
 from kit import investigate as inv
 from kit.catalog import catalog
 from kit.env import Environment
-from kit.keys.inspect import Credential, KeyReport
+from kit.keys.credential import Credential
+from kit.keys.report import KeyReport
 from kit.present import views
 from kit.present.markup import md_code, md_text
+from kit.present.panels import STEPS, panel
 from kit.values import Evidence, PathCheck, rows_to_frame
 
 if TYPE_CHECKING:
@@ -32,8 +34,6 @@ if TYPE_CHECKING:
 
 __all__ = ["STEPS", "Session"]
 
-#: The steps of the guided investigation, in order.
-STEPS = ("setup", "sources", "keys", "path", "probe", "diagnosis", "report")
 
 
 @dataclass
@@ -190,8 +190,6 @@ class Session:
     def panel(self, step: str, detail: bool = False, **defaults: Any) -> StepPanel:
         """The widget panel for one step (see ``STEPS``); ``detail`` for a focused notebook's fuller view;
         ``defaults`` are a panel's starting values (``plan``, ``budget``, ``send_messages``)."""
-        from kit.present.panels import panel
-
         return panel(self, step, detail, **defaults)
 
 

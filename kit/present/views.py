@@ -16,7 +16,7 @@ from kit.values import Finding, PathCheck
 if TYPE_CHECKING:
     import pandas as pd
 
-    from kit.keys.inspect import KeyReport
+    from kit.keys.report import KeyReport
     from kit.probe.run import ProbeRun
     from kit.sources.discover import Discovery
 

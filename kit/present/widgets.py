@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kit.guard.redact import remember, scrub
-from kit.keys.inspect import Credential, KeyReport
+from kit.keys.credential import Credential
+from kit.keys.report import KeyReport
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from kit.catalog import catalog
-from kit.keys.inspect import KeyReport
+from kit.keys.report import KeyReport
 from kit.probe.clients.base import transport_family
 from kit.probe.plan import H11_CLIENTS, RAW_CLIENTS, Dimensions, Prediction, Stage, is_sdk
 from kit.probe.plan import make_attempt as _attempt

@@ -4,7 +4,7 @@ A 401 ``invalid x-api-key`` cannot tell a revoked key from a mistyped one. The o
 list can: ``GET /v1/organizations/api_keys`` (with an admin key, ``sk-ant-admin01-…``) shows every
 key's ``status`` (``active``, ``inactive``, ``archived``, ``expired``), workspace and creation date,
 and a Console-style ``partial_key_hint`` (``sk-ant-api03-R2D...igAA``, anthropic-auth-facts.md §4)
-that ``kit.keys.inspect.hint`` reproduces from a local key. Matching the two names the key's state; a
+that ``kit.keys.naming.hint`` reproduces from a local key. Matching the two names the key's state; a
 non-active match becomes cause ``key-inactive`` in the diagnosis.
 
 Answers are values: a refused admin key or an unreachable API is an ``AdminLookup`` with ``error``
@@ -25,8 +25,10 @@ from kit.catalog import catalog
 from kit.env import Environment
 from kit.errors import InputError, UsageError
 from kit.guard import redact
-from kit.keys.inspect import Credential, KeyReport
-from kit.probe.clients.base import is_loopback_url, secret_bytes
+from kit.guard.gate import proxies_apply
+from kit.keys.credential import Credential
+from kit.keys.report import KeyReport
+from kit.probe.clients.base import secret_bytes
 
 __all__ = ["ADMIN_KEY_VARIABLE", "AdminKey", "AdminLookup", "AdminMatch", "admin_credential", "lookup_keys",
            "match_keys"]
@@ -209,7 +211,7 @@ def lookup_keys(admin: Credential, local: Sequence[Credential | KeyReport], *,
     after: str | None = None
     began = time.perf_counter()
     with httpx2.Client(timeout=httpx2.Timeout(timeout, connect=min(5.0, timeout)),
-                       trust_env=not is_loopback_url(url)) as client:
+                       trust_env=proxies_apply(url)) as client:
         for _ in range(_MAX_PAGES):
             params: dict[str, str | int] = {"limit": page_size}
             if after:

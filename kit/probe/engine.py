@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from kit.keys.inspect import Credential
+from kit.keys.credential import Credential
 from kit.probe.adaptive import first_stage, next_stage
 from kit.probe.clients.base import Client
 from kit.probe.clients.registry import make_client

@@ -14,7 +14,7 @@ from pathlib import Path
 from kit.catalog import catalog, runs_dir
 from kit.errors import UsageError
 from kit.guard import redact
-from kit.keys.inspect import Credential
+from kit.keys.credential import Credential
 from kit.probe.clients.base import AUTH_STYLES
 from kit.probe.clients.registry import client_names
 from kit.probe.plan import PLANS, Dimensions
@@ -24,7 +24,7 @@ __all__ = ["Options", "check_host", "options"]
 
 
 def _is_allowed(url: str, allow_hosts: Sequence[str]) -> bool:
-    from kit.path.routing import is_allowed_host
+    from kit.guard.gate import is_allowed_host
 
     return is_allowed_host(url, catalog().official_base_url, allow_hosts)
 
@@ -119,7 +119,7 @@ def options(credentials: Sequence[Credential], *, base_url: str, clients: Sequen
     rid = run_id or new_run_id()
     check_run_id(rid)
     if rate is None:
-        from kit.probe.clients.base import is_loopback_url
+        from kit.guard.gate import is_loopback_url
 
         rate = 0.0 if is_loopback_url(url) else 10.0
     redact.remember([c.raw for c in creds])

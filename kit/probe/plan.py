@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from kit.catalog import catalog, client_catalog
-from kit.keys.inspect import KeyReport
-from kit.values import Attempt
+from kit.keys.report import KeyReport
+from kit.values import Attempt, as_auth_style
 
 __all__ = [
     "H11_CLIENTS",
@@ -135,7 +135,7 @@ def make_attempt(dims: Dimensions, key: KeyReport, client: str, method: str, end
     return Attempt(
         attempt_id=attempt_id(key, client, method, endpoint, model, version, style, dims.base_url, tag),
         key_alias=key.alias, client=client, endpoint=endpoint, method=method, base_url=dims.base_url,
-        api_version=version, auth_style=style, model=model, reason=reason,
+        api_version=version, auth_style=as_auth_style(style), model=model, reason=reason,
     )
 
 

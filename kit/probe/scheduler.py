@@ -15,7 +15,7 @@ import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from kit.keys.inspect import Credential
+from kit.keys.credential import Credential
 from kit.probe.clients.base import Client, Reply, model_ids, tokens_used
 from kit.probe.progress import Progress
 from kit.probe.runlog import RunLog

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kit.guard.redact import scrub
-from kit.keys.inspect import fingerprint, hint, inspect_key
+from kit.keys.inspect import inspect_key
+from kit.keys.naming import fingerprint, hint
 
 __all__ = ["AccessLog", "CredentialSeen", "auth_style", "describe_credentials", "safe_text", "split_bearer"]
 

@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from kit.keys.inspect import hint
+from kit.keys.naming import hint
 from kit.sim.answers import Answer, api_error, date_time, json_answer
 from kit.sim.endpoints import page_error
 from kit.sim.paging import PageError, paginate

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from kit.demo.fakekeys import derive_key
-from kit.env import Environment
+from kit.demo.proxy import forward_proxy
+from kit.demo.sandbox import sandbox_env
 from kit.guard.redact import LEAK_RUN
 from kit.testing.canaries import canary_sandbox
 from kit.testing.notebooks import NotebookRun, read_notebook, run_notebook
@@ -57,16 +58,6 @@ def fake_key(name: str, kind: str = "api") -> str:
     return derive_key(name, kind)
 
 
-def sandbox_env(root: Path, variables: dict[str, str] | None = None) -> Environment:
-    """An ``Environment`` with HOME at ``root/home`` and the working directory at ``root/project``."""
-    home, project = root / "home", root / "project"
-    home.mkdir(parents=True, exist_ok=True)
-    project.mkdir(parents=True, exist_ok=True)
-    base = {"HOME": str(home), "PWD": str(project), "PATH": "/usr/bin:/bin"}
-    base.update(variables or {})
-    return Environment(variables=base, home=home, cwd=project)
-
-
 def _secret_runs(secret: str) -> set[str]:
     match = re.match(r"sk-ant-[a-z]+\d{2}-", secret)
     body = secret[match.end():] if match else secret
@@ -102,23 +93,6 @@ def simulator(scenario: str | Path = "healthy", **options: object) -> Iterator[s
 
     with serve(scenario, **options) as server:  # type: ignore[arg-type]
         yield server.url
-
-
-@contextmanager
-def forward_proxy(basic_auth: str | None = None) -> Iterator[str]:
-    """A real forward proxy with CONNECT (the proxy.py package) on a free loopback port; yield its URL.
-
-    ``basic_auth="user:password"`` makes it answer 407 to requests without those credentials. The
-    URL yielded carries no credentials; put them in it (``http://user:password@127.0.0.1:PORT``) to pass.
-    """
-    import proxy  # a dev dependency: pip install -e '.[dev]'
-
-    args = ["--hostname", "127.0.0.1", "--port", "0", "--num-workers", "1", "--num-acceptors", "1",
-            "--log-level", "ERROR"]
-    if basic_auth:
-        args += ["--basic-auth", basic_auth]
-    with proxy.Proxy(args) as running:
-        yield f"http://127.0.0.1:{running.flags.port}"
 
 
 @contextmanager

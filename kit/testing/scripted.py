@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from kit.keys.inspect import Credential
+from kit.keys.credential import Credential
 from kit.probe.clients.base import Client, Reply
 from kit.values import Attempt
 

@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from kit.catalog import catalog
-from kit.keys.inspect import KeyReport, fingerprint, hint, inspect_key
+from kit.keys.inspect import inspect_key
+from kit.keys.naming import fingerprint, hint
+from kit.keys.report import KeyReport
 from kit.testing import fake_key
 from kit.values import AttemptResult, Evidence, Source, Winner
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from kit.diagnose.rules.base import Rule, rule
-from kit.keys.inspect import Defect, KeyReport
+from kit.keys.report import Defect, KeyReport
 from kit.values import Evidence, Finding, Severity, Source, Winner
 
 __all__ = ["RULES"]

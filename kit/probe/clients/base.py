@@ -18,19 +18,19 @@ import abc
 import asyncio
 import datetime as dt
 import functools
-import ipaddress
 import json
 import time
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 from kit.catalog import catalog
 from kit.guard import redact
-from kit.keys.inspect import Credential, fingerprint, hint
+from kit.keys.credential import Credential
+from kit.keys.naming import fingerprint, hint
 from kit.path.responder import identify_responder, parse_error
-from kit.values import Attempt, AttemptResult
+from kit.values import Attempt, AttemptResult, AuthStyle, as_sent_style
 
 __all__ = [
     "AUTH_STYLES",
@@ -41,7 +41,6 @@ __all__ = [
     "Reply",
     "auth_headers",
     "build_result",
-    "is_loopback_url",
     "model_ids",
     "request_body",
     "request_path",
@@ -50,9 +49,8 @@ __all__ = [
     "transport_family",
 ]
 
-#: How a key can travel: the documented header, as a Bearer token, both at once, or not at all.
-#: ``default`` lets an SDK choose, which is exactly what is being tested when a plan asks an SDK.
-AUTH_STYLES = ("x-api-key", "bearer", "both", "none", "default")
+#: Every ``AuthStyle`` (kit.values), in the order help texts list them.
+AUTH_STYLES: tuple[AuthStyle, ...] = get_args(AuthStyle)
 
 #: Endpoints a plan may ask, with their method. Only ``/v1/messages`` can spend tokens.
 ENDPOINTS = {
@@ -201,18 +199,6 @@ def tokens_used(body: bytes) -> int:
     return total
 
 
-@functools.lru_cache(maxsize=256)
-def is_loopback_url(url: str) -> bool:
-    """True when ``url`` points at this machine (127.0.0.0/8, ::1 or ``localhost``)."""
-    host = urllib.parse.urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _clip(text: str | None, limit: int = MAX_MESSAGE_CHARS) -> str | None:
     """``text`` through the redaction path, then cut to ``limit`` characters (scrubbed first: a cut key is a leak)."""
     if text is None:
@@ -269,7 +255,7 @@ def build_result(attempt: Attempt, credential: Credential, reply: Reply, *, run_
         method=attempt.method,
         model=attempt.model,
         api_version=_field(attempt.api_version if reply.sent_version is None else (reply.sent_version or None)),
-        auth_style=reply.sent_auth_style or attempt.auth_style,
+        auth_style=as_sent_style(reply.sent_auth_style) or attempt.auth_style,
         base_url=redact.redact_url(attempt.base_url),
         status=reply.status,
         error_type=error_type,

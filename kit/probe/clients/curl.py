@@ -22,12 +22,12 @@ from typing import Any
 
 from kit.errors import ClientUnavailable
 from kit.guard.childenv import child_environment
-from kit.keys.inspect import Credential
+from kit.guard.gate import proxies_apply
+from kit.keys.credential import Credential
 from kit.probe.clients.base import (
     Client,
     Reply,
     auth_headers,
-    is_loopback_url,
     request_body,
     request_path,
     secret_bytes,
@@ -109,8 +109,8 @@ class CurlClient(Client):
             b"connect-timeout = " + str(min(5.0, timeout)).encode(),
             b"silent", b"show-error",
         ]
-        if is_loopback_url(attempt.base_url):
-            lines.append(b'noproxy = "*"')  # a plain-HTTP key on loopback must never be handed to a proxy
+        if not proxies_apply(attempt.base_url):
+            lines.append(b'noproxy = "*"')  # the gate: a key in cleartext, or for loopback, never goes to a proxy
         for name, value in auth_headers(attempt.auth_style, secret_bytes(credential)):
             lines.append(b"header = " + config_quote(name + b": " + value))
         if attempt.api_version:
@@ -139,7 +139,7 @@ class CurlClient(Client):
                 # -q first: no ~/.curlrc, so the request is exactly what the config says
                 self._path, "-q", "--config", "-", "--write-out", "%{json}",
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-                env=child_environment(os.environ, loopback=is_loopback_url(attempt.base_url)),
+                env=child_environment(os.environ, proxied=proxies_apply(attempt.base_url)),
             )
             try:
                 out, err = await proc.communicate(config)

@@ -17,12 +17,12 @@ from typing import Any
 
 import httpx2
 
-from kit.keys.inspect import Credential
+from kit.guard.gate import proxies_apply
+from kit.keys.credential import Credential
 from kit.probe.clients.base import (
     Client,
     Reply,
     auth_headers,
-    is_loopback_url,
     request_body,
     request_path,
     secret_bytes,
@@ -56,11 +56,11 @@ def transport_name(exc: BaseException) -> str:
 
 
 class RoutePools:
-    """One httpx2 pool per kind of route, and the one place that decides whether the user's proxies apply.
+    """One httpx2 pool per kind of route; whether the user's proxies apply is the host gate's answer.
 
-    Off loopback they do (HTTPS travels in a CONNECT tunnel, so a proxy never sees the key); on loopback
-    they never do, so a plain-HTTP key cannot be handed to a proxy. ``make(trust_env)`` builds a pool
-    with the caller's own options.
+    ``kit.guard.gate.proxies_apply``: HTTPS off loopback may use them (it travels in a CONNECT tunnel,
+    so a proxy never sees the key); plain HTTP and loopback never do, so a key cannot be handed to a
+    proxy in cleartext. ``make(trust_env)`` builds a pool with the caller's own options.
     """
 
     def __init__(self, make: Callable[[bool], httpx2.AsyncClient]) -> None:
@@ -68,10 +68,10 @@ class RoutePools:
         self._pools: dict[bool, httpx2.AsyncClient] = {}
 
     def get(self, base_url: str) -> httpx2.AsyncClient:
-        loopback = is_loopback_url(base_url)
-        pool = self._pools.get(loopback)
+        proxied = proxies_apply(base_url)
+        pool = self._pools.get(proxied)
         if pool is None:
-            pool = self._pools[loopback] = self._make(not loopback)
+            pool = self._pools[proxied] = self._make(proxied)
         return pool
 
     async def aclose(self) -> None:
@@ -81,7 +81,7 @@ class RoutePools:
 
 
 class HttpxClient(Client):
-    """httpx2's async client, one connection pool per run (proxies from the environment only off loopback)."""
+    """httpx2's async client, one connection pool per run (the environment's proxies only where the gate says)."""
 
     name = "httpx2"
 

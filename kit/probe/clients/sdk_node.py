@@ -11,8 +11,8 @@ the ticket quotes) are kept in ``client_error``.
 
 The worker's environment comes from ``kit.guard.childenv.child_environment``: no ``ANTHROPIC_*``
 variables (the probe decides which key is sent), nothing that weakens TLS or loads code (``NODE_OPTIONS``,
-``NODE_TLS_REJECT_UNAUTHORIZED``…) and, toward loopback, no proxy variables. The SDK is installed on
-first use by ``kit.probe.clients.node_install``.
+``NODE_TLS_REJECT_UNAUTHORIZED``…) and, where the host gate says proxies do not apply (loopback, plain
+HTTP), no proxy variables. The SDK is installed on first use by ``kit.probe.clients.node_install``.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ from typing import Any
 
 from kit.errors import ClientUnavailable
 from kit.guard.childenv import child_environment
-from kit.keys.inspect import Credential
-from kit.probe.clients.base import Client, Reply, is_loopback_url, request_body, request_path, secret_bytes
+from kit.guard.gate import proxies_apply
+from kit.keys.credential import Credential
+from kit.probe.clients.base import Client, Reply, request_body, request_path, secret_bytes
 from kit.values import Attempt
 
 __all__ = ["WORKER_PATH", "NodeSdkClient"]
@@ -58,8 +59,8 @@ class _Worker:
         self.lock = asyncio.Lock()
 
     @classmethod
-    async def spawn(cls, node: str, folder: Path, loopback: bool) -> _Worker:
-        env = child_environment(os.environ, loopback=loopback)
+    async def spawn(cls, node: str, folder: Path, proxied: bool) -> _Worker:
+        env = child_environment(os.environ, proxied=proxied)
         env["KEYLAB_SDK_DIR"] = str(folder)
         proc = await asyncio.create_subprocess_exec(
             node, str(WORKER_PATH), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
@@ -139,16 +140,16 @@ class NodeSdkClient(Client):
         self._folder = await asyncio.to_thread(_install, self.sdk_version)
 
     async def _worker(self, base_url: str) -> _Worker:
-        loopback = is_loopback_url(base_url)
-        lock = self._spawning.setdefault(loopback, asyncio.Lock())
+        proxied = proxies_apply(base_url)
+        lock = self._spawning.setdefault(proxied, asyncio.Lock())
         async with lock:
-            worker = self._workers.get(loopback)
+            worker = self._workers.get(proxied)
             if worker is None or worker.proc.returncode is not None:
                 if self._folder is None or self._node is None:
                     await self.start()
                 assert self._folder is not None and self._node is not None
-                worker = await _Worker.spawn(self._node, self._folder, loopback)
-                self._workers[loopback] = worker
+                worker = await _Worker.spawn(self._node, self._folder, proxied)
+                self._workers[proxied] = worker
             return worker
 
     async def aclose(self) -> None:

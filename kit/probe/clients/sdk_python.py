@@ -20,17 +20,17 @@ from typing import Any
 import anthropic
 import httpx2
 
-from kit.keys.inspect import Credential
+from kit.keys.credential import Credential
 from kit.probe.clients.base import PROMPT, Client, Reply, secret_text
 from kit.probe.clients.httpx_client import RoutePools, default_ssl_context, transport_name
-from kit.values import Attempt
+from kit.values import Attempt, SentAuthStyle
 
 __all__ = ["SdkPythonClient", "sent_auth_style"]
 
 _sent: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("keylab_sdk_sent", default=None)
 
 
-def sent_auth_style(headers: httpx2.Headers) -> str:
+def sent_auth_style(headers: httpx2.Headers) -> SentAuthStyle:
     """How a request carried its credential: x-api-key, bearer, both or none."""
     has_key = "x-api-key" in headers
     has_bearer = headers.get("authorization", "").lower().startswith("bearer")
