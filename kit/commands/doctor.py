@@ -112,7 +112,8 @@ def run_doctor(
     investigation = inv.investigate(s, check_network=check_network, progress=progress)
     log = investigation.run_log
     diagnosis = investigation.diagnosis
-    risky = tuple(risky_notes(s.env.variables))  # may be why the user's own app differs from the probe
+    # Risky variables may be why the user's own app differs from the probe.
+    risky = tuple(risky_notes(s.env.variables, target=s.api_url))
     if risky:
         diagnosis = replace(diagnosis, notes=(*risky, *diagnosis.notes))
     return DoctorResult(diagnosis=diagnosis, api_url=s.api_url, run_id=s.run_id,

@@ -138,7 +138,7 @@ def probe(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, ..
     run_id = run_id or new_run_id()  # chosen here, so an interrupted run can be named for its resume
     env = Environment.current()
     credentials = read_key_files(key_files, env)
-    for note in risky_notes(env.variables):
+    for note in risky_notes(env.variables, target=api_url or catalog().official_base_url):
         click.echo(f"note: {note}", err=True)
     show = sys.stderr.isatty() if progress is None else progress
     try:

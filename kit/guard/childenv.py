@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["DROPPED", "PROXY_VARIABLES", "REPORTED", "RiskyVariable", "child_environment", "risky_notes",
-           "risky_variables"]
+__all__ = ["DROPPED", "PROXY_VARIABLES", "REPORTED", "RiskyVariable", "child_environment", "cleartext_proxy_note",
+           "risky_notes", "risky_variables"]
 
 #: Variables no child that holds a key ever sees, with why (upper-case names; matched case-insensitively).
 DROPPED: dict[str, str] = {
@@ -90,9 +90,32 @@ def risky_variables(source: Mapping[str, str]) -> list[RiskyVariable]:
     return found
 
 
-def risky_notes(source: Mapping[str, str]) -> list[str]:
+def cleartext_proxy_note(source: Mapping[str, str], target: str) -> str | None:
+    """What to say when ``target`` is plain ``http`` off loopback and ``source`` names a proxy for it.
+
+    The gate sends KeyLab's own requests there directly (``kit.guard.gate.proxies_apply``); the user's
+    clients would hand the key to the proxy in clear text, which is worth a warning of its own.
+    """
+    from kit.guard.gate import is_loopback_url, split_url
+
+    parts = split_url(target)
+    if parts is None or parts.scheme.lower() != "http" or is_loopback_url(target):
+        return None
+    upper = {name.upper(): value for name, value in source.items() if value}
+    proxy = next((name for name in ("HTTP_PROXY", "ALL_PROXY") if name in upper), None)
+    if proxy is None:
+        return None
+    return (f"{proxy} is set and {parts.hostname} is plain http: your own clients would hand the key to that proxy "
+            "in clear text (KeyLab reached the host directly, so its probe did not); use https, or put the host "
+            "in NO_PROXY")
+
+
+def risky_notes(source: Mapping[str, str], target: str = "") -> list[str]:
     """One sentence per risky variable set in ``source``: what it does, and whether KeyLab's clients see it."""
     notes = []
+    cleartext = cleartext_proxy_note(source, target) if target else None
+    if cleartext:
+        notes.append(cleartext)
     for var in risky_variables(source):
         if var.dropped:
             notes.append(f"{var.name} is set in your environment ({var.why}): KeyLab's clients never see it, "
