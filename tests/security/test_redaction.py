@@ -98,3 +98,13 @@ def test_key_shaped_values_are_recognised_for_refusal() -> None:
     assert looks_like_key(urllib.parse.quote(_interrupted(canary)))
     assert not looks_like_key("data/runs") and not looks_like_key("http://127.0.0.1:8700")
     assert not looks_like_key("claude-haiku-4-5") and not looks_like_key("2023-06-01")
+
+
+def test_a_hint_shows_at_most_a_quarter_of_the_value() -> None:
+    """Item 10: hint() showed 7 characters of a 16-27 character value, more than the quarter it promises."""
+    for length in range(1, 120):
+        value = "".join("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"[i % 57] for i in range(length))
+        shown = hint(value).replace("...", "")
+        if "chars)" in shown:
+            continue
+        assert len(shown) * 4 <= length, (length, len(shown))
