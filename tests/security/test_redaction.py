@@ -13,7 +13,8 @@ import urllib.parse
 import pytest
 
 from kit.guard.redact import looks_like_key, remember, scrub, scrub_value
-from kit.keys.inspect import Credential, hint
+from kit.keys.credential import Credential
+from kit.keys.naming import hint
 from kit.testing.canary import assert_no_canary, canary_key
 
 PREFIX = "sk-ant-api03-"
