@@ -32,7 +32,8 @@ def _exists_as_module(dotted: str) -> bool:
 
 def test_every_module_the_page_names_exists() -> None:
     paths, dotted = _named()
-    missing = sorted(p for p in paths if not (ROOT / p).exists())
+    # kit/_data/ exists only inside a built wheel (pyproject.toml maps data/ and notebooks/ there).
+    missing = sorted(p for p in paths if not (ROOT / p).exists() and not p.startswith("kit/_data"))
     assert not missing, f"docs/architecture.md names paths that do not exist: {missing}"
     missing = sorted(d for d in dotted if not _exists_as_module(d))
     assert not missing, f"docs/architecture.md names modules that do not exist: {missing}"

@@ -278,3 +278,15 @@ def test_doctor_sandbox_flag_diagnoses_the_ticket_demo_from_the_command_line(tmp
     assert done.returncode == 1, done.stderr[-500:]
     result = json.loads(done.stdout)
     assert result["findings"][0]["cause"] == "stale-env-shadows-dotenv"
+
+
+def test_timings_name_every_stage_that_ran(sim: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home, proj = project(tmp_path, f"ANTHROPIC_API_KEY={fake_key('alpha')}\n")
+    result = invoke({"HOME": str(home)}, proj, ["--api-url", sim, "--json", "--timings"], monkeypatch)
+    assert result.exit_code == 0, result.output
+    timings = json.loads(result.stdout)["timings"]
+    assert list(timings) == ["discover", "inspect", "path", "probe", "admin", "diagnose"]
+    assert all(seconds >= 0 for seconds in timings.values())
+    text = invoke({"HOME": str(home)}, proj, ["--api-url", sim, "--timings"], monkeypatch)
+    assert "timings (" in text.stderr and " probe " in text.stderr
+    assert "timings (" not in text.stdout

@@ -37,7 +37,7 @@ from kit.values import AttemptResult, Evidence, PathCheck, Source, Winner
 if TYPE_CHECKING:
     pass
 
-__all__ = ["DoctorResult", "doctor", "render_json", "render_text", "run_doctor"]
+__all__ = ["DoctorResult", "doctor", "render_json", "render_text", "render_timings", "run_doctor"]
 
 @dataclass(frozen=True)
 class DoctorResult:
@@ -255,7 +255,17 @@ def _scrub_tree(value: Any) -> Any:
     return value
 
 
-def render_json(result: DoctorResult) -> str:
+def render_timings(result: DoctorResult) -> str:
+    """Each stage's wall time, slowest first, and the total: why a run took as long as it did."""
+    total = sum(seconds for _, seconds in result.timings)
+    rows = sorted(result.timings, key=lambda item: -item[1])
+    width = max((len(stage) for stage, _ in rows), default=5)
+    lines = [f"timings ({total:.2f} s in all):"]
+    lines += [f"  {stage.ljust(width)}  {seconds:7.3f} s" for stage, seconds in rows]
+    return "\n".join(lines)
+
+
+def render_json(result: DoctorResult, *, timings: bool = False) -> str:
     """One JSON object: findings (most important first), keys, attempts, and the rest of the evidence."""
     from dataclasses import asdict
 
@@ -275,6 +285,8 @@ def render_json(result: DoctorResult) -> str:
         "path": [asdict(p) for p in e.path],
         "notes": list(d.notes),
     }
+    if timings:
+        data["timings"] = {stage: round(seconds, 4) for stage, seconds in result.timings}
     return json.dumps(_scrub_tree(data), ensure_ascii=False, default=str)
 
 
@@ -306,8 +318,11 @@ def _current_env() -> Environment:
 @click.option("--sandbox", default=None, metavar="NAME",
               help="Diagnose a demo sandbox (data/demo/NAME, e.g. ticket) instead of this machine's environment; "
                    "pair it with the simulator's URL as --api-url.")
+@click.option("--timings", is_flag=True,
+              help="Also show the wall time of each stage, so a wait can be explained (stderr; `timings` in JSON).")
 def doctor(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, ...], versions: tuple[str, ...],
-           as_json: bool, allow_hosts: tuple[str, ...], run_dir: str | None, sandbox: str | None) -> None:
+           as_json: bool, allow_hosts: tuple[str, ...], run_dir: str | None, sandbox: str | None,
+           timings: bool) -> None:
     """Find out why your key is refused: name the cause, show the evidence, give the fix.
 
     Exit status: 0 when a key works end to end (top finding `healthy`), 1 when something blocks,
@@ -329,5 +344,7 @@ def doctor(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, .
         click.echo(f"error: KeyLab failed unexpectedly ({type(exc).__name__}: {scrub(str(exc))[:300]})\n"
                    "  fix: please report this with the command you ran (no key is in this message)", err=True)
         sys.exit(2)
-    click.echo(render_json(result) if as_json else render_text(result).rstrip("\n"))
+    click.echo(render_json(result, timings=timings) if as_json else render_text(result).rstrip("\n"))
+    if timings and not as_json:
+        click.echo(render_timings(result), err=True)
     sys.exit(result.exit_code)
