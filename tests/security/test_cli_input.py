@@ -103,3 +103,24 @@ def test_bad_input_gets_one_line_and_exit_2_without_hanging(args: list[str], wor
     _one_line_refusal(result)
     assert words in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 2, "the problem on one line, the fix on the next"
+
+
+def _scenario(tmp_path: Path, kind: str) -> Path:
+    path = tmp_path / f"{kind}.toml"
+    if kind == "binary":
+        path.write_bytes(bytes(range(256)) * 8)
+    elif kind == "nested":
+        path.write_text("x = " + "[" * 200_000 + "]" * 200_000 + "\n")
+    elif kind == "latency":
+        healthy = (Path(__file__).parents[2] / "data" / "scenarios" / "healthy.toml").read_text()
+        path.write_text(healthy.replace("latency_ms = 0", "latency_ms = 100000000000000000000"))
+    return path
+
+
+@pytest.mark.parametrize(("kind", "words"), [("binary", "not text"), ("nested", "too deeply"),
+                                             ("latency", "latency_ms")])
+def test_a_hostile_scenario_file_gets_one_line_and_exit_2(kind: str, words: str, tmp_path: Path) -> None:
+    """Item 9: a binary or deeply nested scenario gave a traceback; latency_ms of 10^20 hung every request."""
+    result = run_kit("sim", "--scenario", str(_scenario(tmp_path, kind)), cwd=tmp_path)
+    _one_line_refusal(result)
+    assert words in result.stderr, result.stderr
