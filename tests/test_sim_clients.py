@@ -1,6 +1,6 @@
 """Acceptance: the real clients (official Python SDK, Node SDK 0.24.3 and current, curl) against the simulator.
 
-Each case asserts what anthropic-auth-facts.md says the real API answers that client: status, error
+Each case asserts what docs/reference/anthropic-auth.md says the real API answers that client: status, error
 type, exact message and a request id of the API's form that matches the ``request-id`` header. Keys
 reach the clients only through the child's environment or stdin, never argv.
 """

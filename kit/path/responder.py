@@ -4,7 +4,7 @@ A 401 is only the API's verdict if the API gave it. The API's answers carry its 
 ``request-id`` header of the ``req_…`` form (also in newer error bodies as ``request_id``), an
 ``anthropic-organization-id`` header when a key was recognised, and for errors the envelope
 ``{"type":"error","error":{"type":…,"message":…}}``. Anything else was produced by something on
-the path (anthropic-auth-facts.md §1, §10; root-causes.md C16-C18, C22):
+the path (docs/reference/anthropic-auth.md §1, §10; docs/reference/root-causes.md C16-C18, C22):
 
 - ``proxy``: a forward proxy spoke for itself (407, ``Proxy-Authenticate``, a proxy error page).
 - ``html-proxy``: a web page or redirect instead of JSON: WAF block pages, captive portals, login walls.

@@ -14,7 +14,7 @@ Each stage is a pure function of the answers so far:
        - a version error: the other versions; a TLS failure: the other clients; a transient answer
          or timeout: the same request once more.
        A plain 401 ``invalid x-api-key`` for well-formed bytes asks nothing more: the API checks the
-       key before it reads the model or the version (anthropic-auth-facts.md §2), and every client
+       key before it reads the model or the version (docs/reference/anthropic-auth.md §2), and every client
        sends the same bytes.
     3. *Isolation.* A packed check whose answer differs from its prediction is split into one request
        per dimension it changed, so the dimension responsible is named.

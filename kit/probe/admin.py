@@ -3,7 +3,7 @@
 A 401 ``invalid x-api-key`` cannot tell a revoked key from a mistyped one. The organization's key
 list can: ``GET /v1/organizations/api_keys`` (with an admin key, ``sk-ant-admin01-…``) shows every
 key's ``status`` (``active``, ``inactive``, ``archived``, ``expired``), workspace and creation date,
-and a Console-style ``partial_key_hint`` (``sk-ant-api03-R2D...igAA``, anthropic-auth-facts.md §4)
+and a Console-style ``partial_key_hint`` (``sk-ant-api03-R2D...igAA``, docs/reference/anthropic-auth.md §3)
 that ``kit.keys.naming.hint`` reproduces from a local key. Matching the two names the key's state; a
 non-active match becomes cause ``key-inactive`` in the diagnosis.
 

@@ -2,7 +2,7 @@
 
 Only what an admin key may see about its own organization: API keys (never their secret, only the
 Console-style ``partial_key_hint``), workspaces and the organization itself
-(anthropic-auth-facts.md §4; shapes as in the installed SDK's ``organization`` types).
+(docs/reference/anthropic-auth.md §4; shapes as in the installed SDK's ``organization`` types).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Each check looks at the request (and what earlier steps established: the route, who is calling) and
 either answers or passes. The first answer wins. The order is the simulator's model of the real API
-(anthropic-auth-facts.md §2 "Check ordering"); where the facts are silent the choice is recorded in
+(docs/reference/anthropic-auth.md §2 "Check ordering"); where the facts are silent the choice is recorded in
 ``data/catalog/assumptions.toml``. The same list is documented in docs/simulator.md.
 
  1. capture         the capture responder: every request gets an explanatory 401
@@ -47,10 +47,10 @@ from kit.sim.scenario import KeySpec, Org, Scenario
 
 __all__ = ["CHECKS", "OAUTH_BETA", "Context", "Identity", "Request", "Route", "decide", "fault_for", "match_route"]
 
-#: The beta header OAuth clients send (anthropic-auth-facts.md §6).
+#: The beta header OAuth clients send (docs/reference/anthropic-auth.md §6).
 OAUTH_BETA = "oauth-2025-04-20"
 OAUTH_PREFIXES = ("sk-ant-oat", "sk-ant-ort")
-#: Parameters that anthropic-version 2026-10-21 removed (anthropic-auth-facts.md §6).
+#: Parameters that anthropic-version 2026-10-21 removed (docs/reference/anthropic-auth.md §6).
 REMOVED_IN_2026 = ("temperature", "top_p", "top_k")
 
 
@@ -72,6 +72,7 @@ class Request:
     content_length: int | None = None
     body: bytes = field(default=b"", repr=False)
     too_large: bool = False
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)  # every header, lower-case names
 
     @property
     def betas(self) -> tuple[str, ...]:
@@ -132,7 +133,7 @@ def match_route(method: str, path: str) -> Route | tuple[str, ...] | None:
 
 
 def authenticate(req: Request, scenario: Scenario) -> Identity | Answer:
-    """Who is calling, or the 401 the API gives (anthropic-auth-facts.md §2, §7, §10)."""
+    """Who is calling, or the 401 the API gives (docs/reference/anthropic-auth.md §2, §7, §10)."""
     api = scenario.api
     xk, au = req.x_api_key, req.authorization
     if xk is None and au is None:
@@ -446,6 +447,10 @@ CHECKS: tuple[tuple[str, Callable[[View], Answer | None]], ...] = (
 
 def decide(req: Request, ctx: Context) -> Answer:
     """Run the checks in order; the first answer wins. ``answer.check`` names the step that answered."""
+    if ctx.scenario.api.provider != "anthropic":
+        from kit.sim.faces import decide_face
+
+        return decide_face(req, ctx)
     view = View(req, ctx)
     for name, check in CHECKS:
         answer = check(view)

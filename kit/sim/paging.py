@@ -1,7 +1,7 @@
 """The API's list pagination: ``limit`` (default 20, 1-1000), ``after_id`` / ``before_id`` cursors.
 
 Every list endpoint (models, API keys, workspaces) answers ``{"data", "first_id", "last_id", "has_more"}``
-(anthropic-auth-facts.md §4-§5), so the rule lives once, here.
+(docs/reference/anthropic-auth.md §4-§5), so the rule lives once, here.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The one piece of state in the decision order: a sliding 60-second window per organization. A
 scenario with ``requests_per_minute = 0`` is unlimited but still gets the headers a real success
-carries (anthropic-auth-facts.md §9), with the simulator's display limit.
+carries (docs/reference/anthropic-auth.md §9), with the simulator's display limit.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Answers from something other than the API: a gateway, an HTML proxy, a region block, and the capture desk.
 
-The first three reproduce what stands in the way in real life (root-causes.md C16-C18, C22): a
+The first three reproduce what stands in the way in real life (docs/reference/root-causes.md C16-C18, C22): a
 LiteLLM-style gateway's own JSON shape with no ``request-id``, an HTML error page, and the edge's
 bare 403. The capture responder is KeyLab's own: it tells the caller what it received.
 """

@@ -1,5 +1,6 @@
-"""Clients whose winner is modelled from their documented rules (facts §7): the Node SDK (the ticket's
-0.24.x and the current 1.x line, including ``readEnv``'s trimming) and ``curl`` typed in a new terminal."""
+"""Clients whose winner is modelled from their documented rules (docs/reference/anthropic-auth.md §7): the Node
+SDK (the ticket's 0.24.x and the current 1.x line, including ``readEnv``'s trimming) and ``curl`` typed in a new
+terminal."""
 
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def node_ticket(inv: Inventory) -> Winner:
     token = js_trim(raw_token) if raw_token is not None else None
     base_raw = inv.env.get(BASE_URL)
     base_url = redact_url((js_trim(base_raw) if base_raw is not None else "") or catalog().official_base_url)
-    rules = "modelled on @anthropic-ai/sdk 0.24.x rules (facts §7)"
+    rules = "modelled on @anthropic-ai/sdk 0.24.x rules (docs/reference/anthropic-auth.md §7)"
     if key is not None:
         if key == "":
             return Winner(
@@ -130,15 +131,15 @@ def node_ticket(inv: Inventory) -> Winner:
 
 
 def node_current(inv: Inventory) -> Winner:
-    """@anthropic-ai/sdk 1.x (facts §7): ``readEnv`` is ``?.trim() || undefined`` (blank counts as unset); API
-    keys go as ``Authorization: Bearer``; the API key wins over the token; then the SDK profile."""
+    """@anthropic-ai/sdk 1.x (docs/reference/anthropic-auth.md §7): ``readEnv`` is ``?.trim() || undefined`` (blank
+    counts as unset); API keys go as ``Authorization: Bearer``; the API key wins over the token; then the profile."""
     client = f"sdk-node@{NODE_CURRENT}"
     raw_key, key_source = _read_env(inv, API_KEY)
     raw_token, token_source = _read_env(inv, AUTH_TOKEN)
     key = js_trim(raw_key) if raw_key is not None else ""
     token = js_trim(raw_token) if raw_token is not None else ""
     base_url = redact_url(js_trim(inv.env.get(BASE_URL) or "") or catalog().official_base_url)
-    rules = "modelled on @anthropic-ai/sdk 1.x rules (facts §7; not run)"
+    rules = "modelled on @anthropic-ai/sdk 1.x rules (docs/reference/anthropic-auth.md §7; not run)"
     custom = parse_custom_headers(inv.env.get(CUSTOM_HEADERS))
     also = [h for h in ("x-api-key", "authorization") if custom.get(h)]
     extra = f"; ANTHROPIC_CUSTOM_HEADERS adds {', '.join(also)}" if also else ""

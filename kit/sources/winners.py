@@ -8,7 +8,7 @@ subprocess then runs python-dotenv's real ``load_dotenv()`` (no override) and as
 lengths and header names.
 
 The Node SDK (0.24.x, the ticket's version, and the current 1.x line) and ``curl`` with
-``$ANTHROPIC_API_KEY`` are modelled from their documented rules (facts sheet §7), including Node's
+``$ANTHROPIC_API_KEY`` are modelled from their documented rules (docs/reference/anthropic-auth.md §7), including Node's
 trimming of environment values. A winner's fingerprint is that of the exact bytes the client would send,
 so it compares with ``Source.fingerprint``; where a client trims, the winner says so.
 

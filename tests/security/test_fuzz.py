@@ -7,6 +7,7 @@ the ``loopback_only`` fixture, since a fuzzed URL may name any host. Commands th
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import socket
@@ -65,7 +66,8 @@ def test_probe_arguments_never_give_a_traceback(argv: list[str], tmp_path_factor
     key.write_text(canary)
     base = ["probe", "--api-url", f"http://127.0.0.1:{_closed_port()}", "--key-file", str(key), "--timeout", "1",
             "--budget", "2", "--run-dir", str(folder / "runs")]
-    result = CliRunner().invoke(main, [*base, *argv])
+    with contextlib.chdir(folder):  # a fuzzed relative --run-dir or --out lands in the test's folder
+        result = CliRunner().invoke(main, [*base, *argv])
     output = result.output
     assert result.exit_code in (0, 1, 2), (argv, result.exit_code, output[-400:], result.exception)
     assert result.exception is None or isinstance(result.exception, SystemExit), (argv, result.exception)

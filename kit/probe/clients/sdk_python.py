@@ -1,8 +1,8 @@
 """The installed official Python SDK (``anthropic``), used the way an application uses it.
 
 The key goes in as ``api_key=`` and the SDK chooses the header (2.x sends it as
-``Authorization: Bearer`` with ``anthropic-version: 2026-10-21``, facts §7); a plan that names a
-style or version overrides it through ``default_headers``, as a user would. ``max_retries=0``, so
+``Authorization: Bearer`` with ``anthropic-version: 2026-10-21``, docs/reference/anthropic-auth.md §7); a plan
+that names a style or version overrides it through ``default_headers``, as a user would. ``max_retries=0``, so
 one attempt is one request. The SDK's exception class and message are kept in ``client_error``
 (what the application would print), the request id comes from the exception, and what the SDK
 really put on the wire (User-Agent, header style, version) is read from the outgoing request.

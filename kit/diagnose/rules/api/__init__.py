@@ -2,7 +2,7 @@
 
 Only answers that carry the API's signature count here (``responder == "anthropic"``): a gateway's
 or a proxy's 401 is the path rules' business. Each rule reads the exact messages of
-anthropic-auth-facts.md §2 and §9 and names the key by alias, hint and fingerprint, never by value.
+docs/reference/anthropic-auth.md §2 and §9 and names the key by alias, hint and fingerprint, never by value.
 """
 
 from __future__ import annotations
