@@ -89,4 +89,4 @@ notebooks-clean: $(STAMP)
 	$(BIN)/nbstripout --extra-keys "metadata.widgets cell.metadata.execution" notebooks/*.ipynb
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache reports/*.html data/runs/*.jsonl
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache reports/*.html reports/*.ipynb data/runs/*.jsonl

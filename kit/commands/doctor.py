@@ -28,7 +28,8 @@ import click
 from kit.catalog import catalog
 from kit.diagnose.diagnosis import Diagnosis
 from kit.env import Environment
-from kit.errors import InputError, KitError, UsageError
+from kit.errors import KitError, UsageError
+from kit.guard.childenv import risky_notes
 from kit.guard.redact import scrub
 from kit.guard.terminal import say
 from kit.keys.report import KeyReport
@@ -63,23 +64,14 @@ class DoctorResult:
 
 
 def _check_key_files(paths: Sequence[Path]) -> None:
-    """A named key file that cannot be read is a usage error with a clear message (exit 2)."""
+    """A named key file that cannot be read is a usage error with a clear message (exit 2).
+
+    The look goes through the bounded reader, so a named pipe or a device is refused rather than opened.
+    """
+    from kit.commands.inputs import read_key_file
+
     for path in paths:
-        try:
-            is_dir = path.is_dir() if path.stat() else False
-        except FileNotFoundError:
-            raise UsageError(f"--key-file {path}: no such file", "check the path (one key per file)") from None
-        except OSError as exc:
-            raise InputError(f"--key-file {path} cannot be read ({exc.strerror or type(exc).__name__})",
-                             "point at the file itself (a symlink loop or a broken mount cannot be read)") from None
-        if is_dir:
-            raise UsageError(f"--key-file {path} is a directory, not a file", "name the file that holds the key")
-        try:
-            with path.open("rb") as fh:
-                fh.read(1)
-        except OSError as exc:
-            raise InputError(f"--key-file {path} cannot be read ({exc.strerror or type(exc).__name__})",
-                             f"make it readable for this user (for example `chmod u+r {path}`)") from None
+        read_key_file(str(path))
 
 
 def run_doctor(
@@ -102,9 +94,12 @@ def run_doctor(
     shell over it.
     """
     from kit import investigate as inv
+    from kit.commands.inputs import check_api_url, check_run_dir
 
     paths = [Path(p) for p in key_files]
     _check_key_files(paths)
+    api_url = check_api_url(api_url) or ""
+    run_dir = check_run_dir(run_dir)
     for flag, values in (("--model", models), ("--version", versions), ("--allow-host", allow_hosts)):
         for value in values:
             if not value.strip() or any(c.isspace() for c in value):
@@ -117,8 +112,13 @@ def run_doctor(
         s = replace(s, allow_hosts=(*s.allow_hosts, target))
     investigation = inv.investigate(s, check_network=check_network, progress=progress)
     log = investigation.run_log
-    return DoctorResult(diagnosis=investigation.diagnosis, api_url=s.api_url, run_id=s.run_id,
-                        run_log=str(log) if log is not None else None, notes=investigation.notes,
+    diagnosis = investigation.diagnosis
+    # Risky variables may be why the user's own app differs from the probe.
+    risky = tuple(risky_notes(s.env.variables, target=s.api_url))
+    if risky:
+        diagnosis = replace(diagnosis, notes=(*risky, *diagnosis.notes))
+    return DoctorResult(diagnosis=diagnosis, api_url=s.api_url, run_id=s.run_id,
+                        run_log=str(log) if log is not None else None, notes=(*risky, *investigation.notes),
                         timings=investigation.timings)
 
 

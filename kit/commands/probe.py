@@ -9,30 +9,30 @@ from pathlib import Path
 import click
 
 from kit.catalog import catalog, runs_dir
+from kit.commands.inputs import check_api_url, check_out, check_run_dir, read_key_file
 from kit.env import Environment
-from kit.errors import InputError, UsageError
+from kit.errors import UsageError
+from kit.guard.childenv import risky_notes
 from kit.guard.files import write_private
 from kit.guard.terminal import say
 from kit.keys.credential import Credential
 
 __all__ = ["probe", "read_key_files", "write_table"]
 
+#: The table formats ``--out`` can write, by suffix.
+OUT_SUFFIXES = (".csv", ".jsonl", ".json", ".html", ".htm", ".md")
 _TABLE_COLUMNS = ("key", "client", "request", "model", "version", "header", "status", "answer", "outcome")
 
 
 def read_key_files(paths: tuple[str, ...], env: Environment) -> list[Credential]:
-    """One credential per file, raw bytes exactly as stored (alias: the file name); else ANTHROPIC_API_KEY."""
+    """One credential per file, raw bytes exactly as stored (alias: the file name); else ANTHROPIC_API_KEY.
+
+    Every file goes through the bounded reader: a named pipe or ``/dev/zero`` is refused, never read.
+    """
     creds: list[Credential] = []
     for name in paths:
         path = Path(name).expanduser()
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read key file {name}: {exc.strerror or exc}",
-                             "check the path; a key file holds one key, as the Console showed it") from None
-        if len(raw) > 64 * 1024:
-            raise InputError(f"{name} is {len(raw)} bytes: not a key file",
-                             "point --key-file at a file that holds one key")
+        raw = read_key_file(name)
         creds.append(Credential(alias=path.name, raw=raw, source=f"file:{path}"))
     if not creds:
         value = env.get("ANTHROPIC_API_KEY")
@@ -130,8 +130,15 @@ def probe(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, ..
     from kit.probe.engine import probe as run_probe
     from kit.probe.runlog import new_run_id
 
+    # Every input is checked before the first request, so a typo never costs what was gathered.
+    api_url = check_api_url(api_url)
+    run_dir = check_run_dir(run_dir) or run_dir
+    out = check_out(out, OUT_SUFFIXES)
     run_id = run_id or new_run_id()  # chosen here, so an interrupted run can be named for its resume
-    credentials = read_key_files(key_files, Environment.current())
+    env = Environment.current()
+    credentials = read_key_files(key_files, env)
+    for note in risky_notes(env.variables, target=api_url or catalog().official_base_url):
+        click.echo(f"note: {note}", err=True)
     show = sys.stderr.isatty() if progress is None else progress
     try:
         run = run_probe(credentials, base_url=api_url or catalog().official_base_url, clients=clients or ("httpx2",),

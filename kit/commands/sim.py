@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from kit.commands.inputs import check_access_log, check_listen_host
 from kit.guard.terminal import say
 
 __all__ = ["sim"]
@@ -72,6 +73,8 @@ def sim(scenario: str, host: str, port: int, tls: bool, access_log: Path | None,
         for name in all_scenarios():
             say(f"{name:24} {load_scenario(name).description}")
         return
+    host = check_listen_host(host)
+    access_log = check_access_log(access_log)
     loaded = load_scenario(scenario)
     show = echo if echo is not None else loaded.api.responder == "capture"
     stop = threading.Event()

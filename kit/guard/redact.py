@@ -5,6 +5,12 @@ Everything that leaves the kit (tables, logs, exceptions, plots, reports, JSONL)
 ``redact_headers``. httpx masks only ``authorization``; an ``x-api-key`` header would print in clear,
 so KeyLab owns its list. ``kit.keys.credential.Credential`` registers its secret here when it is created, so a
 key the kit has read is masked everywhere afterwards, even inside a longer word or without its prefix.
+
+Text is matched twice: as it stands, and in its decoded form (``\\xNN``, ``\\uNNNN``, ``%NN`` and HTML
+character references decoded, invisible characters dropped), because a library that quotes a header
+value writes non-ASCII bytes as escapes and a key cut by zero-width spaces must not survive in pieces.
+A run of a secret never spans a public prefix (``sk-ant-api03-``), so a file holding two keys cannot make
+the prefix itself a "secret" that blanks every hint.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import re
 import threading
 import traceback
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from kit.keys.clean import clean
@@ -24,7 +30,10 @@ __all__ = [
     "LEAK_RUN",
     "SENSITIVE_HEADERS",
     "RedactingFilter",
+    "ScrubbingWriter",
+    "decoded_view",
     "forget_all",
+    "looks_like_key",
     "redact_headers",
     "redact_url",
     "remember",
@@ -63,14 +72,43 @@ _HEADER_LINE = re.compile(
 _ALREADY = re.compile(r"^(?:Bearer )?\[REDACTED[^\]]*\]$")
 _SENSITIVE_QUERY = re.compile(r"(?i)^(?:key|api[-_]?key|token|access[-_]?token|secret|password|sig|signature)$")
 
+#: Secrets shorter than a run are masked only as a whole token; below this length they are not secret-like
+#: enough to mask (a 2-character "key" would blank common words); see data/catalog/assumptions.toml.
+MIN_SHORT_SECRET = 4
+_KEY_CHAR = r"[A-Za-z0-9_\-]"
+
+# Escapes a library or an encoder writes: Python bytes/str reprs (also with their backslash JSON-escaped),
+# JSON \u escapes, URL %NN and HTML character references.
+_ESCAPES = re.compile(
+    r"(?:\\+x[0-9A-Fa-f]{2})+"
+    r"|(?:\\+u[0-9A-Fa-f]{4})+"
+    r"|\\+U[0-9A-Fa-f]{8}"
+    r"|(?:%[0-9A-Fa-f]{2})+"
+    r"|&#(?:[xX][0-9A-Fa-f]{1,6}|[0-9]{1,7});"
+)
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
 _lock = threading.Lock()
 _known: set[str] = set()  # 12-character runs of secrets seen in this process
 _known_whole: set[str] = set()
+# Snapshots for scrub, rebuilt when a secret is remembered (scrub runs for every field of every row; copying
+# the sets on each call cost more than the matching).
+_runs_snapshot: frozenset[str] = frozenset()
+_whole_snapshot: tuple[str, ...] = ()
+_known_short: set[str] = set()  # whole secrets shorter than a run, masked only as whole tokens
+_short_pattern: re.Pattern[str] | None = None
 
 
-def _secret_part(value: str) -> str:
-    match = re.match(r"sk-ant-[a-z]+\d{2}-", value)
-    return value[match.end():] if match else value
+def _public_prefixes() -> re.Pattern[str]:
+    from kit.catalog import catalog
+
+    prefixes = sorted({k.prefix for k in catalog().kinds if len(k.prefix) >= 4}, key=len, reverse=True)
+    return re.compile(r"sk-ant-[a-z]+\d{2}-|" + "|".join(re.escape(p) for p in prefixes))
+
+
+def _secret_segments(value: str) -> list[str]:
+    """The parts of ``value`` that are secret: everything between public key prefixes (``sk-ant-api03-``)."""
+    return [part for part in _public_prefixes().split(value) if part]
 
 
 def _variants(text: str) -> set[str]:
@@ -79,34 +117,52 @@ def _variants(text: str) -> set[str]:
     cleaned = clean(text)  # the same cleaning inspection uses, so a repaired key is masked too
     if cleaned:
         out.add(cleaned)
-    return {v for v in out if len(v) >= 8}
+    return {v for v in out if v}
 
 
 def remember(secrets: Iterable[str | bytes]) -> None:
     """Register secrets so that ``scrub`` masks them and any 12-character run of their body anywhere.
 
     Values longer than any key (a whole file read by mistake) are not registered: masking every run of a
-    document would blank unrelated text, and key-shaped parts inside it are masked by shape anyway.
+    document would blank unrelated text, and key-shaped parts inside it are masked by shape anyway. Runs
+    never span a public prefix, and a value of ``MIN_SHORT_SECRET`` to 7 characters is masked as a whole
+    token (a word of its own), so that it hides in the h11 message yet does not blank parts of longer words.
     """
+    global _short_pattern
     with _lock:
         for secret in secrets:
             text = secret.decode("utf-8", "surrogateescape") if isinstance(secret, bytes) else str(secret)
             if len(text) > MAX_INSPECT_CHARS:
                 continue
             for variant in _variants(text):
+                if len(variant) < 8:
+                    if len(variant.strip()) >= MIN_SHORT_SECRET and variant.strip() not in _known_short:
+                        _known_short.add(variant.strip())
+                        _short_pattern = None
+                    continue
                 _known_whole.add(variant)
-                body = _secret_part(variant)
-                for start in range(max(1, len(body) - LEAK_RUN + 1)):
-                    run = body[start:start + LEAK_RUN]
-                    if len(run) == LEAK_RUN:
-                        _known.add(run)
+                for segment in _secret_segments(variant):
+                    for start in range(len(segment) - LEAK_RUN + 1):
+                        _known.add(segment[start:start + LEAK_RUN])
+        _snapshot()
 
 
 def forget_all() -> None:
     """Drop every remembered secret (tests use this to start clean)."""
+    global _short_pattern
     with _lock:
         _known.clear()
         _known_whole.clear()
+        _snapshot()
+        _known_short.clear()
+        _short_pattern = None
+
+
+def _snapshot() -> None:
+    """Rebuild scrub's read-only views of the remembered secrets (called with the lock held)."""
+    global _runs_snapshot, _whole_snapshot
+    _runs_snapshot = frozenset(_known)
+    _whole_snapshot = tuple(sorted(_known_whole, key=len, reverse=True))
 
 
 def _label(secret: str) -> str:
@@ -120,8 +176,11 @@ def scrub(text: str) -> str:
     if not isinstance(text, str):
         text = str(text)
     with _lock:
-        whole = sorted(_known_whole, key=len, reverse=True)
-        runs = set(_known)
+        whole = _whole_snapshot
+        runs = _runs_snapshot
+        short = _short_matcher()
+    # Escaped or interrupted copies first, while the decoded form still shows them whole.
+    text = _scrub_decoded(text, whole, runs, short)
     # Key shapes first: a remembered secret may be a cut copy of a longer key in the text, and masking only
     # its part would leave the rest of that key in clear.
     text = _KEY_SHAPED.sub(lambda m: _label(m.group(0)), text)
@@ -141,6 +200,92 @@ def scrub(text: str) -> str:
                     spans.append((start, start + LEAK_RUN))
         for begin, end in reversed(spans):
             text = text[:begin] + "[REDACTED]" + text[end:]
+    if short is not None:
+        text = short.sub("[REDACTED]", text)
+    return text
+
+
+def _short_matcher() -> re.Pattern[str] | None:
+    """One pattern for the short secrets, each only as a token of its own (called with the lock held)."""
+    global _short_pattern
+    if _short_pattern is None and _known_short:
+        words = "|".join(re.escape(w) for w in sorted(_known_short, key=len, reverse=True))
+        _short_pattern = re.compile(rf"(?<!{_KEY_CHAR})(?:{words})(?!{_KEY_CHAR})")
+    return _short_pattern
+
+
+def _decode_escape(escaped: str) -> str:
+    """The characters a run of escapes stands for (undecodable bytes become U+FFFD)."""
+    if escaped.startswith("&#"):
+        digits = escaped[2:-1]
+        number = int(digits[1:], 16) if digits[:1] in "xX" else int(digits)
+        return chr(number) if number <= 0x10FFFF else "\ufffd"
+    if escaped.startswith("%"):
+        return bytes.fromhex(escaped.replace("%", "")).decode("utf-8", "replace")
+    parts = [p for p in re.split(r"\\+", escaped) if p]
+    if parts[0][0] == "x":
+        return bytes.fromhex("".join(p[1:] for p in parts)).decode("utf-8", "replace")
+    if parts[0][0] == "U":
+        number = int(parts[0][1:], 16)
+        return chr(number) if number <= 0x10FFFF else "\ufffd"
+    units = "".join(chr(int(p[1:], 16)) for p in parts)
+    return units.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def decoded_view(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with escapes decoded and invisible characters dropped, and where each character came from.
+
+    ``spans[i]`` is the ``(start, end)`` in ``text`` of the decoded character ``i``.
+    """
+    chars: list[str] = []
+    spans: list[tuple[int, int]] = []
+
+    def add(piece: str, start: int, end: int) -> None:
+        for ch in piece:
+            if not _INVISIBLE.match(ch):
+                chars.append(ch)
+                spans.append((start, end))
+
+    pos = 0
+    for match in _ESCAPES.finditer(text):
+        for i in range(pos, match.start()):
+            add(text[i], i, i + 1)
+        add(_decode_escape(match.group(0)), match.start(), match.end())
+        pos = match.end()
+    for i in range(pos, len(text)):
+        add(text[i], i, i + 1)
+    return "".join(chars), spans
+
+
+def _scrub_decoded(text: str, whole: Sequence[str], runs: frozenset[str], short: re.Pattern[str] | None) -> str:
+    """Mask, in ``text`` as written, what is a secret only once its escapes are decoded and invisibles dropped."""
+    if not ("\\" in text or "%" in text or "&#" in text or _INVISIBLE.search(text)):  # the common case, cheaply
+        return text
+    if not (_ESCAPES.search(text) or _INVISIBLE.search(text)):
+        return text
+    decoded, spans = decoded_view(text)
+    found: list[tuple[int, int]] = [m.span() for m in _KEY_SHAPED.finditer(decoded)]
+    for secret in whole:
+        start = decoded.find(secret)
+        while start >= 0:
+            found.append((start, start + len(secret)))
+            start = decoded.find(secret, start + 1)
+    if runs:
+        found += [(i, i + LEAK_RUN) for i in range(len(decoded) - LEAK_RUN + 1) if decoded[i:i + LEAK_RUN] in runs]
+    if short is not None:
+        found += [m.span() for m in short.finditer(decoded)]
+    if not found:
+        return text
+    # A match in plain text is left to the plain pass, which labels it with its hint and fingerprint.
+    escaped = [(spans[a][0], spans[b - 1][1]) for a, b in found if b > a and spans[b - 1][1] - spans[a][0] != b - a]
+    merged: list[tuple[int, int]] = []
+    for begin, end in sorted(escaped):
+        if merged and begin <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((begin, end))
+    for begin, end in reversed(merged):
+        text = text[:begin] + "[REDACTED]" + text[end:]
     return text
 
 
@@ -237,3 +382,34 @@ class RedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = scrub(record.stack_info)
         return True
+
+
+def looks_like_key(text: str) -> bool:
+    """True when ``text`` holds anything the redaction path would mask: a key shape, a token, a known secret."""
+    return bool(text) and scrub(text) != text
+
+
+class ScrubbingWriter:
+    """A text stream that scrubs everything written to it: the CLI's stdout and stderr, click's messages included.
+
+    It has no ``buffer``, so nothing (click looks for one) can write around the scrub to the bytes below.
+    """
+
+    buffer = None
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        if isinstance(text, str):
+            self._stream.write(scrub(text))
+        else:
+            self._stream.write(text)  # let the stream refuse what it cannot take, as it would anyway
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)

@@ -33,6 +33,7 @@ __all__ = [
     "build_report",
     "execute_notebook",
     "export_html",
+    "scrub_notebook",
     "session_report",
     "strip_widgets",
     "support_ticket",
@@ -141,6 +142,30 @@ def execute_notebook(notebook: Path, out: Path, parameters: Mapping[str, Any], *
     return out
 
 
+def scrub_notebook(path: Path) -> Path:
+    """Rewrite an executed notebook with every output through the redaction path (it is kept beside the report).
+
+    Panels scrub what they show, but a cell's own output (a traceback, a print, a library's warning) is
+    written by the kernel as it is; the notebook is an artifact like any other.
+    """
+    import nbformat
+
+    from kit.guard.redact import scrub_value
+
+    nb = nbformat.read(str(path), as_version=4)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            for field in ("text", "evalue", "traceback", "ename"):
+                if field in output:
+                    output[field] = scrub_value(output[field])
+            data = output.get("data", {})
+            for mime in list(data):
+                if not mime.startswith("image/"):  # base64 pictures hold no text, and scrubbing could break them
+                    data[mime] = scrub_value(data[mime])
+    nbformat.write(nb, str(path))
+    return path
+
+
 @contextlib.contextmanager
 def _simulator(scenario: str | None, api_url: str | None) -> Iterator[str]:
     if api_url:
@@ -177,6 +202,7 @@ def build_report(
         parameters = {"api_url": url, "sandbox": sandbox or "", **(extra_parameters or {})}
         execute_notebook(notebook, executed, parameters)
     warming.join()
+    scrub_notebook(executed)
     full = export_html(executed, out)
     share = export_html(executed, out.with_name(out.stem + "-share.html"), no_input=True)
     return full, share

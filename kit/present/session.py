@@ -20,6 +20,7 @@ from kit.env import Environment
 from kit.keys.credential import Credential
 from kit.keys.report import KeyReport
 from kit.present import views
+from kit.present.markup import md_code, md_text
 from kit.present.panels import STEPS, panel
 from kit.values import Evidence, PathCheck, rows_to_frame
 
@@ -112,16 +113,16 @@ class Session:
         s = self.setup
         target = s.api_url + (" (the official API)" if s.api_url == catalog().official_base_url else "")
         lines = [
-            f"**Target API:** `{target}`",
-            f"**Environment:** {'demo sandbox `' + s.sandbox + '`' if s.sandbox else 'this machine'} "
-            f"(HOME `{s.env.home}`, working folder `{s.env.cwd}`)",
+            f"**Target API:** {md_code(target)}",
+            f"**Environment:** {'demo sandbox ' + md_code(s.sandbox) if s.sandbox else 'this machine'} "
+            f"(HOME {md_code(s.env.home)}, working folder {md_code(s.env.cwd)})",
             f"**Clients to try:** {', '.join(s.clients)}",
             f"**Models:** {', '.join(s.models) or '(none named)'} · **API versions:** "
             f"{', '.join(s.versions) or '(client defaults)'}",
-            f"**Run id:** `{s.run_id}` (attempts are logged to `{s.run_dir / (s.run_id + '.jsonl')}`)",
+            f"**Run id:** {md_code(s.run_id)} (attempts are logged to {md_code(s.run_dir / (s.run_id + '.jsonl'))})",
         ]
-        if s.description:
-            lines.insert(0, f"*{s.description}*")
+        if s.description:  # a sandbox's own words: shown, never rendered
+            lines.insert(0, f"*{md_text(s.description)}*")
         return ["\n\n".join(lines)]
 
     def _rerun(self, stage: inv.Stage, **options: Any) -> Any:

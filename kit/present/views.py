@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from kit.present.markup import TrustedMarkdown
 from kit.values import Finding, PathCheck
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ def keys_detail(reports: Sequence[KeyReport], findings: Sequence[Finding], probl
     items: list[Any] = [head, key_table(reports) if reports else None, *[f"⚠ {p}" for p in problems]]
     items.append("### Each key, character by character")
     for report in reports:
-        items += [report.to_markdown(), _defect_table(report) if report.defects else None]
+        items += [TrustedMarkdown(report.to_markdown()), _defect_table(report) if report.defects else None]
     items.append("### Findings and fixes")
     return items + findings_items(findings, "No defects: every key's bytes are well-formed. If the API still says "
                                             "401, see notebook 02 (which key each client really sends) and 00 (what "

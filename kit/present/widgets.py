@@ -33,15 +33,23 @@ __all__ = [
     "figure_output",
     "key_table",
     "md",
+    "scrubbed_frame",
     "show",
 ]
 
 
 def md(text: str) -> Any:
-    """A Markdown output (scrubbed: no key-shaped text survives)."""
+    """A Markdown output: scrubbed (no key-shaped text survives) and with raw HTML shown as text.
+
+    Strings from files, the environment and servers reach Markdown through rules and views; ``inert_html``
+    makes sure none of them renders as live HTML in the notebook or the exported report.
+    """
     from IPython.display import Markdown
 
-    return Markdown(scrub(text))
+    from kit.present.markup import TrustedMarkdown, inert_html
+
+    cleaned = scrub(text)
+    return Markdown(cleaned if isinstance(text, TrustedMarkdown) else inert_html(cleaned))
 
 
 def banner(title: str, lines: Iterable[str] = ()) -> Any:
@@ -84,8 +92,26 @@ def key_table(reports: Sequence[KeyReport]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def scrubbed_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every text cell, index label and column name through the redaction path."""
+    def clean(value: Any) -> Any:
+        return scrub(value) if isinstance(value, str) else value
+
+    out = frame.map(clean)
+    out.index = out.index.map(clean)
+    out.columns = out.columns.map(clean)
+    return out
+
+
 def as_outputs(items: Iterable[Any]) -> list[Any]:
-    """Turn strings into Markdown, figures into PNGs; leave other displayables alone."""
+    """Turn strings into Markdown, figures into PNGs; scrub tables; leave other displayables alone.
+
+    Every panel goes through here, so tables get the same scrub as Markdown (a path target may be a URL
+    with a credential in it), and a styled table escapes its cells as HTML (a Styler does not by default).
+    """
+    import pandas as pd
+    from pandas.io.formats.style import Styler
+
     out: list[Any] = []
     for item in items:
         if item is None:
@@ -94,6 +120,11 @@ def as_outputs(items: Iterable[Any]) -> list[Any]:
             out.append(md(item))
         elif type(item).__name__ == "Figure":
             out.append(figure_output(item))
+        elif isinstance(item, pd.DataFrame):
+            out.append(scrubbed_frame(item))
+        elif isinstance(item, Styler):
+            item.data = scrubbed_frame(item.data)  # type: ignore[attr-defined]  # missing from pandas-stubs
+            out.append(item.format(escape="html"))
         else:
             out.append(item)
     return out

@@ -24,7 +24,10 @@ from kit.keys.inspect import inspect_key
 from kit.keys.naming import fingerprint, hint
 
 __all__ = ["AccessLog", "CredentialSeen", "auth_style", "describe_credentials", "describe_others", "for_provider",
-           "split_bearer"]
+           "safe_text", "split_bearer"]
+
+#: A logged or echoed header value or path is cut to this many characters (the log is evidence, not a copy).
+MAX_LOGGED_CHARS = 512
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,23 @@ def _defect_text(defect: Mapping[str, Any]) -> str:
     return text
 
 
+def safe_text(value: str | None, *credentials: str | None) -> str | None:
+    """A request value as it may be logged or echoed: through the one redaction path, bytes made visible.
+
+    A key can arrive anywhere (the path, ``anthropic-version``, ``user-agent``…), so every value is scrubbed
+    of key shapes, and of this request's own credentials, which need not look like keys. Bytes that are not
+    UTF-8 show as ``\\xNN`` (a log line must stay writable), and the value is cut to ``MAX_LOGGED_CHARS``.
+    """
+    if value is None:
+        return None
+    text = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    for secret in credentials:
+        if secret and len(secret.strip()) >= 4:
+            text = text.replace(secret.strip(), "[REDACTED]")
+    text = scrub(text)
+    return text if len(text) <= MAX_LOGGED_CHARS else text[:MAX_LOGGED_CHARS - 1] + "…"
+
+
 def _wire_bytes(value: str) -> bytes:
     return value.encode("utf-8", "surrogateescape")
 
@@ -70,7 +90,10 @@ def _seen(header: str, scheme: str, value: str) -> CredentialSeen:
     report = inspect_key(raw, alias=header)
     defects = tuple({"cause": d.cause, "detail": d.detail, "position": d.position, "char": d.char}
                     for d in report.defects)
-    return CredentialSeen(header=header, scheme=scheme, fingerprint=fingerprint(raw), hint=hint(raw),
+    # An Authorization value "KEY more" would make the key its "scheme": a scheme is a short word or nothing shown.
+    plain = not scheme or (len(scheme) <= 20 and scheme.isascii() and scheme.isalpha())
+    shown_scheme = scheme if plain else "[REDACTED]"
+    return CredentialSeen(header=header, scheme=shown_scheme, fingerprint=fingerprint(raw), hint=hint(raw),
                           length=len(value), defects=defects)
 
 
@@ -135,25 +158,30 @@ def log_entry(*, method: str, path: str, status: int | None, headers: Mapping[st
     """
     creds = for_provider(describe_others(others) + describe_credentials(x_api_key, authorization), provider)
     primary = creds[0] if creds else None
+    secrets = (x_api_key, split_bearer(authorization)[1] if authorization is not None else None)
+
+    def safe(value: str | None) -> str | None:
+        return safe_text(value, *secrets)
+
     entry: dict[str, Any] = {
         "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "method": method,
-        "path": scrub(path),
+        "method": safe(method),
+        "path": safe(path),
         "status": status,
         "auth_style": auth_style(x_api_key, authorization),
-        "auth_scheme": creds[-1].scheme if authorization is not None else None,
+        "auth_scheme": safe(creds[-1].scheme) if authorization is not None else None,
         "fingerprint": primary.fingerprint if primary else None,
         "hint": primary.hint if primary else None,
         "length": primary.length if primary else None,
         "defects": [dict(d) for d in primary.defects] if primary else [],
-        "credentials": [{"header": c.header, "scheme": c.scheme, "fingerprint": c.fingerprint, "hint": c.hint,
+        "credentials": [{"header": c.header, "scheme": safe(c.scheme), "fingerprint": c.fingerprint, "hint": c.hint,
                          "length": c.length, "defects": [dict(d) for d in c.defects]} for c in creds],
-        "anthropic_version": headers.get("anthropic-version"),
-        "anthropic_beta": headers.get("anthropic-beta"),
-        "anthropic_workspace_id": headers.get("anthropic-workspace-id"),
-        "user_agent": headers.get("user-agent"),
-        "x_stainless_package_version": headers.get("x-stainless-package-version"),
-        "content_type": headers.get("content-type"),
+        "anthropic_version": safe(headers.get("anthropic-version")),
+        "anthropic_beta": safe(headers.get("anthropic-beta")),
+        "anthropic_workspace_id": safe(headers.get("anthropic-workspace-id")),
+        "user_agent": safe(headers.get("user-agent")),
+        "x_stainless_package_version": safe(headers.get("x-stainless-package-version")),
+        "content_type": safe(headers.get("content-type")),
         "request_id": request_id,
         "check": check,
         "error_id": error_id,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from kit.sim.accesslog import CredentialSeen, auth_style
+from kit.sim.accesslog import CredentialSeen, auth_style, safe_text
 from kit.sim.answers import REQUEST_ID_PLACEHOLDER, Answer, api_error, error_body
 
 __all__ = ["capture", "gateway", "html_proxy", "region_block"]
@@ -57,9 +57,14 @@ def capture(credentials: tuple[CredentialSeen, ...], x_api_key: str | None, auth
         creds = " | ".join(c.describe() for c in credentials)
     else:
         creds = "no credential (neither x-api-key nor Authorization was sent)"
-    message = (f"KeyLab capture: nothing was forwarded. {method} {path} arrived with auth style {style}: {creds}; "
-               f"anthropic-version {version or '(none)'}; anthropic-beta {beta or '(none)'}; "
-               f"user-agent {user_agent or '(none)'}.")
+    secrets = (x_api_key, authorization.partition(" ")[2] if authorization else None, authorization)
+
+    def safe(value: str | None) -> str:
+        return safe_text(value, *secrets) or "(none)"
+
+    message = (f"KeyLab capture: nothing was forwarded. {safe(method)} {safe(path)} arrived with auth style {style}: "
+               f"{creds}; anthropic-version {safe(version)}; anthropic-beta {safe(beta)}; "
+               f"user-agent {safe(user_agent)}.")
     body = error_body("authentication_error", message, request_id=REQUEST_ID_PLACEHOLDER)
     return Answer(status=401, body=json.dumps(body, ensure_ascii=False).encode(), check="capture",
                   headers=(("x-keylab-capture", "1"),))

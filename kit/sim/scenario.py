@@ -22,6 +22,7 @@ from typing import Any
 from kit.catalog import DATA_DIR, catalog
 from kit.demo.fakekeys import derive_key
 from kit.errors import ScenarioError
+from kit.guard.reader import Refused, read_bounded
 from kit.providers import providers
 from kit.sim.hostile import HOSTILE_MODES
 from kit.sim.strict import Table, tables, unique
@@ -66,6 +67,10 @@ __all__ = [
 ]
 
 SCENARIO_DIR = DATA_DIR / "scenarios"
+#: A scenario file is a few KB; anything past this is the wrong file.
+MAX_SCENARIO_BYTES = 1 << 20
+#: A simulated delay longer than this would hang every request past any client's timeout.
+MAX_LATENCY_MS = 600_000
 
 _A, _O, _G = ("anthropic",), ("openai",), ("gemini",)
 #: Fields only some faces understand, per table; any other provider's scenario refuses them.
@@ -128,14 +133,21 @@ def load_scenario(source: str | Path | Mapping[str, Any] | Scenario) -> Scenario
     if isinstance(source, Mapping):
         return _build(dict(source), None)
     path = resolve_scenario_path(source)
+    read = read_bounded(path, MAX_SCENARIO_BYTES)  # a FIFO, a device or a huge file is refused, never read
+    if isinstance(read, Refused):
+        what = f"{read.size} bytes, more than {MAX_SCENARIO_BYTES}" if read.reason == "too-large" else \
+            (read.error or read.reason.replace("-", " "))
+        raise ScenarioError(f"cannot read scenario {path}: {what}", "name a scenario .toml file (a regular file)")
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
+        data = tomllib.loads(read.data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path} is not text (it holds bytes that are not UTF-8)",
+                            "name a scenario .toml file, not a binary file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path} is not valid TOML: {exc}", "fix the syntax at the line named") from None
-    except OSError as exc:
-        raise ScenarioError(f"cannot read scenario {path}: {exc.strerror}",
-                            "check the path and its permissions") from None
+    except RecursionError:
+        raise ScenarioError(f"{path} nests tables or arrays too deeply to read",
+                            "write the scenario as flat [section] tables") from None
     return _build(data, path)
 
 
@@ -193,7 +205,7 @@ def _build(data: dict[str, Any], path: Path | None) -> Scenario:
         versions=versions,
         accept_bearer_api_keys=api_t.get("accept_bearer_api_keys", bool, True),
         responder=api_t.choice("responder", RESPONDERS, "anthropic"),
-        latency_ms=api_t.non_negative("latency_ms", 0),
+        latency_ms=api_t.non_negative("latency_ms", 0, MAX_LATENCY_MS),
         betas=api_t.strings("betas", DEFAULT_BETAS),
         accept_oauth_tokens=api_t.get("accept_oauth_tokens", bool, False),
         reject_both_auth_headers=api_t.get("reject_both_auth_headers", bool, True),
@@ -309,8 +321,8 @@ def _build(data: dict[str, Any], path: Path | None) -> Scenario:
 
     ft = Table(top.get("faults", dict, {}), "faults", origin)
     faults = Faults(
-        latency_ms=ft.non_negative("latency_ms", 0),
-        latency_jitter_ms=ft.non_negative("latency_jitter_ms", 0),
+        latency_ms=ft.non_negative("latency_ms", 0, MAX_LATENCY_MS),
+        latency_jitter_ms=ft.non_negative("latency_jitter_ms", 0, MAX_LATENCY_MS),
         api_error=ft.share("api_error"),
         overloaded=ft.share("overloaded"),
         reset=ft.share("reset"),

@@ -73,10 +73,12 @@ class Table:
             raise self.fail(key, f"is {value}, outside 0..1", f"write a share such as {key} = 0.1 (10 % of requests)")
         return value
 
-    def non_negative(self, key: str, default: int) -> int:
+    def non_negative(self, key: str, default: int, maximum: int | None = None) -> int:
         value = int(self.get(key, int, default))
         if value < 0:
             raise self.fail(key, f"is {value}, which is negative", f"write {key} = 0 or more")
+        if maximum is not None and value > maximum:
+            raise self.fail(key, f"is {value}, more than {maximum}", f"write {key} = {maximum} or less")
         return value
 
     def date(self, key: str) -> dt.date | None:

@@ -14,6 +14,7 @@ from kit.catalog import catalog
 from kit.path.checks.dns import ip_literal
 from kit.path.checks.route import USER_AGENT, Route, elapsed_ms
 from kit.path.responder import FOREIGN, explain_responder, parse_error
+from kit.path.routing.urls import without_userinfo
 from kit.values import PathCheck
 
 __all__ = ["http_get", "http_row"]
@@ -31,7 +32,8 @@ def _with_host(url: str, host: str) -> str:
 async def http_get(route: Route, ip: str | None, proxy_ip: str | None, ctx: ssl.SSLContext | None,
                 timeout: float) -> tuple[int, dict[str, str], bytes, float, float]:
     """GET <base>/v1/models with anthropic-version and no credential; (status, headers, body, ms, t_mid)."""
-    url = route.url.rstrip("/") + "/v1/models"
+    # The check is keyless: a user part in a base URL is a credential (often the key) and is never sent.
+    url = without_userinfo(route.url).rstrip("/") + "/v1/models"
     headers = {"anthropic-version": catalog().default_version, "user-agent": USER_AGENT, "accept": "application/json"}
     extensions: dict[str, Any] = {}
     proxy = None

@@ -59,6 +59,10 @@ def _url_problem(url: str) -> str:
     parts = split_url(url)
     if parts is None:
         return "is not an http(s) URL the client can use"
+    if parts.username is not None or parts.password is not None:
+        return ("carries a user part (user:password@ before the host), which is a credential: clients send it as "
+                "Basic authorization to that host, and a key written there travels wherever the URL points "
+                "(KeyLab's checks never send it); remove it and keep the key in ANTHROPIC_API_KEY")
     if parts.path.rstrip("/").endswith("/v1"):
         return "ends in /v1: the SDK adds /v1 itself, so requests go to /v1/v1/... (404 or a gateway error)"
     return ""

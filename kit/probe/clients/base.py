@@ -36,6 +36,7 @@ from kit.values import Attempt, AttemptResult, AuthStyle, as_sent_style
 __all__ = [
     "AUTH_STYLES",
     "ENDPOINTS",
+    "MAX_FIELD_CHARS",
     "MAX_ID_CHARS",
     "MAX_MESSAGE_CHARS",
     "Client",
@@ -63,6 +64,8 @@ ENDPOINTS = {
 
 #: Messages are cut to this many characters in rows (a gateway's HTML page is not evidence).
 MAX_MESSAGE_CHARS = 400
+#: Ids, types and names in rows are cut to this many characters (a real request id is 28).
+MAX_FIELD_CHARS = 120
 
 #: The prompt for the POST endpoints: one word, so ``count_tokens`` counts a handful and a
 #: ``/v1/messages`` request (only when the user asks for it) costs a few input tokens and 1 output token.
@@ -210,6 +213,11 @@ def _clip(text: str | None, limit: int = MAX_MESSAGE_CHARS) -> str | None:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _field(text: str | None) -> str | None:
+    """A short field a server (or a file name) chose: an id, a type, an alias. Scrubbed and clipped like a message."""
+    return _clip(text, MAX_FIELD_CHARS)
+
+
 def _non_json(reply: Reply, responder: str, parsed_error: bool) -> bool:
     """An answer whose body should be the API's JSON but is not (and is not an HTML page on the path)."""
     if reply.status is None or reply.transport_error or responder in ("html-proxy", "proxy") or parsed_error:
@@ -237,24 +245,27 @@ def build_result(attempt: Attempt, credential: Credential, reply: Reply, *, run_
         kind = headers.get("content-type", "no content-type")
         preview = redact.scrub(reply.body[:4096].decode("utf-8", "replace"))[:100]  # cut before scrubbing
         error_message = f"the answer ({reply.status}, {kind}, {len(reply.body)} bytes) is not JSON: {preview!r}"
-    request_id = _clip(reply.request_id or headers.get("request-id"), MAX_ID_CHARS)
+    # Every field a server chose is scrubbed and clipped here, before the row is stored anywhere: a hostile
+    # server may echo the request's key into its request id, its organization id or the error's type.
+    request_id = _field(reply.request_id or headers.get("request-id"))
+    error_type = _field(error_type)
     client_error = _clip(reply.client_error)
     key_fingerprint, key_hint = _labels(credential.raw)
     return AttemptResult(
         run_id=run_id,
         attempt_id=attempt.attempt_id,
-        key_alias=attempt.key_alias,
+        key_alias=_field(attempt.key_alias) or "",
         fingerprint=key_fingerprint,
         hint=key_hint,
-        source=credential.source,
+        source=_field(credential.source) or "",
         client=attempt.client,
         client_version=reply.client_version or client_version,
         endpoint=attempt.endpoint,
         method=attempt.method,
         model=attempt.model,
-        api_version=attempt.api_version if reply.sent_version is None else (reply.sent_version or None),
+        api_version=_field(attempt.api_version if reply.sent_version is None else (reply.sent_version or None)),
         auth_style=as_sent_style(reply.sent_auth_style) or attempt.auth_style,
-        base_url=attempt.base_url,
+        base_url=redact.redact_url(attempt.base_url),
         status=reply.status,
         error_type=_clip(error_type, MAX_ID_CHARS),
         error_message=_clip(error_message) if error_message else client_error if transport_error else None,
@@ -263,7 +274,7 @@ def build_result(attempt: Attempt, credential: Credential, reply: Reply, *, run_
         latency_ms=None if reply.latency_ms is None else round(reply.latency_ms, 2),
         transport_error=transport_error,
         started_at=started_at,
-        organization_id=_clip(headers.get("anthropic-organization-id"), MAX_ID_CHARS),
+        organization_id=_field(headers.get("anthropic-organization-id")),
         user_agent=_clip(reply.user_agent),
         reason=attempt.reason,
         client_error=client_error,

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from kit.errors import ClientUnavailable
+from kit.guard.childenv import child_environment
 from kit.guard.gate import proxies_apply
 from kit.guard.limits import MAX_BODY_BYTES
 from kit.guard.tempdirs import private_temp_dir, remove
@@ -187,11 +188,13 @@ class CurlClient(Client):
             lines.append(b"data-binary = " + config_quote(body))
         return b"\n".join(lines) + b"\n"
 
-    def _child_env(self) -> dict[str, str] | None:
-        """KeyLab's environment, less the CA variables when the trust is chosen for curl (it is in the config)."""
+    def _child_env(self, base_url: str) -> dict[str, str]:
+        """The one sanitised child environment (``kit.guard.childenv``), less the CA variables when the trust is
+        chosen for curl (it is in the config then)."""
+        env = child_environment(os.environ, proxied=proxies_apply(base_url))
         if self._trust is None:
-            return None
-        return {k: v for k, v in os.environ.items() if k not in CA_VARIABLES}
+            return env
+        return {k: v for k, v in env.items() if k not in CA_VARIABLES}
 
     async def exchange(self, attempt: Attempt, credential: Credential, timeout: float) -> Reply:
         if self._path is None:
@@ -211,7 +214,7 @@ class CurlClient(Client):
                 # -q first: no ~/.curlrc, so the request is exactly what the config says
                 self._path, "-q", "--config", "-", "--write-out", "%{stderr}%{json}",
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-                env=self._child_env(),
+                env=self._child_env(attempt.base_url),
             )
             try:
                 body, too_large, err = await _talk(proc, config)

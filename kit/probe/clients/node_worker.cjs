@@ -110,7 +110,8 @@ async function handle(req) {
       sent.user_agent = h['user-agent'] || null;
       sent.auth_style = authStyle(h);
       sent.version = h['anthropic-version'] || '';
-      const res = await inner.call(undefined, url, init);
+      // redirect 'manual': a 3xx is the answer; following it would carry the key past KeyLab's gate.
+      const res = await inner.call(undefined, url, Object.assign({}, init, { redirect: 'manual' }));
       answer = { status: res.status, headers: headerPairs(res.headers) };
       let got = { bytes: Buffer.alloc(0), tooLarge: false };
       try { got = await capped(res, startedMs + req.timeout_ms, req.timeout_ms); }

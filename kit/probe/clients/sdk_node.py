@@ -9,9 +9,10 @@ client's ``fetch`` notes what the SDK really sent (User-Agent, header style, ver
 raw answer. The SDK's error class and message (``401 {"type":"error",...}`` for 0.24.3, the string
 the ticket quotes) are kept in ``client_error``.
 
-The worker's environment has no ``ANTHROPIC_*`` variables (the probe decides which key is sent) and,
-where the host gate says proxies do not apply (loopback, plain HTTP), no proxy variables. The SDK is
-installed on first use by ``kit.probe.clients.node_install``.
+The worker's environment comes from ``kit.guard.childenv.child_environment``: no ``ANTHROPIC_*``
+variables (the probe decides which key is sent), nothing that weakens TLS or loads code (``NODE_OPTIONS``,
+``NODE_TLS_REJECT_UNAUTHORIZED``…) and, where the host gate says proxies do not apply (loopback, plain
+HTTP), no proxy variables. The SDK is installed on first use by ``kit.probe.clients.node_install``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from kit.errors import ClientUnavailable
+from kit.guard.childenv import child_environment
 from kit.guard.gate import proxies_apply
 from kit.guard.limits import MAX_BODY_BYTES
 from kit.keys.credential import Credential
@@ -35,8 +37,6 @@ from kit.probe.clients.trust import CA_VARIABLES, node_ca_env
 from kit.values import Attempt
 
 __all__ = ["WORKER_PATH", "NodeSdkClient"]
-
-_PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "NODE_USE_ENV_PROXY")
 
 #: The worker program, a file beside this module (shipped in the wheel with the rest of ``kit/``).
 WORKER_PATH = Path(__file__).with_name("node_worker.cjs")
@@ -65,13 +65,9 @@ class _Worker:
 
     @classmethod
     async def spawn(cls, node: str, folder: Path, proxied: bool, trust: CaChoice | None = None) -> _Worker:
-        env = {k: v for k, v in os.environ.items() if not k.upper().startswith("ANTHROPIC_")}
+        env = child_environment(os.environ, proxied=proxied)  # the one sanitised child environment
         if trust is not None:  # Node trusts what the investigated environment names for it, not KeyLab's own
             env = {k: v for k, v in env.items() if k not in CA_VARIABLES} | node_ca_env(trust)
-        if not proxied:
-            for name in list(env):
-                if name.upper() in _PROXY_VARIABLES:
-                    env.pop(name)
         env["KEYLAB_SDK_DIR"] = str(folder)
         env["KEYLAB_MAX_BODY_BYTES"] = str(MAX_BODY_BYTES)
         proc = await asyncio.create_subprocess_exec(

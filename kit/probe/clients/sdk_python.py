@@ -11,8 +11,11 @@ really put on the wire (User-Agent, header style, version) is read from the outg
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
+import os
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import anthropic
@@ -49,6 +52,18 @@ async def _record(request: httpx2.Request) -> None:
         sent["version"] = request.headers.get("anthropic-version", "")
 
 
+@contextlib.contextmanager
+def _sdk_sees_no_custom_headers() -> Iterator[None]:
+    """Hide ``ANTHROPIC_CUSTOM_HEADERS`` while the SDK is built: it reads KeyLab's own environment, and a second
+    key in that variable would ride along. The constructor is synchronous, so no other attempt runs meanwhile."""
+    saved = os.environ.pop("ANTHROPIC_CUSTOM_HEADERS", None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ["ANTHROPIC_CUSTOM_HEADERS"] = saved
+
+
 class SdkPythonClient(Client):
     """``anthropic.AsyncAnthropic`` with ``max_retries=0`` over one shared httpx2 pool per run."""
 
@@ -59,8 +74,9 @@ class SdkPythonClient(Client):
         self.version = anthropic.__version__
         self._limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
         verify = ssl_context_for(trust) if trust is not None else default_ssl_context()
+        # No redirects: a 3xx is the answer. Following one would carry the key to a host the gate never saw.
         self._pools = RoutePools(lambda trust_env: httpx2.AsyncClient(
-            limits=self._limits, trust_env=trust_env, follow_redirects=True,
+            limits=self._limits, trust_env=trust_env, follow_redirects=False,
             event_hooks={"request": [_record], "response": [bound]}, verify=verify))
 
     def _pool(self, base_url: str) -> httpx2.AsyncClient:
@@ -84,10 +100,11 @@ class SdkPythonClient(Client):
             options = {"auth_token": key}
         elif style == "none":
             headers.update({"X-Api-Key": anthropic.Omit(), "Authorization": anthropic.Omit()})
-        return anthropic.AsyncAnthropic(
-            **options, base_url=attempt.base_url, max_retries=0, default_headers=headers or None,
-            timeout=httpx2.Timeout(timeout, connect=min(5.0, timeout)), http_client=self._pool(attempt.base_url),
-        )
+        with _sdk_sees_no_custom_headers():
+            return anthropic.AsyncAnthropic(
+                **options, base_url=attempt.base_url, max_retries=0, default_headers=headers or None,
+                timeout=httpx2.Timeout(timeout, connect=min(5.0, timeout)), http_client=self._pool(attempt.base_url),
+            )
 
     async def _call(self, sdk: anthropic.AsyncAnthropic, attempt: Attempt) -> Any:
         messages: Any = [{"role": "user", "content": PROMPT}]
