@@ -199,8 +199,7 @@ class StepPanel:
 
         display(self.box)
         items = self._execute(self._show) if run_now else []
-        self.handles = [display(item, display_id=True) for item in items]
-        self.handles = [h for h in self.handles if h is not None]
+        self.handles = _displayed(items)
         return items
 
 
@@ -210,12 +209,13 @@ class LiveBlock:
     def __init__(self, render: Callable[[], Iterable[Any]]) -> None:
         self.render = render
         self.handles: list[Any] = []
+        self.last: list[Any] = []  # what it shows now
 
     def display(self) -> list[Any]:
-        from IPython.display import display
 
         items = as_outputs(self.render())
-        self.handles = [h for h in (display(item, display_id=True) for item in items) if h is not None]
+        self.handles = _displayed(items)
+        self.last = items
         return items
 
     def refresh(self) -> None:
@@ -223,11 +223,24 @@ class LiveBlock:
         from IPython.display import HTML
 
         items = as_outputs(self.render())
+        self.last = items
         for index, handle in enumerate(self.handles):
             if index < len(items):
                 handle.update(items[index] if index < len(self.handles) - 1 else _joined(items[index:]))
             else:
                 handle.update(HTML(""))
+
+
+def _displayed(items: Sequence[Any]) -> list[Any]:
+    """Display each item as a plain output with its own display id; the handles update them in place later."""
+    from IPython.display import DisplayHandle
+
+    handles = []
+    for item in items:
+        handle = DisplayHandle()
+        handle.display(item)
+        handles.append(handle)
+    return handles
 
 
 def _joined(items: Sequence[Any]) -> Any:
