@@ -18,6 +18,10 @@ $(STAMP): pyproject.toml
 report: $(STAMP)
 	$(BIN)/python -m kit report --scenario ticket --sandbox data/demo/ticket --out reports/investigation.html
 
+# The interactive demo: the simulator and JupyterLab on notebook 00 with the ticket's parameters filled in.
+lab: $(STAMP)
+	$(BIN)/python -m kit.present.lab
+
 test: lint typecheck pytest
 
 lint: $(STAMP)
