@@ -18,9 +18,9 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from kit.keys.inspect import fingerprint, hint
-from kit.present import diagrams, plots
+from kit.present import diagrams, pathview, plots
 from kit.testing import fake_key
-from kit.values import AttemptResult, Evidence, Source, Winner, rows_to_frame
+from kit.values import AttemptResult, Evidence, PathCheck, Source, Winner, rows_to_frame
 
 MODELS = ["claude-3-5-sonnet-20241022", "claude-haiku-4-5", "claude-sonnet-4-6", "claude-3-haiku-20240307",
           "claude-opus-4-1-20250805"]
@@ -67,7 +67,22 @@ def _evidence(keys: int, clients: int) -> Evidence:
     return Evidence(sources=sources, winners=winners, attempts=attempts)
 
 
+def _path(size: str) -> list[PathCheck]:
+    """Path rows as the checks write them: one ``http`` row per route, with its URL, clients and answer."""
+    rows = []
+    for i in range(1 if size == "small" else 8):
+        responder = "anthropic" if i % 2 == 0 else ["gateway", "html-proxy", "region-block", "proxy"][i % 4]
+        details = (("url", f"https://gateway-{i}.internal.example.com/anthropic/v1"),
+                   ("clients", "httpx2, sdk-python, curl, sdk-node@0.24.3"[: 12 + 9 * (i % 4)]),
+                   ("proxy", "" if i % 3 else f"http://proxy-{i}.corp.example:3128"), ("status", "401"),
+                   ("responder", responder), ("request-id", "req_011CabcdefghijklmnopqrstU"))
+        rows.append(PathCheck(step="http", target=f"gateway-{i}.internal.example.com:443", ok=True,
+                              verdict="answered", elapsed_ms=3.0, details=details))
+    return rows
+
+
 PLOTS: dict[str, Callable[[str], Figure]] = {
+    "path_figure": lambda size: pathview.path_figure(_path(size)),
     "outcome_heatmap": lambda size: plots.outcome_heatmap(rows_to_frame(
         _rows(1, 1) if size == "small" else _rows(50, 12)), "key", "model"),
     "outcome_matrix": lambda size: plots.outcome_matrix(rows_to_frame(
@@ -142,7 +157,7 @@ def test_no_text_overlaps_or_leaves_its_cell_or_the_figure(name: str, size: str)
 def test_every_plot_function_is_covered() -> None:
     public = {n for n in plots.__all__ if callable(getattr(plots, n)) and n not in
               {"style", "figure_png", "key_label", "heatmaps", "outcome_figures"}}
-    public |= {n for n in diagrams.__all__ if callable(getattr(diagrams, n))}
+    public |= {n for n in diagrams.__all__ if callable(getattr(diagrams, n))} | {"path_figure"}
     assert public <= set(PLOTS), public - set(PLOTS)
 
 

@@ -179,8 +179,9 @@ def path_detail(rows: Sequence[PathCheck]) -> list[Any]:
     from kit.present.pathview import path_figure, path_findings, path_summary, path_table, routing_table
 
     findings = path_findings(rows)
-    return [path_summary(rows), path_figure(rows), path_table(rows),
-            "**Per client** (each reads the variables by its own rules):", routing_table(rows),
+    return [path_summary(rows), path_figure(rows),
+            people(path_table(rows), ["step", "client", "target", "ok", "verdict"]),
+            "**Per client** (each reads the variables by its own rules):", people(routing_table(rows)),
             "\n\n".join(f.to_markdown() for f in findings) or "No path problem found: the API itself answers."]
 
 
