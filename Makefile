@@ -50,6 +50,10 @@ report: $(STAMP)
 	@$(PYC)
 	$(BIN)/python -m kit report --scenario ticket --sandbox data/demo/ticket --out reports/investigation.html
 
+# The interactive demo: the simulator and JupyterLab on notebook 00 with the ticket's parameters filled in.
+lab: $(STAMP)
+	$(BIN)/python -m kit.present.lab
+
 test: lint typecheck pytest
 
 # The inner loop: everything but the tests marked slow (notebooks, end-to-end runs, the scenario suite).

@@ -212,8 +212,11 @@ def render_text(result: DoctorResult) -> str:
     requests = len(e.attempts)
     head = (f"KeyLab doctor · API {result.api_url} · {len(e.keys)} key(s) from {len(e.sources)} source(s) · "
             f"{len({w.client for w in e.winners})} client(s) · {requests} request(s), 0 tokens")
-    head_lines = [head, "=" * min(len(head), 100), "", *d.to_text().rstrip().splitlines(), "", "Evidence",
-                  "--------"]
+    from kit.present.verdict import verdict_card
+
+    findings = d.to_text().rstrip().splitlines()[2:]  # the card below says the headline
+    head_lines = [head, "=" * min(len(head), 100), "", *verdict_card(d).to_text().rstrip().splitlines(), "",
+                  *findings, "", "Evidence", "--------"]
     lines = list(head_lines)
     lines += ["  Credential sources (where each value lives; fingerprint = first 12 hex of its SHA-256):"]
     lines += _table(_source_rows(e.sources, e.winners),

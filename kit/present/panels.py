@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from kit.present.session import Session
     from kit.present.widgets import StepPanel
 
-__all__ = ["STEPS", "panel"]
+__all__ = ["STEPS", "export_note", "export_path", "panel"]
 
 #: The steps of the guided investigation, in order.
 STEPS = ("setup", "sources", "keys", "path", "probe", "diagnosis", "report")
@@ -36,14 +36,16 @@ def _sources(session: Session, detail: bool, _defaults: dict[str, Any]) -> StepP
     from kit.present.widgets import StepPanel
 
     title = "Find every source and the winner per client" if detail else "1 · Where the keys come from"
-    return StepPanel(title, lambda _v: session.sources_step(detail), button="Look again" if detail else "Run")
+    return StepPanel(title, lambda _v: session.sources_step(detail), button="Look again" if detail else "Run",
+                     show=lambda _v: session.sources_step(detail, fresh=False))
 
 
 def _keys(session: Session, detail: bool, _defaults: dict[str, Any]) -> StepPanel:
     from kit.present.widgets import StepPanel
 
     title = "Every key, byte by byte" if detail else "2 · What the keys' bytes say"
-    return StepPanel(title, lambda _v: session.keys_step(detail))
+    return StepPanel(title, lambda _v: session.keys_step(detail),
+                     show=lambda _v: session.keys_step(detail, fresh=False))
 
 
 def _more_keys(session: Session, _detail: bool, _defaults: dict[str, Any]) -> StepPanel:
@@ -74,14 +76,15 @@ def _path(session: Session, detail: bool, _defaults: dict[str, Any]) -> StepPane
     from kit.present.widgets import StepPanel
 
     if not detail:
-        return StepPanel("3 · The network path", lambda _v: session.path_step(), button="Run the checks")
+        return StepPanel("3 · The network path", lambda _v: session.path_step(), button="Run the checks",
+                         show=lambda _v: session.path_step(fresh=False))
     controls = {
         "url": w.Text(value=session.setup.api_url, description="URL", layout=w.Layout(width="32em")),
         "timeout": w.FloatText(value=float(session.path_options.get("timeout", 5.0)), description="timeout (s)",
                                layout=w.Layout(width="12em")),
     }
     return StepPanel("The network path", lambda v: session.path_step(v, detail=True), controls,
-                     button="Run the checks")
+                     button="Run the checks", show=lambda v: session.path_step(v, detail=True, fresh=False))
 
 
 def _probe(session: Session, detail: bool, defaults: dict[str, Any]) -> StepPanel:
@@ -105,7 +108,8 @@ def _probe(session: Session, detail: bool, defaults: dict[str, Any]) -> StepPane
             "plan": w.Dropdown(options=["adaptive", "full"], value=defaults.get("plan", "adaptive"),
                                description="plan"),
         }
-        return StepPanel("4 · Ask the API (zero tokens)", session.probe_step, controls, button="Run the probe")
+        return StepPanel("4 · Ask the API (zero tokens)", session.probe_step, controls, button="Run the probe",
+                         show=lambda v: session.probe_step(v, fresh=False))
     controls = {
         "keys": w.SelectMultiple(options=aliases, value=aliases, description="keys",
                                  rows=min(6, max(2, len(aliases)))),
@@ -120,19 +124,13 @@ def _probe(session: Session, detail: bool, defaults: dict[str, Any]) -> StepPane
                                     description="allow messages (spends tokens)", indent=False),
         "run_id": w.Text(value="", description="run id", placeholder="empty: a new run"),
     }
-    progress_area = w.Output()
 
     def run_matrix(values: dict[str, Any]) -> list[Any]:
-        progress_area.clear_output()
-        with progress_area:  # the live bar lives here, under the button
-            items = session.probe_step({**values, "progress": "notebook", "budget": defaults.get("budget"),
-                                        "run_id": values["run_id"].strip()}, detail=True)
-        progress_area.clear_output()
-        return items
+        # The live bar shows in the panel's progress area (StepPanel captures it there) and is cleared after.
+        return session.probe_step({**values, "progress": "notebook", "budget": defaults.get("budget"),
+                                   "run_id": values["run_id"].strip()}, detail=True)
 
-    step = StepPanel("Probe every key through every client", run_matrix, controls, button="Run the probe")
-    step.box.children = (*step.box.children[:-1], progress_area, step.box.children[-1])
-    return step
+    return StepPanel("Probe every key through every client", run_matrix, controls, button="Run the probe")
 
 
 def _known_clients() -> tuple[str, ...]:
@@ -152,10 +150,32 @@ def _report(session: Session, _detail: bool, _defaults: dict[str, Any]) -> StepP
 
     from kit.present.widgets import StepPanel
 
-    target = w.Text(value=str(Path("reports") / f"keylab-{session.setup.run_id}.html"), description="file")
+    target = w.Text(value=str(export_path("", session.setup.run_id)), description="file",
+                    layout=w.Layout(width="48em"))
 
     def export(values: dict[str, Any]) -> list[Any]:
-        path = session.export(values["file"])
-        return [f"Report written to `{path}` (self-contained: open it offline or attach it to a ticket)."]
+        return export_note(session.export(values["file"]))
 
     return StepPanel("6 · Export the report", export, {"file": target}, button="Export HTML")
+
+
+def export_note(path: Path) -> list[Any]:
+    """Where the export went: its absolute path and a link that opens it (relative to the kernel's folder)."""
+    import os
+
+    from kit.present.text import code_span
+
+    try:
+        link = Path(os.path.relpath(path, Path.cwd())).as_posix()
+    except ValueError:  # another drive (Windows): only the path
+        link = path.as_uri()
+    return [f"Report written to {code_span(str(path))} ([open it]({link.replace(' ', '%20')}); self-contained: "
+            "open it offline or attach it to a ticket)."]
+
+
+def export_path(out: str | Path, run_id: str) -> Path:
+    """Where an export goes: ``reports/keylab-<run id>.html`` under the project root unless named; absolute."""
+    from kit.catalog import work_root
+
+    path = Path(out).expanduser() if str(out).strip() else Path("reports") / f"keylab-{run_id}.html"
+    return (path if path.is_absolute() else work_root() / path).resolve()

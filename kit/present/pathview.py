@@ -155,7 +155,7 @@ def path_figure(rows: Sequence[PathCheck]) -> Figure:
 
     items = lanes(rows)
     height = max(1.6, 1.5 * len(items) + 0.6)
-    fig, ax = plt.subplots(figsize=(10, height))
+    fig, ax = plt.subplots(figsize=(10, height), layout="constrained")
     ax.set_xlim(0, 10)
     ax.set_ylim(0, max(1, len(items)) * 1.5 + 0.1)
     ax.axis("off")

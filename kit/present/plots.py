@@ -29,7 +29,9 @@ __all__ = [
     "heatmaps",
     "key_label",
     "latency_by_client",
+    "outcome_figures",
     "outcome_heatmap",
+    "outcome_matrix",
     "style",
     "timeline",
 ]
@@ -96,8 +98,15 @@ def _with_key(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _words(name: str) -> str:
+    """``LocalProtocolError`` → ``Local Protocol``: an exception name as words that wrap between words."""
+    import re
+
+    return " ".join(re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+", name.removesuffix("Error"))) or name
+
+
 def _answer(group: pd.DataFrame) -> str:
-    """A cell's label: the most common answer and how many attempts gave it."""
+    """A cell's label: the most common answer and how many attempts gave it (wrapped between words only)."""
     answers = [
         (str(int(s)) if s == s and s is not None else (t or "no answer"))
         for s, t in zip(group["status"], group["transport_error"], strict=False)
@@ -105,7 +114,7 @@ def _answer(group: pd.DataFrame) -> str:
     top = max(set(answers), key=answers.count)
     count = answers.count(top)
     more = len(set(answers)) - 1
-    label = textwrap.fill(top.removesuffix("Error") if not top.isdigit() else top, 11)
+    label = top if top.isdigit() else textwrap.fill(_words(top), 11, break_long_words=False)
     return f"{label} ×{count}" + (f"\n+{more} other" if more else "")
 
 
@@ -127,18 +136,20 @@ def _conclusion(frame: pd.DataFrame, rows: str, cols: str) -> str:
     return f"Outcome depends on both {row_name} and {col_name}"
 
 
-def outcome_heatmap(frame: pd.DataFrame, rows: str = "key", cols: str = "model", title: str | None = None) -> Figure:
-    """Cells coloured by the dominant outcome class of the attempts at (row, column), labelled with the answer."""
-    style()
-    data = _with_key(frame)
-    if data.empty:
-        fig, ax = plt.subplots(figsize=(5, 1.5))
-        ax.axis("off")
-        ax.text(0.5, 0.5, "no attempts to show", ha="center", va="center")
-        return fig
-    row_values = list(dict.fromkeys(data[rows]))
-    col_values = list(dict.fromkeys(data[cols]))
+#: Text sizes (points) and the width of one character at that size (inches), for sizing cells to their text.
+_CELL_PT = 8.0
+_CHAR_IN = 0.0085 * _CELL_PT  # DejaVu Sans: about 0.61 em per character
+
+
+def _text_width(text: str, points: float = _CELL_PT) -> float:
+    return max((len(line) for line in text.splitlines()), default=0) * 0.0085 * points
+
+
+def _grid(data: pd.DataFrame, rows: str, cols: str, row_values: Sequence[str]) -> tuple[list[str],
+                                                                                        list[list[float]],
+                                                                                        list[list[str]]]:
     classes = list(OUTCOME_CLASSES)
+    col_values = list(dict.fromkeys(data[cols]))
     grid: list[list[float]] = []
     labels: list[list[str]] = []
     for r in row_values:
@@ -150,33 +161,119 @@ def outcome_heatmap(frame: pd.DataFrame, rows: str = "key", cols: str = "model",
                 grid_row.append(float("nan"))
                 label_row.append("–")
                 continue
-            dominant = cell["outcome"].mode().iloc[0]
-            grid_row.append(float(classes.index(dominant)))
+            grid_row.append(float(classes.index(cell["outcome"].mode().iloc[0])))
             label_row.append(_answer(cell))
         grid.append(grid_row)
         labels.append(label_row)
-    width = max(4.5, 1.6 + 1.35 * len(col_values))
-    height = max(2.0, 0.9 + 0.62 * len(row_values))
-    fig, ax = plt.subplots(figsize=(width, height))
+    return col_values, grid, labels
+
+
+def _tick(text: str, width_in: float) -> str:
+    """A column label wrapped (between words and after hyphens) to fit ``width_in`` inches."""
+    chars = max(6, int(width_in / _CHAR_IN))
+    return textwrap.fill(text, chars, break_long_words=False, break_on_hyphens=True)
+
+
+def _facet(ax: Any, data: pd.DataFrame, rows: str, cols: str, row_values: Sequence[str], cell_w: float,
+           show_rows: bool) -> None:
+    classes = list(OUTCOME_CLASSES)
+    col_values, grid, labels = _grid(data, rows, cols, row_values)
     cmap = ListedColormap([OUTCOME_COLORS[c] for c in classes]).with_extremes(bad="#F2F2F2")
     ax.imshow(grid, cmap=cmap, vmin=-0.5, vmax=len(classes) - 0.5, aspect="auto")
-    ax.set_xticks(range(len(col_values)), labels=col_values, rotation=20, ha="right")
-    ax.set_yticks(range(len(row_values)), labels=row_values)
+    ax.set_xticks(range(len(col_values)), labels=[_tick(c, cell_w - 0.1) for c in col_values], fontsize=_CELL_PT)
+    ax.set_yticks(range(len(row_values)), labels=row_values if show_rows else [""] * len(row_values))
+    ax.tick_params(length=0)
     for i, row_labels in enumerate(labels):
         for j, text in enumerate(row_labels):
             value = grid[i][j]
             dark = value == value and classes[int(value)] in ("auth rejected", "foreign responder", "transport")
-            ax.text(j, i, text, ha="center", va="center", fontsize=8.5, color="white" if dark else "black")
-    ax.set_xlabel(DIMENSION_LABELS.get(cols, cols))
-    ax.set_ylabel(DIMENSION_LABELS.get(rows, rows))
-    ax.set_title(title or _conclusion(data, rows, cols), loc="left")
-    present = [c for c in classes if c in set(data["outcome"])]
-    ax.legend(handles=[Patch(color=OUTCOME_COLORS[c], label=c) for c in present], loc="upper left",
-              bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8.5)
+            ax.text(j, i, text, ha="center", va="center", fontsize=_CELL_PT, color="white" if dark else "black",
+                    gid="kl-cell")
+    ax.set_xticks([x - 0.5 for x in range(1, len(col_values))], minor=True)
+    ax.set_yticks([y - 0.5 for y in range(1, len(row_values))], minor=True)
+    ax.grid(which="minor", color="white", linewidth=1.5)
+    ax.tick_params(which="minor", length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    fig.tight_layout()
+
+
+def _cell_size(data: pd.DataFrame, rows: str, dims: Sequence[str], row_values: Sequence[str]) -> tuple[float, float]:
+    widths = [0.8]
+    for dim in dims:
+        _, _, labels = _grid(data, rows, dim, row_values)
+        widths += [_text_width(t) + 0.25 for row in labels for t in row]
+        widths += [min(_text_width(v) + 0.2, 1.6) for v in dict.fromkeys(data[dim])]
+    lines = max([2] + [len(v.splitlines()) for v in row_values])
+    return max(widths), max(0.5, 0.16 * lines + 0.18)
+
+
+def _legend(fig: Figure, data: pd.DataFrame) -> None:
+    present = [c for c in OUTCOME_CLASSES if c in set(data["outcome"])]
+    fig.legend(handles=[Patch(color=OUTCOME_COLORS[c], label=c) for c in present], loc="outside right upper",
+               frameon=False, fontsize=_CELL_PT)
+
+
+def _empty(message: str) -> Figure:
+    fig, ax = plt.subplots(figsize=(5, 1.5))
+    ax.axis("off")
+    ax.text(0.5, 0.5, message, ha="center", va="center")
     return fig
+
+
+def outcome_matrix(frame: pd.DataFrame, dims: Sequence[str] = ("model", "api_version", "client"),
+                   rows: str = "key", title: str | None = None, *, title_on_axes: bool = False) -> Figure:
+    """One outcome matrix, key × what was tried: one facet per dimension that varied, cells sized to their text.
+
+    Cells show the answer and its count in full; column labels wrap between words to their cell's width;
+    the figure grows with the data (legible from 1 to 50 rows and columns). A dimension tried with one
+    value only is named in the title instead of drawn. ``title_on_axes`` puts the title on the (single)
+    facet instead of the figure, widening the facet to hold it on one line.
+    """
+    style()
+    data = _with_key(frame)
+    if data.empty:
+        return _empty("no attempts to show")
+    varied = [d for d in dims if d in data and data[d].nunique() > 1] or [next(
+        (d for d in dims if d in data), "model")]
+    row_values = list(dict.fromkeys(data[rows]))
+    headline = title or (_conclusion(data, rows, varied[0]) if len(varied) == 1 else _overall(data, rows, varied))
+    cell_w, cell_h = _cell_size(data, rows, varied, row_values)
+    widths = [data[d].nunique() for d in varied]
+    if title_on_axes:
+        cell_w = max(cell_w, (len(headline) * 0.1 + 0.2) / sum(widths))
+    label_w = max(_text_width(v, 9.5) for v in row_values) + 0.3
+    tick_lines = max(len(_tick(str(v), cell_w - 0.1).splitlines()) for d in varied for v in data[d].unique())
+    height = cell_h * len(row_values) + 0.9 + 0.15 * tick_lines + 0.35
+    width = cell_w * sum(widths) + 0.35 * (len(varied) - 1) + label_w + 1.6
+    fig, axes = plt.subplots(1, len(varied), figsize=(width, height), width_ratios=widths, squeeze=False,
+                             layout="constrained")
+    for index, (ax, dim) in enumerate(zip(axes[0], varied, strict=True)):
+        _facet(ax, data, rows, dim, row_values, cell_w, show_rows=index == 0)
+        name = DIMENSION_LABELS.get(dim, dim)
+        if title_on_axes:
+            ax.set_title(headline, loc="left")
+            ax.set_xlabel(name)
+        else:
+            ax.set_title(_tick(name, cell_w * widths[index]), fontsize=9.5, loc="left", fontweight="normal")
+    axes[0][0].set_ylabel(DIMENSION_LABELS.get(rows, rows))
+    if not title_on_axes:
+        fig.suptitle(textwrap.fill(headline, max(30, int((width - 1.6) / 0.1))), x=0.01, ha="left",
+                     fontsize=11, fontweight="bold")
+    _legend(fig, data)
+    return fig
+
+
+def _overall(data: pd.DataFrame, rows: str, dims: Sequence[str]) -> str:
+    row_name = DIMENSION_LABELS.get(rows, rows)
+    if (data.groupby(rows)["outcome"].nunique() <= 1).all() and data.groupby(rows)["outcome"].first().nunique() > 1:
+        others = ", ".join(DIMENSION_LABELS.get(d, d) for d in dims)
+        return f"The {row_name} decides the outcome; {others} change nothing"
+    return f"Outcome by {row_name} and " + ", ".join(DIMENSION_LABELS.get(d, d) for d in dims)
+
+
+def outcome_heatmap(frame: pd.DataFrame, rows: str = "key", cols: str = "model", title: str | None = None) -> Figure:
+    """Cells coloured by the dominant outcome class of the attempts at (row, column), labelled with the answer."""
+    return outcome_matrix(frame, (cols,), rows=rows, title=title, title_on_axes=True)
 
 
 def latency_by_client(frame: pd.DataFrame, title: str | None = None) -> Figure:
@@ -185,7 +282,7 @@ def latency_by_client(frame: pd.DataFrame, title: str | None = None) -> Figure:
     data = _with_key(frame)
     data = data[data["latency_ms"].notna()]
     clients = list(dict.fromkeys(data["client"])) if not data.empty else []
-    fig, ax = plt.subplots(figsize=(max(4.5, 1.3 * len(clients) + 2), 3.0))
+    fig, ax = plt.subplots(figsize=(max(4.5, 1.3 * len(clients) + 2), 3.0), layout="constrained")
     if not clients:
         ax.axis("off")
         ax.text(0.5, 0.5, "no answered attempts", ha="center", va="center")
@@ -205,7 +302,6 @@ def latency_by_client(frame: pd.DataFrame, title: str | None = None) -> Figure:
     auto = (f"Median latency: {fastest} {medians[fastest]:.0f} ms … {slowest} {medians[slowest]:.0f} ms"
             if slowest != fastest else f"Median latency {medians[slowest]:.0f} ms")
     ax.set_title(title or auto, loc="left")
-    fig.tight_layout()
     return fig
 
 
@@ -215,7 +311,7 @@ def timeline(frame: pd.DataFrame, title: str | None = None) -> Figure:
 
     style()
     data = _with_key(frame)
-    fig, ax = plt.subplots(figsize=(7, max(2.2, 0.35 * data["key"].nunique() + 1.5)))
+    fig, ax = plt.subplots(figsize=(7, max(2.2, 0.42 * data["key"].nunique() + 1.5)), layout="constrained")
     if data.empty:
         ax.axis("off")
         ax.text(0.5, 0.5, "no attempts", ha="center", va="center")
@@ -233,9 +329,8 @@ def timeline(frame: pd.DataFrame, title: str | None = None) -> Figure:
     total = float((offsets + durations).max())
     ax.set_title(title or f"{len(data)} requests in {total / 1000:.2f} s", loc="left")
     present = [c for c in OUTCOME_CLASSES if c in set(data["outcome"])]
-    ax.legend(handles=[Patch(color=OUTCOME_COLORS[c], label=c) for c in present], loc="upper left",
-              bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8.5)
-    fig.tight_layout()
+    fig.legend(handles=[Patch(color=OUTCOME_COLORS[c], label=c) for c in present], loc="outside right upper",
+               frameon=False, fontsize=8.5)
     return fig
 
 
@@ -256,3 +351,8 @@ def heatmaps(frame: pd.DataFrame, dimensions: Sequence[str] = ("model", "api_ver
         if dim in frame and frame[dim].fillna("(none)").nunique() > 1:
             figures.append(outcome_heatmap(frame, "key", dim))
     return figures
+
+
+def outcome_figures(frame: pd.DataFrame) -> list[Any]:
+    """The outcome pictures for the attempts: one matrix, key × every dimension that varied (facets)."""
+    return [outcome_matrix(frame, ("endpoint", "model", "api_version", "client"))]

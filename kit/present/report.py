@@ -266,30 +266,49 @@ def _img(png: bytes, alt: str) -> str:
 
 
 def session_report(session: Session, out: Path) -> Path:
-    """The notebook's export button: one self-contained HTML file built from the session's values."""
-    from kit.present import plots
+    """The notebook's export button: one self-contained HTML file built from the session's values.
 
-    parts = ["<h1>KeyLab investigation</h1>"]
-    if session.diagnosis:
-        parts.append("<h2>Findings</h2>" + "".join(f.to_html() for f in session.diagnosis.findings))
+    It opens on the verdict card; the evidence follows in the order a support engineer reads it: the
+    findings, where the keys come from, their bytes, the network path, the requests, the ticket text.
+    """
+    from kit.present import plots
+    from kit.present.prose import diagnosis_markdown
+    from kit.present.tables import people
+    from kit.present.text import markdown_html
+    from kit.present.verdict import verdict_card
+    from kit.present.views import path_summary_items, probe_table
+
+    def section(name: str, title: str, body: str) -> str:
+        return f'<h2 id="kl-{name}">{html.escape(title)}</h2>{body}'
+
+    diagnosis = session.diagnosis
+    parts = ["<h1>KeyLab investigation</h1>", verdict_card(diagnosis if session.discovery else None).to_html()]
+    if diagnosis:
+        parts.append(section("diagnosis", "Findings", markdown_html(diagnosis_markdown(diagnosis))))
     if session.discovery:
-        parts.append("<h2>Credentials and clients</h2><ul>" + "".join(
+        parts.append(section("sources", "Where the keys come from", "<ul>" + "".join(
             f"<li>{html.escape(w.client)}: {html.escape(w.hint or '(no key)')} from "
-            f"{html.escape(w.source_id or '-')}</li>" for w in session.discovery.winners) + "</ul>")
+            f"{html.escape(w.source_id or '-')}</li>" for w in session.discovery.winners) + "</ul>"))
     if session.keys:
         from kit.present.widgets import key_table
 
-        parts.append("<h2>Keys</h2>" + key_table(session.keys).to_html(index=False, escape=True))
+        table = people(key_table(session.keys), ["key", "hint", "kind", "length (got / expected)", "defects"])
+        parts.append(section("keys", "The keys' bytes", table.to_html()))
+    if session.path:
+        verdict, table = path_summary_items(session.path)
+        parts.append(section("path", "The network path", markdown_html(verdict) + table.to_html()))
     if session.probe:
         frame = session.frame()
-        parts.append("<h2>Attempts</h2>" + frame.drop(columns=["run_id"]).to_html(index=False, escape=True))
-        for fig in plots.heatmaps(frame, ("endpoint", "model", "api_version", "client")):
-            parts.append(_img(plots.figure_png(fig), "outcome heatmap"))
-    parts.append("<h2>Support ticket</h2><pre>" + html.escape(support_ticket(session)) + "</pre>")
+        body = probe_table(session.probe).to_html()
+        for fig in plots.outcome_figures(frame):
+            body += _img(plots.figure_png(fig), "outcome matrix")
+        parts.append(section("probe", "What the API answered", body))
+    parts.append("<h2 id='kl-ticket'>Support ticket</h2><pre>" + html.escape(support_ticket(session)) + "</pre>")
     page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>KeyLab report</title>"
-            "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:collapse;"
-            "font-size:12px}td,th{border:1px solid #ddd;padding:2px 6px}.kl-finding{border-left:4px solid #999;"
-            "padding:2px 10px;margin:8px 0}.kl-blocker{border-left-color:#D55E00}.kl-warning{border-left-color:"
-            "#E69F00}img{max-width:100%}</style></head><body>" + "".join(parts) + "</body></html>")
+            "<style>body{font-family:sans-serif;max-width:1100px;margin:auto;padding:0 8px}"
+            "pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f6f6;padding:6px;border:1px solid #ddd}"
+            ".kl-finding{border-left:4px solid #999;padding:2px 10px;margin:8px 0}.kl-blocker{border-left-color:"
+            "#D55E00}.kl-warning{border-left-color:#E69F00}img{max-width:100%}</style></head><body>"
+            + "".join(parts) + "</body></html>")
     page = _check_offline_and_clean(scrub(page), out)
     return write_private(out, page)

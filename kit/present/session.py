@@ -20,8 +20,8 @@ from kit.env import Environment
 from kit.keys.credential import Credential
 from kit.keys.report import KeyReport
 from kit.present import views
-from kit.present.markup import md_code, md_text
-from kit.present.panels import STEPS, panel
+from kit.present.panels import STEPS, export_path, panel
+from kit.present.verdict import VerdictCard, verdict_card
 from kit.values import Evidence, PathCheck, rows_to_frame
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from kit.probe.run import ProbeRun
     from kit.sources.discover import Discovery
 
-__all__ = ["STEPS", "Session"]
+__all__ = ["STEPS", "Session", "export_path"]
 
 
 
@@ -44,6 +44,8 @@ class Session:
     extra: list[Credential] = field(default_factory=list)
     run: inv.Run = field(init=False)
     path_options: dict[str, Any] = field(default_factory=dict)  # check_path's extra settings (a CA file, a demo)
+
+    _live: dict[str, list[Any]] = field(default_factory=dict, init=False, repr=False)  # step → its panels/blocks
 
     def __post_init__(self) -> None:
         self.run = inv.Run(self.setup)
@@ -108,20 +110,77 @@ class Session:
     def evidence(self) -> Evidence:
         return self.run.evidence()
 
+    # ---------------------------------------------------------------- the answer first
+    def investigate(self, plan: str = "adaptive") -> Diagnosis:
+        """Every stage once, in order, so the notebook can open on the verdict; the steps below show the evidence.
+
+        What the stages print while they run (the probe's progress bar and summary) goes to a temporary
+        output that is closed afterwards, so the notebook keeps one summary line: the probe step's.
+        """
+        def everything() -> None:
+            self._rerun("discover")
+            self._rerun("inspect")
+            self._rerun("path", **self.path_options)
+            if self.run.credentials:
+                self._rerun("probe", plan=plan, progress="auto")
+            self.run.ensure("admin")
+
+        _quietly(everything)
+        diagnosis: Diagnosis = self.run.ensure("diagnose")
+        return diagnosis
+
+    def verdict(self) -> VerdictCard:
+        """The verdict card of what has been found so far."""
+        return verdict_card(self.run.ensure("diagnose") if self.run.done("discover") else None)
+
+    def show_verdict(self) -> list[Any]:
+        """Display the verdict card; it is drawn again whenever a step is re-run."""
+        return self._block("verdict", lambda: [self.verdict().to_markdown()])
+
+    def show_ticket(self) -> list[Any]:
+        """Display the support-ticket text; it is drawn again whenever a step is re-run."""
+        from kit.present.report import support_ticket
+        from kit.present.text import code_block
+
+        return self._block("ticket", lambda: [code_block(support_ticket(self), "text")])
+
+    def _block(self, name: str, render: Any) -> list[Any]:
+        from kit.present.widgets import LiveBlock
+
+        block = LiveBlock(render)
+        self._live.setdefault(name, []).append(block)
+        return block.display()
+
+    def refresh_after(self, step: str, clicked: Any = None) -> None:
+        """A step was re-run: draw again everything computed from it (diagnosis, verdict, ticket, keys)."""
+        for name in _DOWNSTREAM.get(step, _ALWAYS):
+            for view in self._live.get(name, ()):
+                if view is clicked:
+                    continue
+                if name == "report":
+                    if getattr(view, "last", None):
+                        view.status.value = "<i>the investigation changed since this export: export again</i>"
+                    continue
+                view.refresh()
+
     # ---------------------------------------------------------------- steps
     def setup_summary(self) -> list[Any]:
+        from kit.present.text import code_span, md_text
+
         s = self.setup
         target = s.api_url + (" (the official API)" if s.api_url == catalog().official_base_url else "")
+        where = f"demo sandbox {code_span(s.sandbox)}" if s.sandbox else "this machine"
         lines = [
-            f"**Target API:** {md_code(target)}",
-            f"**Environment:** {'demo sandbox ' + md_code(s.sandbox) if s.sandbox else 'this machine'} "
-            f"(HOME {md_code(s.env.home)}, working folder {md_code(s.env.cwd)})",
-            f"**Clients to try:** {', '.join(s.clients)}",
-            f"**Models:** {', '.join(s.models) or '(none named)'} · **API versions:** "
-            f"{', '.join(s.versions) or '(client defaults)'}",
-            f"**Run id:** {md_code(s.run_id)} (attempts are logged to {md_code(s.run_dir / (s.run_id + '.jsonl'))})",
+            f"**Target API:** {code_span(target)}",
+            f"**Environment:** {where} (HOME {code_span(str(s.env.home))}, working folder "
+            f"{code_span(str(s.env.cwd))})",
+            f"**Clients to try:** {', '.join(code_span(c) for c in s.clients)}",
+            f"**Models:** {', '.join(code_span(m) for m in s.models) or '(none named)'} · **API versions:** "
+            f"{', '.join(code_span(v) for v in s.versions) or '(client defaults)'}",
+            f"**Run id:** {code_span(s.run_id)} (attempts are logged to "
+            f"{code_span(str(s.run_dir / (s.run_id + '.jsonl')))})",
         ]
-        if s.description:  # a sandbox's own words: shown, never rendered
+        if s.description:
             lines.insert(0, f"*{md_text(s.description)}*")
         return ["\n\n".join(lines)]
 
@@ -129,31 +188,38 @@ class Session:
         self.run.extra = tuple(self.extra)
         return self.run.stage(stage, **options)
 
-    def sources_step(self, detail: bool = False) -> list[Any]:
-        found: Discovery = self._rerun("discover")
+    def _value(self, stage: inv.Stage, fresh: bool, **options: Any) -> Any:
+        """The stage's value: run again when ``fresh`` (a click), else what has been computed already."""
+        if not fresh and self.run.done(stage):
+            return self.run.ensure(stage)
+        return self._rerun(stage, **options)
+
+    def sources_step(self, detail: bool = False, fresh: bool = True) -> list[Any]:
+        found: Discovery = self._value("discover", fresh)
         if detail:
             return views.sources_detail(found, self.run.findings("sources"))
-        return views.sources_summary(found)
+        return views.sources_summary(found, self.run.evidence())
 
-    def keys_step(self, detail: bool = False) -> list[Any]:
+    def keys_step(self, detail: bool = False, fresh: bool = True) -> list[Any]:
         self.run.ensure("discover")
-        reports = self._rerun("inspect")
+        reports = self._value("inspect", fresh)
         if detail:
             problems = self.discovery.problems if self.discovery else ()
             return views.keys_detail(reports, self.run.findings("keys"), problems)
         return views.keys_summary(reports)
 
-    def path_step(self, values: dict[str, Any] | None = None, detail: bool = False) -> list[Any]:
+    def path_step(self, values: dict[str, Any] | None = None, detail: bool = False, fresh: bool = True) -> list[Any]:
         values = values or {}
         options = dict(self.path_options)
         if values.get("url"):
             options["url"] = values["url"]
         if values.get("timeout"):
             options["timeout"] = float(values["timeout"])
-        rows = self._rerun("path", **options)
+        rows = self._value("path", fresh, **options)
         return views.path_detail(rows) if detail else views.path_summary_items(rows)
 
-    def probe_step(self, values: dict[str, Any] | None = None, detail: bool = False) -> list[Any]:
+    def probe_step(self, values: dict[str, Any] | None = None, detail: bool = False,
+                   fresh: bool = True) -> list[Any]:
         values = values or {}
         self.run.ensure("discover")
         chosen = set(values.get("keys") or [c.alias for c in self.run.credentials])
@@ -168,29 +234,70 @@ class Session:
         for name in ("send_messages", "budget", "run_id"):
             if values.get(name):
                 options[name] = values[name]
-        run: ProbeRun = self._rerun("probe", **options)
+        run: ProbeRun = self._value("probe", fresh, **options)
         if detail:
-            return views.probe_matrix(run)
+            return views.probe_matrix(run, self.run.evidence())
         notes_before = len(self.run.notes)
         self.run.ensure("admin")
         admin_note = "; ".join(self.run.notes[notes_before:]) or None
-        return views.probe_summary_items(run, admin_note) + self.diagnosis_step()
+        return [*views.probe_summary_items(run, admin_note), *views.diagnosis_line(self.run.ensure("diagnose"))]
 
     def diagnosis_step(self) -> list[Any]:
-        diagnosis: Diagnosis = self._rerun("diagnose")
-        return [diagnosis.to_markdown()]
+        from kit.present.prose import diagnosis_markdown
 
-    def export(self, out: str | Path, *, no_input: bool = True) -> Path:
-        """Write a self-contained HTML report of what this session found."""
+        diagnosis: Diagnosis = self.run.ensure("diagnose")
+        return [diagnosis_markdown(diagnosis)]
+
+    def export(self, out: str | Path = "", *, no_input: bool = True) -> Path:
+        """Write a self-contained HTML report of what this session found (default: the project's ``reports/``).
+
+        A relative path is taken from the project's root (``kit.catalog.work_root()``), not from the
+        kernel's folder, so the file lands where people look; the path returned is absolute.
+        """
         from kit.present.report import session_report
 
-        return session_report(self, Path(out))
+        return session_report(self, export_path(out, self.setup.run_id))
 
     # ---------------------------------------------------------------- panels
     def panel(self, step: str, detail: bool = False, **defaults: Any) -> StepPanel:
         """The widget panel for one step (see ``STEPS``); ``detail`` for a focused notebook's fuller view;
         ``defaults`` are a panel's starting values (``plan``, ``budget``, ``send_messages``)."""
-        return panel(self, step, detail, **defaults)
+        made = panel(self, step, detail, **defaults)
+        made.after = lambda clicked: self.refresh_after(step, clicked)
+        self._live.setdefault(step, []).append(made)
+        return made
+
+
+#: What to draw again after a step is re-run (the runner has already dropped the stale values).
+_ALWAYS = ("diagnosis", "verdict", "ticket", "report")
+_DOWNSTREAM: dict[str, tuple[str, ...]] = {"sources": ("keys", *_ALWAYS)}
+
+
+def _quietly(work: Any) -> None:
+    """Run ``work`` with what it displays or prints in a temporary output, closed afterwards (in a kernel)."""
+    try:
+        import ipywidgets as w
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - the notebook extras are dependencies
+        work()
+        return
+    if get_ipython() is None:
+        work()
+        return
+    from IPython.display import display
+
+    area = w.Output()
+    display(area)  # type: ignore[no-untyped-call]
+    failure: BaseException | None = None
+    with area:  # an exception must not escape inside: the Output widget would show its traceback
+        try:
+            work()
+        except BaseException as exc:
+            failure = exc
+    area.outputs = ()
+    area.close()
+    if failure is not None:
+        raise failure
 
 
 def _listed(value: str | Sequence[str]) -> list[str]:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "LiveBlock",
     "StepPanel",
     "as_outputs",
     "ask_key",
@@ -144,58 +145,154 @@ class StepPanel:
     ``run(values)`` receives the controls' current values by name and returns the items to show
     (Markdown strings, DataFrames, figures). Exceptions inside a click are shown as a message in the
     panel (scrubbed), never as a traceback that could carry a key.
+
+    ``show(values)`` (default: ``run``) gives the items of the first display, for a step whose value is already
+    computed. The first display prints its items as plain outputs under the panel (what a headless run and
+    the HTML report keep), each with a display id; a click or a ``refresh()`` blanks those and puts the new
+    results in the panel's Output widget, so a step's results appear once. Anything the step prints while
+    it runs (the probe's tqdm.auto bar, its summary) is captured inside the panel, never in the Log Console,
+    and cleared when the step ends. ``after`` is called after each click (the session refreshes what
+    depends on this step).
     """
 
     def __init__(self, title: str, run: Callable[[dict[str, Any]], Iterable[Any]],
-                 controls: Mapping[str, Any] | None = None, button: str = "Run") -> None:
+                 controls: Mapping[str, Any] | None = None, button: str = "Run",
+                 show: Callable[[dict[str, Any]], Iterable[Any]] | None = None) -> None:
         import ipywidgets as w
 
         self.title = title
         self._run = run
+        self._show = show or run
         self.controls = dict(controls or {})
         self.button = w.Button(description=button, button_style="primary", icon="play",
                                tooltip=f"Run: {title}")
         self.status = w.HTML(value="")
+        self.progress = w.Output()  # what the step prints while it runs; emptied when it ends
         self.output = w.Output()
         rows = [w.HTML(f"<b>{html.escape(title)}</b>")]
         if self.controls:
             rows.append(w.HBox(list(self.controls.values()), layout=w.Layout(flex_flow="row wrap")))
         rows.append(w.HBox([self.button, self.status]))
-        rows.append(self.output)
+        rows += [self.progress, self.output]
         self.box = w.VBox(rows, layout=w.Layout(border="1px solid #ddd", padding="6px", margin="4px 0"))
         self.button.on_click(self._clicked)
         self.last: list[Any] = []
+        self.handles: list[Any] = []  # display handles of the first display's plain outputs
+        self.after: Callable[[StepPanel], None] | None = None
 
     def values(self) -> dict[str, Any]:
         return {name: getattr(widget, "value", None) for name, widget in self.controls.items()}
 
-    def _execute(self) -> list[Any]:
+    def _execute(self, step: Callable[[dict[str, Any]], Iterable[Any]] | None = None) -> list[Any]:
         self.status.value = "<i>running…</i>"
-        try:
-            items = as_outputs(self._run(self.values()))
-        except Exception as exc:  # a step failure is a message in the panel, not a traceback
-            self.status.value = f"<span style='color:#D55E00'>failed: {html.escape(scrub(str(exc)))}</span>"
-            return [md(f"**{self.title} failed:** {scrub(str(exc))}")]
+        self.progress.outputs = ()
+        failure: Exception | None = None
+        items: list[Any] = []
+        # tqdm.auto and prints land in the panel, not in the Log Console. The exception is caught inside the
+        # block: an Output widget shows (and swallows) a traceback that escapes it, which could carry a key.
+        with self.progress:
+            try:
+                items = as_outputs((step or self._run)(self.values()))
+            except Exception as exc:  # a step failure is a message in the panel, not a traceback
+                failure = exc
+        self.progress.outputs = ()
+        if failure is not None:
+            self.status.value = f"<span style='color:#D55E00'>failed: {html.escape(scrub(str(failure)))}</span>"
+            return [md(f"**{self.title} failed:** {scrub(str(failure))}")]
         self.status.value = "<span style='color:#009E73'>done</span>"
         self.last = items
         return items
 
+    def replace(self, items: Sequence[Any]) -> None:
+        """Show ``items`` as this panel's only results: blank the first display's outputs, fill the Output widget."""
+        from IPython.display import HTML
+
+        for handle in self.handles:
+            handle.update(HTML(""))
+        self.handles = []
+        self.output.outputs = ()
+        for item in items:
+            self.output.append_display_data(item)
+
     def _clicked(self, _button: Any) -> None:
         # Set the Output widget's outputs directly: works in any kernel and in tests, and never
         # interleaves with another cell's output the way ``with output:`` capture can.
-        self.output.outputs = ()
-        for item in self._execute():
-            self.output.append_display_data(item)
+        self.replace(self._execute())
+        if self.after is not None:
+            self.after(self)
+
+    def refresh(self) -> None:
+        """Show the step's current value again (something it depends on was re-run)."""
+        self.replace(self._execute(self._show))
 
     def display(self, run_now: bool = True) -> list[Any]:
-        """Show the panel; with ``run_now``, run once with the defaults and print the results as plain outputs."""
+        """Show the panel; with ``run_now``, show the step's results once as plain outputs under it."""
         from IPython.display import display
 
         display(self.box)
-        items = self._execute() if run_now else []
-        for item in items:
-            display(item)
+        items = self._execute(self._show) if run_now else []
+        self.handles = _displayed(items)
         return items
+
+
+class LiveBlock:
+    """Plain outputs that a session re-renders when what they show changes (the verdict card, the ticket)."""
+
+    def __init__(self, render: Callable[[], Iterable[Any]]) -> None:
+        self.render = render
+        self.handles: list[Any] = []
+        self.last: list[Any] = []  # what it shows now
+
+    def display(self) -> list[Any]:
+
+        items = as_outputs(self.render())
+        self.handles = _displayed(items)
+        self.last = items
+        return items
+
+    def refresh(self) -> None:
+        """Render again into the same outputs (extra old outputs are blanked; extra new items join the last)."""
+        from IPython.display import HTML
+
+        items = as_outputs(self.render())
+        self.last = items
+        for index, handle in enumerate(self.handles):
+            if index < len(items):
+                handle.update(items[index] if index < len(self.handles) - 1 else _joined(items[index:]))
+            else:
+                handle.update(HTML(""))
+
+
+def _displayed(items: Sequence[Any]) -> list[Any]:
+    """Display each item as a plain output with its own display id; the handles update them in place later."""
+    from IPython.display import DisplayHandle
+
+    handles = []
+    for item in items:
+        handle = DisplayHandle()
+        handle.display(item)
+        handles.append(handle)
+    return handles
+
+
+def _joined(items: Sequence[Any]) -> Any:
+    """One displayable for several items (Markdown and HTML joined as HTML) when only one output is left."""
+    if len(items) == 1:
+        return items[0]
+    from IPython.display import HTML
+
+    from kit.present.text import markdown_html
+
+    parts = []
+    for item in items:
+        data = getattr(item, "data", None)
+        if type(item).__name__ == "Markdown" and isinstance(data, str):
+            parts.append(markdown_html(data))
+        elif hasattr(item, "_repr_html_"):
+            parts.append(item._repr_html_() or "")
+        else:
+            parts.append(f"<pre>{html.escape(scrub(str(item)))}</pre>")
+    return HTML(scrub("".join(parts)))
 
 
 def ask_key(alias: str = "typed key", prompt: str = "Paste the key (input is hidden): ") -> Credential | None:
