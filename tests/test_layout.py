@@ -13,7 +13,13 @@ import pytest
 import kit
 
 ROOT = Path(__file__).resolve().parent.parent
-KEY_SHAPED = re.compile(r"sk-ant-(?:api|admin|oat|ort)\d{2}-[A-Za-z0-9_-]{20,}")
+KEY_SHAPED = re.compile(
+    r"sk-ant-(?:api|admin|oat|ort)\d{2}-[A-Za-z0-9_-]{20,}"  # Anthropic
+    r"|sk-(?:proj-|svcacct-|service-|admin-|None-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,}"  # OpenAI
+    r"|AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])|AQ\.[0-9A-Za-z_-]{45,}"  # Gemini standard and auth keys
+    r"|sk-or-v1-[0-9a-f]{64}|gsk_[A-Za-z0-9]{52}|tgp_v1_[A-Za-z0-9_-]{40,}|xai-[A-Za-z0-9]{60,}"  # compatible ones
+    r"|(?<![A-Za-z0-9_-])sk-[a-z0-9]{32}(?![A-Za-z0-9_-])"  # DeepSeek
+)
 
 
 def _requirement_names(specs: list[str]) -> dict[str, str]:
@@ -101,3 +107,16 @@ def test_papermill_understands_every_parameter() -> None:
         assigned = re.findall(r"^([A-Za-z_]\w*)\s*=", source, re.MULTILINE)
         parsed = papermill.inspect_notebook(str(path))
         assert sorted(parsed) == sorted(assigned), f"{path.name}: papermill cannot parse {set(assigned) - set(parsed)}"
+
+
+def test_key_shaped_knows_every_prefixed_format() -> None:
+    """The guard above must catch a fake key of every provider format that has a prefix (Mistral's has none)."""
+    from kit.demo.fakekeys import derive_key, fake_kinds
+    from kit.providers import providers
+
+    prefixed = {k.id for p in providers().values() for k in p.kinds if k.prefix}
+    for kind in fake_kinds():
+        value = derive_key("layout", kind)
+        spec = next((k for p in providers().values() for k in p.kinds if k.id == kind), None)
+        if spec is None or spec.id in prefixed:
+            assert KEY_SHAPED.search(value), f"KEY_SHAPED misses the {kind} format"

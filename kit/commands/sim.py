@@ -53,10 +53,11 @@ def sim(scenario: str, host: str, port: int, tls: bool, access_log: Path | None,
     Point a client at it with ANTHROPIC_BASE_URL=<the printed URL>. With --scenario capture every
     request gets an explanatory 401 that says which key (hint and fingerprint) and headers arrived.
     """
-    from kit.sim import list_scenarios, load_scenario, serve
+    from kit.sim import load_scenario, serve
+    from kit.sim.scenario import all_scenarios
 
     if list_only:
-        for name in list_scenarios():
+        for name in all_scenarios():
             click.echo(f"{name:24} {load_scenario(name).description}")
         return
     loaded = load_scenario(scenario)

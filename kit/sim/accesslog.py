@@ -13,15 +13,17 @@ import json
 import threading
 from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO
 
+from kit.guard.redact import scrub
 from kit.keys.inspect import inspect_key
 from kit.keys.naming import fingerprint, hint
 
-__all__ = ["AccessLog", "CredentialSeen", "auth_style", "describe_credentials", "split_bearer"]
+__all__ = ["AccessLog", "CredentialSeen", "auth_style", "describe_credentials", "describe_others", "for_provider",
+           "split_bearer"]
 
 
 @dataclass(frozen=True)
@@ -83,8 +85,35 @@ def describe_credentials(x_api_key: str | None, authorization: str | None) -> tu
     return tuple(found)
 
 
-def auth_style(x_api_key: str | None, authorization: str | None) -> str:
-    """x-api-key | bearer | both | none (any Authorization header counts as bearer; its scheme is logged)."""
+#: Defects about characters, true whatever the provider (the rest, such as key-wrong-provider, judge a key
+#: against the Anthropic slot and are dropped when another provider's face answered).
+NEUTRAL_DEFECTS = frozenset({"key-whitespace", "key-quoted", "key-invisible-char", "key-non-ascii",
+                             "key-bearer-prefix", "key-placeholder"})
+
+
+def for_provider(creds: tuple[CredentialSeen, ...], provider: str) -> tuple[CredentialSeen, ...]:
+    """``creds`` with only the provider-neutral defects when a face other than Anthropic's answered."""
+    if provider == "anthropic":
+        return creds
+    return tuple(replace(c, defects=tuple(d for d in c.defects if d["cause"] in NEUTRAL_DEFECTS)) for c in creds)
+
+
+@lru_cache(maxsize=256)
+def describe_others(others: tuple[tuple[str, str], ...]) -> tuple[CredentialSeen, ...]:
+    """Credentials in other places (``x-goog-api-key``, the ``key`` query parameter), one per place."""
+    return tuple(_seen(where, "", value) for where, value in others)
+
+
+def auth_style(x_api_key: str | None, authorization: str | None,
+               others: tuple[tuple[str, str], ...] = ()) -> str:
+    """x-api-key | bearer | both | none (any Authorization header counts as bearer; its scheme is logged).
+
+    With credentials in other places (Gemini): the place's name (``x-goog-api-key``, ``query:key``), or
+    ``both`` when there is more than one credential in all.
+    """
+    if others:
+        count = len(others) + (x_api_key is not None) + (authorization is not None)
+        return "both" if count > 1 else others[0][0]
     if x_api_key is not None and authorization is not None:
         return "both"
     if x_api_key is not None:
@@ -96,14 +125,19 @@ def auth_style(x_api_key: str | None, authorization: str | None) -> str:
 
 def log_entry(*, method: str, path: str, status: int | None, headers: Mapping[str, str], request_id: str | None,
               check: str, error_id: str | None, elapsed_ms: float, x_api_key: str | None,
-              authorization: str | None) -> dict[str, Any]:
-    """One access-log object. ``headers`` are the request headers (lower-case names); keys are reduced to labels."""
-    creds = describe_credentials(x_api_key, authorization)
+              authorization: str | None, provider: str = "anthropic",
+              others: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:
+    """One access-log object. ``headers`` are the request headers (lower-case names); keys are reduced to labels.
+
+    ``others`` are credentials in other places than x-api-key and Authorization (Gemini's header and
+    query parameter). Free-text header values go through ``kit.guard.redact.scrub`` on their way in.
+    """
+    creds = for_provider(describe_others(others) + describe_credentials(x_api_key, authorization), provider)
     primary = creds[0] if creds else None
-    return {
+    entry: dict[str, Any] = {
         "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "method": method,
-        "path": path,
+        "path": scrub(path),
         "status": status,
         "auth_style": auth_style(x_api_key, authorization),
         "auth_scheme": creds[-1].scheme if authorization is not None else None,
@@ -124,6 +158,16 @@ def log_entry(*, method: str, path: str, status: int | None, headers: Mapping[st
         "error_id": error_id,
         "elapsed_ms": round(elapsed_ms, 3),
     }
+    if provider != "anthropic":
+        entry["provider"] = provider
+        entry["auth_style"] = auth_style(x_api_key, authorization, others)
+        for name in ("openai-organization", "openai-project", "referer", "x-goog-api-client"):
+            value = headers.get(name)
+            entry[name.replace("-", "_")] = scrub(value) if value is not None else None
+    for name in ("user_agent", "anthropic_beta", "anthropic_workspace_id", "anthropic_version"):
+        if entry.get(name):
+            entry[name] = scrub(entry[name])
+    return entry
 
 
 class AccessLog:

@@ -22,6 +22,7 @@ __all__ = [
     "error_body",
     "json_answer",
     "new_message_id",
+    "new_openai_request_id",
     "new_request_id",
 ]
 
@@ -32,6 +33,11 @@ _rng = random.SystemRandom()
 def new_request_id() -> str:
     """A request id of the form the API sends: ``req_011C`` and 20 base-62 characters (28 characters in all)."""
     return "req_011C" + "".join(_rng.choices(_ALPHABET, k=20))
+
+
+def new_openai_request_id() -> str:
+    """An OpenAI request id: ``req_`` and 32 lower-case hex digits (openai-gemini-auth-facts.md §6)."""
+    return "req_" + "".join(_rng.choices("0123456789abcdef", k=32))
 
 
 def new_message_id() -> str:
@@ -57,11 +63,12 @@ class Answer:
     kind: str = "json"
     check: str = ""
     error_id: str | None = None
-    events: tuple[tuple[str, dict[str, Any]], ...] = field(default=(), repr=False)
+    events: tuple[tuple[str, dict[str, Any] | str], ...] = field(default=(), repr=False)  # name "": data only
+    id_header: str = "request-id"  # x-request-id for the OpenAI face
 
     def with_kind(self, kind: str, check: str) -> Answer:
         return Answer(self.status, self.body, self.headers, self.content_type, self.request_id, self.org_uuid,
-                      kind, check, self.error_id, self.events)
+                      kind, check, self.error_id, self.events, self.id_header)
 
 
 def _dumps(data: Any) -> bytes:

@@ -72,6 +72,7 @@ class Request:
     content_length: int | None = None
     body: bytes = field(default=b"", repr=False)
     too_large: bool = False
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)  # every header, lower-case names
 
     @property
     def betas(self) -> tuple[str, ...]:
@@ -446,6 +447,10 @@ CHECKS: tuple[tuple[str, Callable[[View], Answer | None]], ...] = (
 
 def decide(req: Request, ctx: Context) -> Answer:
     """Run the checks in order; the first answer wins. ``answer.check`` names the step that answered."""
+    if ctx.scenario.api.provider != "anthropic":
+        from kit.sim.faces import decide_face
+
+        return decide_face(req, ctx)
     view = View(req, ctx)
     for name, check in CHECKS:
         answer = check(view)

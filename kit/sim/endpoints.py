@@ -121,10 +121,10 @@ def messages(payload: Mapping[str, Any], org_uuid: str | None, headers: tuple[tu
     return json_answer(message, org_uuid=org_uuid, headers=headers)
 
 
-def _stream_events(message: dict[str, Any], words: list[str]) -> tuple[tuple[str, dict[str, Any]], ...]:
+def _stream_events(message: dict[str, Any], words: list[str]) -> tuple[tuple[str, dict[str, Any] | str], ...]:
     start = dict(message, content=[], stop_reason=None,
                  usage=dict(message["usage"], output_tokens=1))
-    events: list[tuple[str, dict[str, Any]]] = [
+    events: list[tuple[str, dict[str, Any] | str]] = [
         ("message_start", {"type": "message_start", "message": start}),
         ("content_block_start", {"type": "content_block_start", "index": 0,
                                  "content_block": {"type": "text", "text": ""}}),
@@ -144,8 +144,13 @@ def _stream_events(message: dict[str, Any], words: list[str]) -> tuple[tuple[str
     return tuple(events)
 
 
-def sse_bytes(events: tuple[tuple[str, dict[str, Any]], ...]) -> list[bytes]:
-    return [f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode() for name, data in events]
+def sse_bytes(events: tuple[tuple[str, dict[str, Any] | str], ...]) -> list[bytes]:
+    """Server-sent events; an event named "" is a bare ``data:`` line (OpenAI, Gemini), a str is sent as is."""
+    out = []
+    for name, data in events:
+        text = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
+        out.append((f"event: {name}\n" if name else "") + f"data: {text}\n\n")
+    return [line.encode() for line in out]
 
 
 def spend_limit_resume(today: dt.date) -> dt.date:

@@ -3,8 +3,9 @@
 A scenario says which keys exist (and in which state), which organizations they belong to, which
 models and ``anthropic-version`` values the API accepts, how it answers (the API itself, a gateway,
 an HTML proxy, a region block, or the capture responder) and which faults to inject. Loading is
-strict: a misspelt field, a wrong type or an unknown choice raises ``ScenarioError`` naming the
-field and the fix, because a silently ignored typo would make the simulator lie.
+strict (``kit.sim.strict``): a misspelt field, a wrong type or an unknown choice raises
+``ScenarioError`` naming the field and the fix. The values themselves live in ``kit.sim.world``
+and are re-exported here.
 """
 
 from __future__ import annotations
@@ -15,18 +16,40 @@ import hashlib
 import tomllib
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from kit.catalog import DATA_DIR, catalog
 from kit.demo.fakekeys import derive_key
 from kit.errors import ScenarioError
+from kit.providers import providers
+from kit.sim.strict import Table, tables, unique
+from kit.sim.world import (
+    CREDIT_STATES,
+    DEFAULT_BETAS,
+    KEY_KINDS,
+    KEY_STATUSES,
+    PROVIDER_KEY_KINDS,
+    PROVIDERS,
+    RESPONDERS,
+    SPEND_LIMIT_KINDS,
+    ApiSettings,
+    Faults,
+    KeySpec,
+    ModelSpec,
+    Org,
+    RateLimit,
+    Scenario,
+    Workspace,
+)
 
 __all__ = [
+    "CREDIT_STATES",
     "DEFAULT_BETAS",
+    "KEY_KINDS",
+    "KEY_STATUSES",
     "RESPONDERS",
+    "SPEND_LIMIT_KINDS",
     "ApiSettings",
     "Faults",
     "KeySpec",
@@ -35,6 +58,7 @@ __all__ = [
     "RateLimit",
     "Scenario",
     "Workspace",
+    "all_scenarios",
     "list_scenarios",
     "load_scenario",
     "resolve_scenario_path",
@@ -42,179 +66,19 @@ __all__ = [
 
 SCENARIO_DIR = DATA_DIR / "scenarios"
 
-#: Who answers: the API itself, or something standing in its way.
-RESPONDERS = ("anthropic", "gateway", "html-proxy", "region-block", "capture")
-KEY_KINDS = ("api", "admin", "oauth")
-KEY_STATUSES = ("active", "inactive", "archived", "expired")
-CREDIT_STATES = ("ok", "exhausted")
-SPEND_LIMIT_KINDS = ("user", "workspace", "tier")
-
-#: Beta names the simulated API knows when a scenario does not list its own (anthropic-beta header).
-DEFAULT_BETAS = (
-    "message-batches-2024-09-24",
-    "prompt-caching-2024-07-31",
-    "computer-use-2024-10-22",
-    "computer-use-2025-01-24",
-    "pdfs-2024-09-25",
-    "token-counting-2024-11-01",
-    "token-efficient-tools-2025-02-19",
-    "output-128k-2025-02-19",
-    "files-api-2025-04-14",
-    "mcp-client-2025-04-04",
-    "interleaved-thinking-2025-05-14",
-    "code-execution-2025-05-22",
-    "extended-cache-ttl-2025-04-11",
-    "context-1m-2025-08-07",
-    "context-management-2025-06-27",
-    "model-context-window-exceeded-2025-08-26",
-    "skills-2025-10-02",
-    "oauth-2025-04-20",
-)
-
-
-@dataclass(frozen=True)
-class ApiSettings:
-    """How the simulated API behaves as a whole (the ``[api]`` table)."""
-
-    versions: tuple[str, ...]
-    accept_bearer_api_keys: bool = True
-    responder: str = "anthropic"
-    latency_ms: int = 0
-    betas: tuple[str, ...] = DEFAULT_BETAS
-    accept_oauth_tokens: bool = False  # OAuth tokens as Bearer with the oauth beta header
-    reject_both_auth_headers: bool = True  # x-api-key and Authorization together: 401
-    max_body_bytes: int = 0  # 0: the catalog's limit (32 MB)
-    body_timeout_s: float = 10.0  # a client that does not finish sending its body in time gets 408
-    responder_status: int = 0  # html-proxy / gateway status; 0: their default
-
-
-@dataclass(frozen=True)
-class Org:
-    """One organization (``[[orgs]]``). ``uuid`` is what the API shows in ``anthropic-organization-id``."""
-
-    id: str
-    name: str = ""
-    uuid: str = ""
-    credit: str = "ok"
-    disabled: bool = False
-    spend_limit_reached: bool = False
-    spend_limit_kind: str = "user"  # user (400), workspace (400, workspace wording), tier (429 monthly cap)
-    spend_limit_resume: dt.date | None = None  # the date the 400 message names; default: 1st of next month
-
-
-@dataclass(frozen=True)
-class Workspace:
-    """One workspace (``[[workspaces]]``; workspaces named only by keys are added automatically)."""
-
-    id: str
-    name: str = ""
-    org: str = ""
-    archived: bool = False
-
-
-@dataclass(frozen=True)
-class KeySpec:
-    """One credential the simulated API knows (``[[keys]]``). ``value`` is the secret: never logged."""
-
-    name: str
-    value: str = field(repr=False)
-    kind: str = "api"
-    status: str = "active"
-    org: str = ""
-    workspace: str = "wrkspc_default"
-    identity_linked: bool = False
-    created: dt.date = dt.date(2025, 1, 1)
-    id: str = ""  # apikey_… as the Admin API lists it
-
-    @property
-    def usable(self) -> bool:
-        return self.status == "active"
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """One model id the API knows; ``retired`` models answer 404 ``model: <id>``."""
-
-    id: str
-    retired: bool
-    display_name: str
-    created: dt.date
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    """``[rate_limit]``: requests per minute per organization; 0 means unlimited."""
-
-    requests_per_minute: int = 0
-
-
-@dataclass(frozen=True)
-class Faults:
-    """``[faults]``: trouble on demand. Shares are probabilities per request, drawn from a seeded generator."""
-
-    latency_ms: int = 0
-    latency_jitter_ms: int = 0
-    api_error: float = 0.0  # share answered 500 api_error
-    overloaded: float = 0.0  # share answered 529 overloaded_error
-    reset: float = 0.0  # share whose connection is dropped without an answer
-    truncated: float = 0.0  # share whose body is cut off half way
-    paths: tuple[str, ...] = ()  # path prefixes the faults apply to; empty: every path
-    seed: int = 0
-
-    @property
-    def any(self) -> bool:
-        return bool(self.api_error or self.overloaded or self.reset or self.truncated
-                    or self.latency_ms or self.latency_jitter_ms)
-
-
-@dataclass(frozen=True, eq=False)
-class Scenario:
-    """A whole simulated world. Build one with ``load_scenario`` (a name, a path or a dict).
-
-    Compared by identity (``eq=False``), so it can key caches cheaply.
-    """
-
-    name: str
-    description: str
-    api: ApiSettings
-    orgs: tuple[Org, ...]
-    workspaces: tuple[Workspace, ...]
-    keys: tuple[KeySpec, ...]
-    models: tuple[ModelSpec, ...]
-    rate_limit: RateLimit
-    faults: Faults
-    source: Path | None = None
-
-    @cached_property
-    def keys_by_value(self) -> Mapping[str, KeySpec]:
-        return {k.value: k for k in self.keys}
-
-    @cached_property
-    def orgs_by_id(self) -> Mapping[str, Org]:
-        return {o.id: o for o in self.orgs}
-
-    @cached_property
-    def models_by_id(self) -> Mapping[str, ModelSpec]:
-        return {m.id: m for m in self.models}
-
-    @cached_property
-    def workspaces_by_id(self) -> Mapping[str, Workspace]:
-        return {w.id: w for w in self.workspaces}
-
-    @cached_property
-    def memo(self) -> dict[Any, Any]:
-        """Answers that depend on nothing but the scenario and the query (model pages), computed once."""
-        return {}
-
-    def key(self, name: str) -> KeySpec:
-        """The key named ``name`` (tests use this to get the value the simulator accepts)."""
-        for key in self.keys:
-            if key.name == name:
-                return key
-        raise KeyError(name)
-
-    def __repr__(self) -> str:
-        return f"Scenario(name={self.name!r}, keys={len(self.keys)}, responder={self.api.responder!r})"
+_A, _O, _G = ("anthropic",), ("openai",), ("gemini",)
+#: Fields only some faces understand, per table; any other provider's scenario refuses them.
+OWNERS: dict[str, dict[str, tuple[str, ...]]] = {
+    "api": {"versions": _A, "accept_bearer_api_keys": _A, "betas": _A, "accept_oauth_tokens": _A,
+            "reject_both_auth_headers": _A, "reject_unrestricted_standard_keys": _G},
+    "orgs": {"uuid": _A, "spend_limit_reached": _A, "spend_limit_kind": _A, "spend_limit_resume": _A,
+             "disabled": ("anthropic", "openai"), "number": _G, "api_enabled": _G},
+    "keys": {"workspace": _A, "identity_linked": _A, "project": _O, "scopes": _O,
+             "referrers": _G, "apis": _G, "format": ("openai", "gemini")},
+    "top": {"workspaces": _A, "rate_limit": _A},
+}
+#: The key format a key's value is derived in when the scenario does not name one.
+DEFAULT_FORMATS = {"openai": "openai-project", "gemini": "google-api"}
 
 
 # --- loading -----------------------------------------------------------------------------------------
@@ -224,23 +88,36 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
     """A scenario name (``healthy``) or a path to a TOML file, as a path that exists."""
     text = str(name_or_path)
     candidate = Path(text).expanduser()
+    shipped = SCENARIO_DIR / f"{text}.toml"
+    if text.split("/", 1)[0] in PROVIDERS and shipped.is_file() and not candidate.is_file():
+        return shipped  # openai/healthy, gemini/referrer-restricted, …
     if candidate.suffix == ".toml" or "/" in text or candidate.is_file():
         if candidate.is_file():
             return candidate
+        close = difflib.get_close_matches(text, all_scenarios(), n=1)
+        suggestion = f"did you mean '{close[0]}'? " if close else ""
         raise ScenarioError(f"scenario file {candidate} does not exist",
-                            f"pass an existing .toml file or one of: {', '.join(list_scenarios())}")
+                            f"{suggestion}pass an existing .toml file or one of: {', '.join(all_scenarios())}")
     path = SCENARIO_DIR / f"{text}.toml"
     if path.is_file():
         return path
-    close = difflib.get_close_matches(text, list_scenarios(), n=1)
+    close = difflib.get_close_matches(text, all_scenarios(), n=1)
     suggestion = f"did you mean '{close[0]}'? " if close else ""
     raise ScenarioError(f"no scenario named {text!r} in {SCENARIO_DIR}",
                         f"{suggestion}choose one of: {', '.join(list_scenarios())}, or pass a path to a .toml file")
 
 
-def list_scenarios() -> list[str]:
-    """Names of the scenarios shipped in data/scenarios/."""
-    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+def list_scenarios(provider: str = "anthropic") -> list[str]:
+    """Names of the scenarios shipped for one face: Anthropic's in data/scenarios/, the others' in
+    data/scenarios/<provider>/ and named ``<provider>/<name>`` (``openai/revoked-key``)."""
+    if provider == "anthropic":
+        return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+    return sorted(f"{provider}/{p.stem}" for p in (SCENARIO_DIR / provider).glob("*.toml"))
+
+
+def all_scenarios() -> list[str]:
+    """Every shipped scenario, of every face."""
+    return [name for provider in PROVIDERS for name in list_scenarios(provider)]
 
 
 def load_scenario(source: str | Path | Mapping[str, Any] | Scenario) -> Scenario:
@@ -261,101 +138,6 @@ def load_scenario(source: str | Path | Mapping[str, Any] | Scenario) -> Scenario
     return _build(data, path)
 
 
-class _Table:
-    """Strict reader of one TOML table: every field is typed, every unread field is an error."""
-
-    def __init__(self, data: Any, where: str, origin: str) -> None:
-        if not isinstance(data, dict):
-            raise ScenarioError(f"{origin}: '{where}' must be a table, not {type(data).__name__}",
-                                f"write it as [{where}] with key = value lines")
-        self.data = data
-        self.where = where
-        self.origin = origin
-        self.read: set[str] = set()
-
-    def _name(self, key: str) -> str:
-        return f"{self.where}.{key}" if self.where else key
-
-    def fail(self, key: str, problem: str, fix: str) -> ScenarioError:
-        return ScenarioError(f"{self.origin}: field '{self._name(key)}' {problem}", fix)
-
-    def get(self, key: str, kind: type | tuple[type, ...], default: Any = None, *, required: bool = False) -> Any:
-        self.read.add(key)
-        if key not in self.data:
-            if required:
-                raise self.fail(key, "is required", f"add {key} = … to {self.where or 'the top level'}")
-            return default
-        value = self.data[key]
-        kinds = kind if isinstance(kind, tuple) else (kind,)
-        wanted = _type_names(kinds)
-        # TOML booleans are ints in Python: never accept one for the other.
-        if isinstance(value, bool) and bool not in kinds:
-            raise self.fail(key, f"must be {wanted}, not a boolean", f"write {key} = <{wanted}>")
-        if not isinstance(value, kinds):
-            raise self.fail(key, f"must be {wanted}, not {type(value).__name__} ({value!r})",
-                            f"write {key} = <{wanted}>")
-        return value
-
-    def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
-        value = self.get(key, str, default)
-        if value not in choices:
-            close = difflib.get_close_matches(value, choices, n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
-            raise self.fail(key, f"is {value!r}, which is not one of {', '.join(choices)}",
-                            f"{hint}use one of: {', '.join(choices)}")
-        return str(value)
-
-    def strings(self, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
-        value = self.get(key, list, None)
-        if value is None:
-            return default
-        if not all(isinstance(v, str) for v in value):
-            raise self.fail(key, "must be a list of strings", f'write {key} = ["…", "…"]')
-        return tuple(value)
-
-    def share(self, key: str) -> float:
-        value = float(self.get(key, (int, float), 0.0))
-        if not 0.0 <= value <= 1.0:
-            raise self.fail(key, f"is {value}, outside 0..1", f"write a share such as {key} = 0.1 (10 % of requests)")
-        return value
-
-    def non_negative(self, key: str, default: int) -> int:
-        value = int(self.get(key, int, default))
-        if value < 0:
-            raise self.fail(key, f"is {value}, which is negative", f"write {key} = 0 or more")
-        return value
-
-    def date(self, key: str) -> dt.date | None:
-        value = self.get(key, (dt.date, str), None)
-        if value is None or isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise self.fail(key, f"is {value!r}, not a date", f"write {key} = 2026-12-01 (YYYY-MM-DD)") from None
-
-    def done(self, known: tuple[str, ...] | None = None) -> None:
-        extra = [k for k in self.data if k not in self.read]
-        if extra:
-            key = extra[0]
-            close = difflib.get_close_matches(key, sorted(self.read if known is None else known), n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
-            raise self.fail(key, "is not a known field", f"{hint}known fields here: {', '.join(sorted(self.read))}")
-
-
-def _type_names(kinds: tuple[type, ...]) -> str:
-    names = {bool: "true or false", int: "an integer", float: "a number", str: "a string", list: "a list",
-             dict: "a table", dt.date: "a date"}
-    return " or ".join(names.get(k, k.__name__) for k in kinds)
-
-
-def _tables(data: dict[str, Any], key: str, origin: str) -> list[tuple[str, Any]]:
-    value = data.get(key, [])
-    if not isinstance(value, list):
-        raise ScenarioError(f"{origin}: '{key}' must be an array of tables", f"write each entry as [[{key}]]")
-    return [(f"{key}[{i}]", item) for i, item in enumerate(value)]
-
-
 def _org_uuid(org_id: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"keylab-sim:org:{org_id}"))
 
@@ -366,13 +148,43 @@ def _api_key_id(name: str) -> str:
     return "apikey_01" + "".join(alphabet[b % len(alphabet)] for b in digest[:22])
 
 
+def _project_number(project_id: str) -> str:
+    """A 12-digit cloud project number derived from the project id (Gemini messages show the number)."""
+    return str(int(hashlib.sha256(f"keylab-sim:project:{project_id}".encode()).hexdigest(), 16) % 10**12).zfill(12)
+
+
+def _key_format(t: Table, provider: str, kind: str) -> str:
+    """The fake-key kind a key's value is derived in: Anthropic's from ``kind``, the others' from ``format``."""
+    if provider == "anthropic":
+        return kind
+    allowed = tuple(k.id for k in providers()[provider].kinds)
+    fmt = t.choice("format", allowed, DEFAULT_FORMATS[provider])
+    return fmt
+
+
+def _face_key_fields(t: Table, provider: str, kind: str) -> dict[str, Any]:
+    """The per-key fields of the OpenAI face (project, scopes) and the Gemini face (referrers, apis)."""
+    if provider == "openai":
+        scopes = t.strings("scopes", ())
+        if scopes and kind != "restricted":
+            raise t.fail("scopes", "is set on a key that is not restricted",
+                         'add kind = "restricted" to this key, or remove scopes')
+        return {"project": t.get("project", str, "proj_default"), "scopes": scopes}
+    if provider == "gemini":
+        return {"referrers": t.strings("referrers", ()), "apis": t.strings("apis", ())}
+    return {}
+
+
 def _build(data: dict[str, Any], path: Path | None) -> Scenario:
     origin = str(path) if path else "scenario"
-    top = _Table(data, "", origin)
+    top = Table(data, "", origin)
     name = top.get("name", str, path.stem if path else "", required=path is None)
     description = top.get("description", str, "")
 
-    api_t = _Table(top.get("api", dict, {}), "api", origin)
+    api_t = Table(top.get("api", dict, {}), "api", origin)
+    provider = api_t.choice("provider", PROVIDERS, "anthropic")
+    api_t.refuse_foreign(provider, OWNERS["api"])
+    top.refuse_foreign(provider, OWNERS["top"])
     versions = api_t.strings("versions", catalog().versions)
     if not versions:
         raise api_t.fail("versions", "is empty, so every request would be refused", 'list at least "2023-06-01"')
@@ -387,6 +199,8 @@ def _build(data: dict[str, Any], path: Path | None) -> Scenario:
         max_body_bytes=api_t.non_negative("max_body_bytes", 0) or catalog().messages_max_bytes,
         body_timeout_s=float(api_t.get("body_timeout_s", (int, float), 10.0)),
         responder_status=api_t.non_negative("responder_status", 0),
+        provider=provider,
+        reject_unrestricted_standard_keys=api_t.get("reject_unrestricted_standard_keys", bool, False),
     )
     if api.body_timeout_s <= 0:
         raise api_t.fail("body_timeout_s", "must be positive", "write body_timeout_s = 10")
@@ -395,8 +209,9 @@ def _build(data: dict[str, Any], path: Path | None) -> Scenario:
     api_t.done()
 
     orgs: list[Org] = []
-    for where, item in _tables(data, "orgs", origin):
-        t = _Table(item, where, origin)
+    for where, item in tables(data, "orgs", origin):
+        t = Table(item, where, origin)
+        t.refuse_foreign(provider, OWNERS["orgs"])
         org_id = t.get("id", str, required=True)
         orgs.append(Org(
             id=org_id,
@@ -407,16 +222,18 @@ def _build(data: dict[str, Any], path: Path | None) -> Scenario:
             spend_limit_reached=t.get("spend_limit_reached", bool, False),
             spend_limit_kind=t.choice("spend_limit_kind", SPEND_LIMIT_KINDS, "user"),
             spend_limit_resume=t.date("spend_limit_resume"),
+            number=t.get("number", str, "") or _project_number(org_id),
+            api_enabled=t.get("api_enabled", bool, True),
         ))
         t.done()
-    _unique([o.id for o in orgs], "orgs", "id", origin)
+    unique([o.id for o in orgs], "orgs", "id", origin)
     if not orgs:
         orgs.append(Org(id="org-default", name="Default Organization", uuid=_org_uuid("org-default")))
     org_ids = [o.id for o in orgs]
 
     workspaces: dict[str, Workspace] = {}
-    for where, item in _tables(data, "workspaces", origin):
-        t = _Table(item, where, origin)
+    for where, item in tables(data, "workspaces", origin):
+        t = Table(item, where, origin)
         ws_id = t.get("id", str, required=True)
         ws_org = t.get("org", str, org_ids[0])
         if ws_org not in org_ids:
@@ -428,18 +245,20 @@ def _build(data: dict[str, Any], path: Path | None) -> Scenario:
         t.done()
 
     keys: list[KeySpec] = []
-    for where, item in _tables(data, "keys", origin):
-        t = _Table(item, where, origin)
+    for where, item in tables(data, "keys", origin):
+        t = Table(item, where, origin)
+        t.refuse_foreign(provider, OWNERS["keys"])
         key_name = t.get("name", str, required=True)
-        kind = t.choice("kind", KEY_KINDS, "api")
+        kind = t.choice("kind", PROVIDER_KEY_KINDS[provider], "api")
         value = t.get("value", str, "")
+        extra = _face_key_fields(t, provider, kind)
         key_org = t.get("org", str, org_ids[0])
         if key_org not in org_ids:
             raise t.fail("org", f"names {key_org!r}, which is not in [[orgs]]",
                          f"use one of: {', '.join(org_ids)}, or add an [[orgs]] entry with id = \"{key_org}\"")
         workspace = t.get("workspace", str, "wrkspc_default")
         if value == "":
-            value = derive_key(key_name, kind)
+            value = derive_key(key_name, _key_format(t, provider, kind))
         elif value.strip() != value or not value:
             raise t.fail("value", "has leading or trailing whitespace, which HTTP strips from headers",
                          "store the key without surrounding whitespace")
@@ -447,18 +266,19 @@ def _build(data: dict[str, Any], path: Path | None) -> Scenario:
             name=key_name, value=value, kind=kind, status=t.choice("status", KEY_STATUSES, "active"),
             org=key_org, workspace=workspace, identity_linked=t.get("identity_linked", bool, False),
             created=t.date("created") or dt.date(2025, 1, 1), id=t.get("id", str, "") or _api_key_id(key_name),
+            **extra,
         ))
         t.done()
         if workspace not in workspaces:
             workspaces[workspace] = Workspace(id=workspace, name=_workspace_name(workspace), org=key_org)
-    _unique([k.name for k in keys], "keys", "name", origin)
-    _unique([k.value for k in keys], "keys", "value", origin)
+    unique([k.name for k in keys], "keys", "name", origin)
+    unique([k.value for k in keys], "keys", "value", origin)
 
     models: list[ModelSpec] = []
     today = dt.datetime.now(dt.UTC).date()
     if "models" in data:
-        for where, item in _tables(data, "models", origin):
-            t = _Table(item, where, origin)
+        for where, item in tables(data, "models", origin):
+            t = Table(item, where, origin)
             model_id = t.get("id", str, required=True)
             known = catalog().model(model_id)
             retired = t.get("retired", bool, None)
@@ -470,16 +290,19 @@ def _build(data: dict[str, Any], path: Path | None) -> Scenario:
                 created=t.date("created") or (known.created if known else dt.date(2025, 1, 1)),
             ))
             t.done()
-        _unique([m.id for m in models], "models", "id", origin)
+        unique([m.id for m in models], "models", "id", origin)
+    elif provider != "anthropic":
+        models = [ModelSpec(id=m, retired=False, display_name=m, created=dt.date(2025, 1, 1))
+                  for m in providers()[provider].sim_models]
     else:
         models = [ModelSpec(id=m.id, retired=m.is_retired(today), display_name=m.display_name, created=m.created)
                   for m in catalog().models]
 
-    rl = _Table(top.get("rate_limit", dict, {}), "rate_limit", origin)
+    rl = Table(top.get("rate_limit", dict, {}), "rate_limit", origin)
     rate_limit = RateLimit(requests_per_minute=rl.non_negative("requests_per_minute", 0))
     rl.done()
 
-    ft = _Table(top.get("faults", dict, {}), "faults", origin)
+    ft = Table(top.get("faults", dict, {}), "faults", origin)
     faults = Faults(
         latency_ms=ft.non_negative("latency_ms", 0),
         latency_jitter_ms=ft.non_negative("latency_jitter_ms", 0),
@@ -509,13 +332,3 @@ def _build(data: dict[str, Any], path: Path | None) -> Scenario:
 
 def _workspace_name(ws_id: str) -> str:
     return "Default" if ws_id in ("wrkspc_default", "default") else ws_id.removeprefix("wrkspc_").replace("-", " ")
-
-
-def _unique(values: list[str], table: str, key: str, origin: str) -> None:
-    seen: set[str] = set()
-    for i, value in enumerate(values):
-        if value in seen:
-            shown = value if key != "value" else "(a key value)"
-            raise ScenarioError(f"{origin}: field '{table}[{i}].{key}' repeats {shown!r}",
-                                f"give every entry of [[{table}]] a unique {key}")
-        seen.add(value)

@@ -28,9 +28,10 @@ from kit.errors import UsageError
 from kit.guard.redact import RedactingFilter
 from kit.sim import faults as faultmod
 from kit.sim.accesslog import AccessLog, log_entry
-from kit.sim.answers import REQUEST_ID_PLACEHOLDER, Answer, api_error, new_request_id
+from kit.sim.answers import REQUEST_ID_PLACEHOLDER, Answer, api_error, new_openai_request_id, new_request_id
 from kit.sim.decide import Context, Request, decide
 from kit.sim.endpoints import sse_bytes
+from kit.sim.faces import face_credentials
 from kit.sim.ratelimit import RateLimiter
 from kit.sim.scenario import Scenario, load_scenario
 
@@ -164,19 +165,23 @@ class _Handler:
             content_length=length,
             body=body,
             too_large=too_large,
+            headers={name.lower(): ", ".join(headers.getall(name)) for name in headers},
         )
         if answer is None:
             answer = decide(parsed, Context(self.scenario, self.limiter, time.time(), self.faults.draw()))
         delay = self.faults.delay_s()
         if delay:
             await asyncio.sleep(delay)
-        request_id = new_request_id() if answer.request_id else None
+        request_id = None
+        if answer.request_id:
+            request_id = new_openai_request_id() if answer.id_header == "x-request-id" else new_request_id()
         entry = log_entry(
             method=request.method, path=request.path, status=answer.status or None,
             headers={k.lower(): v for k, v in headers.items() if k.lower() not in ("x-api-key", "authorization")},
             request_id=request_id, check=answer.check, error_id=answer.error_id,
             elapsed_ms=(time.perf_counter() - started) * 1000, x_api_key=parsed.x_api_key,
-            authorization=parsed.authorization,
+            authorization=parsed.authorization, provider=self.scenario.api.provider,
+            others=face_credentials(parsed, self.scenario.api.provider),
         )
         if answer.kind in ("reset", "truncated"):
             entry["fault"] = answer.kind
@@ -188,7 +193,7 @@ class _Handler:
     def _headers(self, answer: Answer, request_id: str | None) -> dict[str, str]:
         out = {"content-type": answer.content_type, "server": SERVER_HEADER, "x-keylab-scenario": self.scenario.name}
         if request_id:
-            out["request-id"] = request_id
+            out[answer.id_header] = request_id
         if answer.org_uuid:
             out["anthropic-organization-id"] = answer.org_uuid
         for name, value in answer.headers:
