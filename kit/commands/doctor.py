@@ -48,6 +48,7 @@ class DoctorResult:
     run_log: str | None = None
     notes: tuple[str, ...] = field(default=())
     timings: tuple[tuple[str, float], ...] = field(default=())  # (stage, wall seconds)
+    provider: str = "anthropic"
 
     @property
     def evidence(self) -> Evidence:
@@ -94,6 +95,7 @@ def run_doctor(
     progress: str | None = None,
     check_network: bool = True,
     sandbox: str | Path | None = None,
+    provider: str = "anthropic",
 ) -> DoctorResult:
     """The doctor without the command line: investigate ``env`` and diagnose. Raises only ``KitError``.
 
@@ -101,7 +103,11 @@ def run_doctor(
     shell over it.
     """
     from kit import investigate as inv
+    from kit.providers import provider as profile_of
 
+    profile = profile_of(provider)
+    if profile.protocol != "anthropic" and not api_url:
+        api_url = profile.official_base_url  # its root is the target; the zero-token path is the profile's
     paths = [Path(p) for p in key_files]
     _check_key_files(paths)
     for flag, values in (("--model", models), ("--version", versions), ("--allow-host", allow_hosts)):
@@ -114,6 +120,13 @@ def run_doctor(
     target = urlsplit(s.api_url).hostname or ""
     if target and target not in s.allow_hosts:
         s = replace(s, allow_hosts=(*s.allow_hosts, target))
+    if profile.name != "anthropic":
+        from kit.investigate.provider_run import investigate_provider
+
+        found = investigate_provider(s, profile)
+        return DoctorResult(diagnosis=found.diagnosis, api_url=s.api_url, run_id=s.run_id,
+                            run_log=str(found.probe.log_path) if found.probe is not None else None,
+                            notes=found.notes, provider=profile.name)
     investigation = inv.investigate(s, check_network=check_network, progress=progress)
     log = investigation.run_log
     return DoctorResult(diagnosis=investigation.diagnosis, api_url=s.api_url, run_id=s.run_id,
@@ -242,6 +255,7 @@ def _key_dict(k: KeyReport) -> dict[str, Any]:
         "expected_length": k.expected_length, "well_formed": k.well_formed,
         "defects": [{"cause": d.cause, "detail": d.detail, "position": d.position, "char": d.char} for d in k.defects],
         "repaired_fingerprint": k.repaired_fingerprint, "repaired_hint": k.repaired_hint, "notes": list(k.notes),
+        "provider": k.provider,
     }
 
 
