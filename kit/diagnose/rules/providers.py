@@ -241,7 +241,7 @@ def provider_key_format(evidence: Evidence) -> Iterator[Finding]:
                 fix = (f"Use a project or service-account key in {slot}; admin keys are for the organization "
                        "management endpoints only.")
             else:
-                fix = (f"Put a {p.label} key in {slot} (from the {p.label} console), and keep the other key in its "
+                fix = (f"Put {_a(p.label)} key in {slot} (from the {p.label} console), and keep the other key in its "
                        f"own provider's variable; if you meant to use that provider, set "
                        f"{next(iter(p.var('base-url')), 'the base URL')} to its API instead.")
             yield Finding(cause=cause, severity="blocker" if report.fingerprint in sent or not sent else "warning",
