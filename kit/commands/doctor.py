@@ -222,7 +222,8 @@ def render_text(result: DoctorResult) -> str:
     """The doctor's report for a terminal: the diagnosis first, then the evidence it rests on."""
     d, e = result.diagnosis, result.evidence
     requests = len(e.attempts)
-    head = (f"KeyLab doctor · API {result.api_url} · {len(e.keys)} key(s) from {len(e.sources)} source(s) · "
+    label = "" if result.provider == "anthropic" else f"{result.provider} "
+    head = (f"KeyLab doctor · {label}API {result.api_url} · {len(e.keys)} key(s) from {len(e.sources)} source(s) · "
             f"{len({w.client for w in e.winners})} client(s) · {requests} request(s), 0 tokens")
     head_lines = [head, "=" * min(len(head), 100), "", *d.to_text().rstrip().splitlines(), "", "Evidence",
                   "--------"]
@@ -317,22 +318,30 @@ def _current_env() -> Environment:
               help="Another host KeyLab may send keys to (a base URL found in your environment, say).")
 @click.option("--run-dir", default=None, metavar="DIR",
               help="Where the probe's JSONL run log goes (default: data/runs in the KeyLab folder).")
+@click.option("--provider", default=None, metavar="NAME",
+              help="Check one provider's API (anthropic, openai, gemini, or an OpenAI-compatible one). Default: "
+                   "every provider whose key variable is set; with --api-url, anthropic.")
 @click.option("--sandbox", default=None, metavar="NAME",
               help="Diagnose a demo sandbox (data/demo/NAME, e.g. ticket) instead of this machine's environment; "
                    "pair it with the simulator's URL as --api-url.")
 def doctor(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, ...], versions: tuple[str, ...],
-           as_json: bool, allow_hosts: tuple[str, ...], run_dir: str | None, sandbox: str | None) -> None:
+           as_json: bool, allow_hosts: tuple[str, ...], run_dir: str | None, provider: str | None,
+           sandbox: str | None) -> None:
     """Find out why your key is refused: name the cause, show the evidence, give the fix.
 
     Exit status: 0 when a key works end to end (top finding `healthy`), 1 when something blocks,
     2 on a usage error.
     """
+    from kit.commands.doctor_providers import MultiResult, render_json_all, render_text_all
+
     try:
-        result = run_doctor(
-            _current_env(), api_url=api_url or "", key_files=key_files, models=models, versions=versions,
-            allow_hosts=allow_hosts, run_dir=run_dir, sandbox=sandbox,
+        env = _current_env()
+        names = _providers_to_check(env, provider, api_url, sandbox)
+        parts = tuple(run_doctor(
+            env, api_url=api_url or "", key_files=key_files, models=models, versions=versions,
+            allow_hosts=allow_hosts, run_dir=run_dir, sandbox=sandbox, provider=name,
             progress=None if as_json or not sys.stderr.isatty() else "text",
-        )
+        ) for name in names)
     except KitError as exc:
         click.echo(f"error: {scrub(exc.format_message())}", err=True)
         sys.exit(exc.exit_code)
@@ -343,5 +352,29 @@ def doctor(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, .
         click.echo(f"error: KeyLab failed unexpectedly ({type(exc).__name__}: {scrub(str(exc))[:300]})\n"
                    "  fix: please report this with the command you ran (no key is in this message)", err=True)
         sys.exit(2)
-    click.echo(render_json(result) if as_json else render_text(result).rstrip("\n"))
-    sys.exit(result.exit_code)
+    if len(parts) == 1:
+        click.echo(render_json(parts[0]) if as_json else render_text(parts[0]).rstrip("\n"))
+        sys.exit(parts[0].exit_code)
+    multi = MultiResult(parts)
+    click.echo(render_json_all(multi, render_json) if as_json else render_text_all(multi, render_text).rstrip("\n"))
+    sys.exit(multi.exit_code)
+
+
+def _providers_to_check(env: Environment, provider: str | None, api_url: str | None,
+                        sandbox: str | None) -> tuple[str, ...]:
+    """``--provider``; else the sandbox's provider; else anthropic with ``--api-url``; else every provider found."""
+    from kit.providers import providers
+    from kit.sources.provider_sources import found_providers
+
+    if provider:
+        if provider not in providers():
+            raise UsageError(f"--provider {provider!r} is not a provider KeyLab knows",
+                             f"use one of: {', '.join(providers())}")
+        return (provider,)
+    if sandbox:
+        from kit.investigate.setup import sandbox_provider
+
+        return (sandbox_provider(sandbox),)
+    if api_url:
+        return ("anthropic",)
+    return found_providers(env)

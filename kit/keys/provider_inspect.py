@@ -113,7 +113,7 @@ def _length_defects(cleaned: str, kind: ProviderKind, start: int, defects: list[
         i, c = odd[0]
         defects.append(Defect("key-extra-chars", f"a character outside the {kind.label} alphabet", start + i,
                               f"U+{ord(c):04X}"))
-    elif lengths and len(cleaned) < min(lengths):
+    elif lengths and len(cleaned) not in lengths and len(cleaned) < max(lengths):
         defects.append(Defect("key-truncated", f"{len(cleaned)} characters: {_a(kind.label)} has "
                               f"{' or '.join(str(n) for n in lengths)}"))
     elif lengths and len(cleaned) not in lengths:

@@ -41,12 +41,29 @@ def settings(env: Environment, profile: ProviderProfile) -> dict[str, str]:
 
 
 def found_providers(env: Environment) -> tuple[str, ...]:
-    """The providers with a key variable set in the process environment (Anthropic always comes first)."""
-    names = ["anthropic"]
+    """The providers with a key variable set in the process environment or the working folder's ``.env``.
+
+    Anthropic comes first when its key is found, and is the answer when nothing is found at all (the doctor
+    then says why no key was found, as it always did).
+    """
+    names = []
+    dotenv = _dotenv_names(env.cwd / ".env")
     for name, profile in providers().items():
-        if name != "anthropic" and any((env.get(v) or "").strip() for v in profile.key_vars()):
+        variables = profile.key_vars() + profile.var("token")
+        if any((env.get(v) or "").strip() for v in variables) or dotenv & set(variables):
             names.append(name)
-    return tuple(names)
+    return tuple(names) or ("anthropic",)
+
+
+def _dotenv_names(path: Path) -> set[str]:
+    """The variables a ``.env`` file sets to a non-blank value (names only; values are not kept)."""
+    from dotenv import dotenv_values
+
+    try:
+        return {k for k, v in dotenv_values(path, interpolate=False).items() if v and v.strip()} \
+            if path.is_file() else set()
+    except (OSError, UnicodeDecodeError, ValueError):
+        return set()
 
 
 def discover_provider(env: Environment, profile: ProviderProfile, key_files: Sequence[Path | str] = (),
