@@ -174,3 +174,22 @@ def test_several_providers_make_one_report_with_the_one_provider_shape(tmp_path:
     text = render_text_all(multi, lambda p: p.diagnosis.to_text())
     assert "### OpenAI" in text and "### Google Gemini" in text
     assert_no_leak([text, json.dumps(data)], [old])
+
+
+@pytest.mark.parametrize(("scenario", "name", "prov", "answers"), [
+    ("openai/org-mismatch", "alpha", "openai", {(401, "mismatched_organization")}),
+    ("gemini/api-not-enabled", "alpha", "gemini", {(403, "SERVICE_DISABLED")}),
+])
+def test_httpx2_curl_and_the_official_sdk_each_read_the_envelope(tmp_path: Path, scenario: str, name: str,
+                                                                  prov: str, answers: set[tuple[int, str]]) -> None:
+    from kit.keys.credential import Credential
+    from kit.probe.provider import probe_provider
+
+    kind = "openai-project" if prov == "openai" else "google-api"
+    with simulator(scenario) as url:
+        run = probe_provider(provider(prov), [Credential("k", fake_key(name, kind))], api_url=url, run_id="t1",
+                             run_dir=tmp_path, context={"OPENAI_ORG_ID": "org-old"})
+    assert [a.client for a in run.results] == ["httpx2", "curl", "sdk-python"]
+    assert {(a.status, a.error_type) for a in run.results} == answers
+    assert {a.responder for a in run.results} == {prov}
+    assert_no_leak([run.log_path], [fake_key(name, kind)])

@@ -3,7 +3,8 @@
 For each credential it sends the profile's zero-token check (``GET /v1/models``; Gemini ``GET
 /v1beta/models``) the way the official SDK would (data/catalog/providers.toml: the auth header and scheme,
 and the organization and project headers the SDK adds from ``OPENAI_ORG_ID`` / ``OPENAI_PROJECT_ID``), to
-the target (the official API, or what stands in for it) and to a base URL the environment names. The
+the target (the official API, or what stands in for it) and to a base URL the environment names, with each
+client of ``kit.probe.provider_clients`` (httpx2, curl, the official Python SDK). The
 answer is read with the profile's envelope (OpenAI ``error.code``/``error.type``; Gemini ``ErrorInfo.reason``
 or ``error.status``), and it counts as the provider's own only when it carries the headers only the real
 API sends (``proof_headers``). The key goes only where the host gate allows it; it is never logged.
@@ -20,9 +21,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from kit.guard.gate import is_allowed_host, proxies_apply
+from kit.guard.gate import is_allowed_host
 from kit.guard.redact import scrub
 from kit.keys.credential import Credential
+from kit.probe.provider_clients import PROVIDER_CLIENTS, send
 from kit.probe.run import ProbeRun
 from kit.probe.runlog import RunLog
 from kit.providers import ProviderProfile
@@ -119,11 +121,10 @@ def probe_provider(
     run_dir: Path,
     context: Mapping[str, str] | None = None,
     allow_hosts: Sequence[str] = (),
+    clients: Sequence[str] = PROVIDER_CLIENTS,
     timeout: float = 10.0,
 ) -> ProbeRun:
-    """One zero-token check per credential and target, with httpx2; a refused host is a note, not a request."""
-    import httpx2
-
+    """One zero-token check per target, credential and client; a refused host is a note, not a request."""
     context = dict(context or {})
     base_var = next(iter(profile.var("base-url")), "")
     plan: list[Attempt] = []
@@ -139,14 +140,13 @@ def probe_provider(
                 notes.append(f"not sent: {urlsplit(target.url).hostname} is not the target API, loopback or an "
                              "--allow-host host, so no key goes there")
                 continue
-            with httpx2.Client(timeout=httpx2.Timeout(timeout, connect=min(5.0, timeout)),
-                               trust_env=proxies_apply(target.url), follow_redirects=False) as client:
-                for credential in credentials:
+            for credential in credentials:
+                for client in clients:
                     attempt = Attempt(attempt_id=f"{profile.name}-{len(plan) + 1}", key_alias=credential.alias,
-                                      client="httpx2", endpoint=path, method=method, base_url=target.base_url,
+                                      client=client, endpoint=path, method=method, base_url=target.base_url,
                                       api_version=None, auth_style=_style(profile), reason=target.why)
                     plan.append(attempt)
-                    result = _send(client, profile, credential, attempt, target, context, run_id)
+                    result = _result(profile, credential, attempt, target, context, run_id, timeout)
                     results.append(result)
                     log.append(result)
     finally:
@@ -156,37 +156,24 @@ def probe_provider(
                     elapsed_s=time.perf_counter() - start, keys=len(credentials))
 
 
-def _send(client: Any, profile: ProviderProfile, credential: Credential, attempt: Attempt, target: Target,
-          context: Mapping[str, str], run_id: str) -> AttemptResult:
+def _result(profile: ProviderProfile, credential: Credential, attempt: Attempt, target: Target,
+            context: Mapping[str, str], run_id: str, timeout: float) -> AttemptResult:
     started = datetime.now(UTC).isoformat()
     t0 = time.perf_counter()
-    status: int | None = None
-    error_type = message = request_id = transport = client_error = None
+    raw = send(attempt.client, profile, target.url, target.base_url, _headers(profile, credential, context), timeout)
+    error_type = message = None
     responder = "none"
-    try:
-        response = client.request(attempt.method, target.url, headers=_headers(profile, credential, context))
-        status = response.status_code
-        headers = {k.lower(): v for k, v in response.headers.items()}
-        body = response.content
-        responder = _responder(profile, headers, body)
-        if status >= 400:
-            error_type, message = read_envelope(profile, body)
-        request_id = headers.get(profile.request_id_header) if profile.request_id_header else None
-    except Exception as exc:  # every transport or header-encoding failure is evidence, never a crash
-        transport = type(exc).__name__
-        client_error = scrub(str(exc))[:300]
+    if raw.status is not None:
+        responder = _responder(profile, raw.headers, raw.body) if raw.headers else "unknown"
+        if raw.status >= 400:
+            error_type, message = read_envelope(profile, raw.body)
+    request_id = raw.headers.get(profile.request_id_header) if profile.request_id_header else None
     return AttemptResult(
         run_id=run_id, attempt_id=attempt.attempt_id, key_alias=credential.alias,
-        fingerprint=credential.fingerprint, hint=credential.hint, source=credential.source, client="httpx2",
-        client_version=_version(), endpoint=attempt.endpoint, method=attempt.method, model=None, api_version=None,
-        auth_style=attempt.auth_style, base_url=target.base_url, status=status, error_type=error_type,
+        fingerprint=credential.fingerprint, hint=credential.hint, source=credential.source, client=attempt.client,
+        client_version=raw.version, endpoint=attempt.endpoint, method=attempt.method, model=None, api_version=None,
+        auth_style=attempt.auth_style, base_url=target.base_url, status=raw.status, error_type=error_type,
         error_message=scrub(message) if message else None, request_id=request_id, responder=responder,
-        latency_ms=(time.perf_counter() - t0) * 1000, transport_error=transport, started_at=started,
-        reason=attempt.reason, client_error=client_error, provider=profile.name,
+        latency_ms=(time.perf_counter() - t0) * 1000, transport_error=raw.transport_error, started_at=started,
+        reason=attempt.reason, client_error=raw.client_error, provider=profile.name,
     )
-
-
-def _version() -> str:
-    import httpx2
-
-    return str(httpx2.__version__)
