@@ -193,3 +193,17 @@ def test_httpx2_curl_and_the_official_sdk_each_read_the_envelope(tmp_path: Path,
     assert {(a.status, a.error_type) for a in run.results} == answers
     assert {a.responder for a in run.results} == {prov}
     assert_no_leak([run.log_path], [fake_key(name, kind)])
+
+
+def test_the_installed_sdks_are_asked_in_the_child_and_warn_about_the_alias(tmp_path: Path) -> None:
+    env = sandbox_env(tmp_path, {"GOOGLE_API_KEY": fake_key("old", "google-api"),
+                                 "GEMINI_API_KEY": fake_key("new", "google-api")})
+    (env.cwd / ".env").write_text(f"OPENAI_API_KEY={fake_key('a', 'openai-project')}\n")
+    gemini = discover_provider(env, GEMINI).winner("sdk-python")
+    assert gemini is not None and gemini.source_id == "env:GOOGLE_API_KEY"
+    assert gemini.detail.startswith("asked the installed google-genai")
+    assert "Both GOOGLE_API_KEY and GEMINI_API_KEY are set. Using GOOGLE_API_KEY." in gemini.detail
+    found = discover_provider(env, OPENAI)
+    sdk, app = found.winner("sdk-python"), found.winner("dotenv-app")
+    assert sdk is not None and sdk.fingerprint is None and "OpenAIError" in sdk.detail
+    assert app is not None and app.source_id is not None and app.source_id.startswith("dotenv:")

@@ -3,10 +3,12 @@
 ``discover_provider(env, profile)`` runs the one discovery (``kit.sources.discover``) with the profile's key
 variables (``OPENAI_API_KEY``; ``GOOGLE_API_KEY`` and ``GEMINI_API_KEY``) named, so the process environment,
 ``.env`` files, shell start-up files and key files are all read the same way; then keeps the sources of
-those variables and models each client's choice from the profile's precedence (data/catalog/providers.toml,
-facts og §3 and §10): the official SDK reads the process environment (OpenAI: no trimming, empty is
-missing; google-genai: ``GOOGLE_API_KEY`` over ``GEMINI_API_KEY``, stripped), an app that calls
-``load_dotenv()`` adds the ``.env`` value only where the environment has none, and curl sends what the
+those variables and says each client's choice. For OpenAI and Gemini the installed SDK (``openai``,
+``google-genai``) is asked in the same child process as the Anthropic SDK (``sdk_child.py --providers``), alone
+and after ``load_dotenv()``; otherwise, or when it cannot be asked, the choice is modelled from the profile's
+precedence (data/catalog/providers.toml, facts og §3 and §10): the official SDK reads the process environment
+(OpenAI: no trimming, empty is missing; google-genai: ``GOOGLE_API_KEY`` over ``GEMINI_API_KEY``, stripped), an
+app that calls ``load_dotenv()`` adds the ``.env`` value only where the environment has none, and curl sends what the
 shell exported.
 """
 
@@ -67,7 +69,7 @@ def _dotenv_names(path: Path) -> set[str]:
 
 
 def discover_provider(env: Environment, profile: ProviderProfile, key_files: Sequence[Path | str] = (),
-                      dotenv_files: Sequence[Path | str] = ()) -> Discovery:
+                      dotenv_files: Sequence[Path | str] = (), *, ask_sdk: bool = True) -> Discovery:
     """Every source of ``profile``'s key variables, the distinct credentials, and the winner per client."""
     key_vars = profile.key_vars()
     found = discover(env, key_files, ask_sdk=False, variables=key_vars, dotenv_files=dotenv_files)
@@ -76,9 +78,58 @@ def discover_provider(env: Environment, profile: ProviderProfile, key_files: Seq
     ids = {s.id for s in mine}
     prints = {s.fingerprint for s in mine}
     credentials = tuple(c for c in found.credentials if c.source in ids or c.fingerprint in prints)
-    problems = tuple(p for p in found.problems
+    problems: tuple[str, ...] = tuple(p for p in found.problems
                      if not any(p.startswith(f"the variable {v} is not set") for v in key_vars))
-    return Discovery(sources=mine, credentials=credentials, winners=_winners(env, profile, mine), problems=problems)
+    winners = _winners(env, profile, mine)
+    if ask_sdk and profile.name in _ASKABLE:
+        asked, note = _asked(env, profile, mine)
+        winners = tuple(asked.get(w.client, w) for w in winners)
+        problems += (note,) if note else ()
+    return Discovery(sources=mine, credentials=credentials, winners=winners, problems=problems)
+
+
+#: The providers whose installed SDK the child process (kit/sources/sdk_child.py) can ask.
+_ASKABLE = ("openai", "gemini")
+
+
+def _asked(env: Environment, profile: ProviderProfile, sources: Sequence[Source]) -> tuple[dict[str, Winner], str]:
+    """The SDK's and the load_dotenv() app's winners as the installed SDK resolves them (one child process)."""
+    from kit.sources.sdk_python import ask_python_sdk
+
+    answer, reason = ask_python_sdk(env, providers=(profile.name,))
+    if answer is None:
+        return {}, f"the {profile.sdk} SDK could not be asked ({reason}); its choice is modelled"
+    out: dict[str, Winner] = {}
+    header = _HEADER.get(profile.auth_header, "authorization")
+    for client, part in (("sdk-python", "others"), ("dotenv-app", "others_dotenv")):
+        got = (answer.get(part) or {}).get(profile.name) or {}
+        if "import_error" in got or not got:
+            return {}, f"the {profile.sdk} package cannot be imported; its choice is modelled"
+        version = str(got.get("version", ""))
+        how = f"asked the installed {profile.sdk} {version} in a subprocess with this environment"
+        warnings = [str(w) for w in got.get("warnings", ())]
+        if warnings:
+            how += "; it warned: " + " ".join(warnings)
+        sent = got.get("sent")
+        base = str(got.get("base_url") or profile.official_base_url).rstrip("/")
+        if not sent:
+            how += f"; it finds no key ({got.get('error', 'none')})"
+            out[client] = Winner(client=client, client_version=version, source_id=None, header=None,
+                                 fingerprint=None, hint=None, base_url=base, detail=how, provider=profile.name)
+            continue
+        match = [s for s in sources if s.fingerprint == sent["fp"]]
+        match.sort(key=lambda s: s.kind != "env")
+        source = match[0] if match else _first(sources, profile, "env")
+        if not match:
+            how += " (the value it sends is trimmed or changed from the one stored)"
+        hint_text = source.hint if match and source is not None else None
+        stored = _value(env, source)
+        if not match and stored is not None and fingerprint(stored.strip()) == sent["fp"]:
+            hint_text = hint(stored.strip())  # google-genai strips the value it reads
+        out[client] = Winner(client=client, client_version=version, source_id=source.id if source else None,
+                             header=header, fingerprint=str(sent["fp"]), hint=hint_text, base_url=base, detail=how,
+                             provider=profile.name)
+    return out, ""
 
 
 def _note(note: str) -> str:
