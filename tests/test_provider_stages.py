@@ -207,3 +207,19 @@ def test_the_installed_sdks_are_asked_in_the_child_and_warn_about_the_alias(tmp_
     sdk, app = found.winner("sdk-python"), found.winner("dotenv-app")
     assert sdk is not None and sdk.fingerprint is None and "OpenAIError" in sdk.detail
     assert app is not None and app.source_id is not None and app.source_id.startswith("dotenv:")
+
+
+@pytest.mark.slow
+def test_notebook_00_checks_the_provider_it_is_given(tmp_path: Path) -> None:
+    from kit.present.report import ROOT, execute_notebook
+    from kit.testing import read_notebook
+
+    out = tmp_path / "00.ipynb"
+    with simulator("openai/revoked-key") as url:
+        execute_notebook(ROOT / "notebooks" / "00-investigation.ipynb", out,
+                         {"api_url": url, "sandbox": "openai-ticket", "provider": "openai",
+                          "run_dir": str(tmp_path / "runs")})
+    assert not read_notebook(out).errors
+    text = out.read_text()
+    assert "### OpenAI" in text and "stale-env-shadows-dotenv" in text
+    assert_no_leak([out], [fake_key("old", "openai-project"), fake_key("alpha", "openai-project")])
