@@ -70,7 +70,7 @@ OUTCOME_CLASSES = ("ok", "auth rejected", "account", "request", "transient", "tr
 #: a key file the user named, or a key typed at a prompt.
 SourceKind = Literal["env", "dotenv", "shell", "profile", "file", "prompt"]
 #: The credential header a client sends: ``X-Api-Key``, ``Authorization: Bearer``, or both at once.
-CredentialHeader = Literal["x-api-key", "authorization", "both"]
+CredentialHeader = Literal["x-api-key", "authorization", "both", "x-goog-api-key"]
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,7 @@ class Source:
     length: int | None = None
     exported: bool | None = None  # shell files: is it exported to child processes?
     note: str = ""
+    provider: str = "anthropic"  # the provider profile (data/catalog/providers.toml) whose variable this is
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class Winner:
     hint: str | None
     base_url: str
     detail: str = ""  # how this was determined ("asked the installed anthropic 2.14.0")
+    provider: str = "anthropic"
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,7 @@ class AttemptResult:
     reason: str = ""  # why the plan asked this
     retry_wait_s: float = 0.0
     client_error: str | None = None  # what the client itself raised (SDK exception class: message), scrubbed
+    provider: str = "anthropic"  # whose API was asked (responder is then that provider's name when it answered)
 
     @property
     def outcome(self) -> str:
@@ -188,7 +191,8 @@ def classify_outcome(
     """Map one answer to an outcome class (see ``OUTCOME_CLASSES``)."""
     if transport_error or status is None:
         return "transport"
-    if responder not in ("anthropic", "unknown"):
+    # Another provider's own API (kit.probe.provider names the responder after the provider) is not foreign.
+    if responder in ("gateway", "html-proxy", "region-block", "proxy", "none"):
         return "foreign responder"
     if 200 <= status < 300:
         return "ok"
@@ -215,6 +219,7 @@ class Finding:
     fix: str = ""
     rule: str = ""  # the rule that produced it
     explains: int = 0  # how many attempts/facts it accounts for (ranking)
+    provider: str = "anthropic"
 
     _ICONS = {"blocker": "✖", "warning": "!", "info": "i"}  # noqa: RUF012
 
@@ -249,6 +254,7 @@ class Finding:
         return {
             "cause": self.cause, "severity": self.severity, "confidence": round(self.confidence, 3),
             "title": self.title, "evidence": list(self.evidence), "fix": self.fix, "rule": self.rule,
+            "provider": self.provider,
         }
 
 
@@ -265,6 +271,7 @@ class Evidence:
     admin_keys: tuple[Mapping[str, Any], ...] = ()  # Admin API key objects matched to local keys
     notes: tuple[str, ...] = field(default=())
     api_url: str = ""  # the investigation's target: the official API, or what stands in for it (the simulator)
+    provider: str = "anthropic"  # whose API this evidence is about (one investigation per provider)
 
 
 def rows_to_frame(results: Iterable[AttemptResult] | Sequence[Mapping[str, Any]]) -> pd.DataFrame:

@@ -15,9 +15,11 @@ from shared_runs import SharedRuns
 from kit.diagnose.causes_doc import VOCABULARY
 from kit.testing import assert_no_leak
 
-#: Groups of cases by name prefix: api (a01-a09), more api and healthy, key bytes, sources and path, ticket.
+#: Groups of cases by name prefix: api (a01-a09), more api and healthy, key bytes, sources and path, ticket,
+#: then the OpenAI (o) and Gemini (g) groups.
 GROUPS: dict[str, tuple[str, ...]] = {"api": ("a0",), "api-more": ("a1", "h"), "keys": ("k",),
-                                      "local": ("s", "p"), "ticket": ("t", "c")}
+                                      "local": ("s", "p"), "ticket": ("t", "c"), "openai": ("o",),
+                                      "gemini": ("g",)}
 _RUNS: dict[str, dict[str, Outcome]] = {}
 
 

@@ -17,7 +17,7 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from kit.keys.inspect import fingerprint, hint
+from kit.keys.naming import fingerprint, hint
 from kit.present import diagrams, pathview, plots
 from kit.testing import fake_key
 from kit.values import AttemptResult, Evidence, PathCheck, Source, Winner, rows_to_frame

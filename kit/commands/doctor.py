@@ -50,6 +50,7 @@ class DoctorResult:
     run_log: str | None = None
     notes: tuple[str, ...] = field(default=())
     timings: tuple[tuple[str, float], ...] = field(default=())  # (stage, wall seconds)
+    provider: str = "anthropic"
 
     @property
     def evidence(self) -> Evidence:
@@ -87,6 +88,7 @@ def run_doctor(
     progress: str | None = None,
     check_network: bool = True,
     sandbox: str | Path | None = None,
+    provider: str = "anthropic",
 ) -> DoctorResult:
     """The doctor without the command line: investigate ``env`` and diagnose. Raises only ``KitError``.
 
@@ -95,7 +97,11 @@ def run_doctor(
     """
     from kit import investigate as inv
     from kit.commands.inputs import check_api_url, check_run_dir
+    from kit.providers import provider as profile_of
 
+    profile = profile_of(provider)
+    if profile.protocol != "anthropic" and not api_url:
+        api_url = profile.official_base_url  # its root is the target; the zero-token path is the profile's
     paths = [Path(p) for p in key_files]
     _check_key_files(paths)
     api_url = check_api_url(api_url) or ""
@@ -110,6 +116,13 @@ def run_doctor(
     target = urlsplit(s.api_url).hostname or ""
     if target and target not in s.allow_hosts:
         s = replace(s, allow_hosts=(*s.allow_hosts, target))
+    if profile.name != "anthropic":
+        from kit.investigate.provider_run import investigate_provider
+
+        found = investigate_provider(s, profile)
+        return DoctorResult(diagnosis=found.diagnosis, api_url=s.api_url, run_id=s.run_id,
+                            run_log=str(found.probe.log_path) if found.probe is not None else None,
+                            notes=found.notes, provider=profile.name)
     investigation = inv.investigate(s, check_network=check_network, progress=progress)
     log = investigation.run_log
     diagnosis = investigation.diagnosis
@@ -210,7 +223,8 @@ def render_text(result: DoctorResult) -> str:
     """The doctor's report for a terminal: the diagnosis first, then the evidence it rests on."""
     d, e = result.diagnosis, result.evidence
     requests = len(e.attempts)
-    head = (f"KeyLab doctor · API {result.api_url} · {len(e.keys)} key(s) from {len(e.sources)} source(s) · "
+    label = "" if result.provider == "anthropic" else f"{result.provider} "
+    head = (f"KeyLab doctor · {label}API {result.api_url} · {len(e.keys)} key(s) from {len(e.sources)} source(s) · "
             f"{len({w.client for w in e.winners})} client(s) · {requests} request(s), 0 tokens")
     from kit.present.verdict import verdict_card
 
@@ -246,6 +260,7 @@ def _key_dict(k: KeyReport) -> dict[str, Any]:
         "expected_length": k.expected_length, "well_formed": k.well_formed,
         "defects": [{"cause": d.cause, "detail": d.detail, "position": d.position, "char": d.char} for d in k.defects],
         "repaired_fingerprint": k.repaired_fingerprint, "repaired_hint": k.repaired_hint, "notes": list(k.notes),
+        "provider": k.provider,
     }
 
 
@@ -319,25 +334,32 @@ def _current_env() -> Environment:
               help="Another host KeyLab may send keys to (a base URL found in your environment, say).")
 @click.option("--run-dir", default=None, metavar="DIR",
               help="Where the probe's JSONL run log goes (default: data/runs in the KeyLab folder).")
+@click.option("--provider", default=None, metavar="NAME",
+              help="Check one provider's API (anthropic, openai, gemini, or an OpenAI-compatible one). Default: "
+                   "every provider whose key variable is set; with --api-url, anthropic.")
 @click.option("--sandbox", default=None, metavar="NAME",
               help="Diagnose a demo sandbox (data/demo/NAME, e.g. ticket) instead of this machine's environment; "
                    "pair it with the simulator's URL as --api-url.")
 @click.option("--timings", is_flag=True,
               help="Also show the wall time of each stage, so a wait can be explained (stderr; `timings` in JSON).")
 def doctor(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, ...], versions: tuple[str, ...],
-           as_json: bool, allow_hosts: tuple[str, ...], run_dir: str | None, sandbox: str | None,
-           timings: bool) -> None:
+           as_json: bool, allow_hosts: tuple[str, ...], run_dir: str | None, provider: str | None,
+           sandbox: str | None, timings: bool) -> None:
     """Find out why your key is refused: name the cause, show the evidence, give the fix.
 
     Exit status: 0 when a key works end to end (top finding `healthy`), 1 when something blocks,
     2 on a usage error.
     """
+    from kit.commands.doctor_providers import MultiResult, render_json_all, render_text_all
+
     try:
-        result = run_doctor(
-            _current_env(), api_url=api_url or "", key_files=key_files, models=models, versions=versions,
-            allow_hosts=allow_hosts, run_dir=run_dir, sandbox=sandbox,
+        env = _current_env()
+        names = _providers_to_check(env, provider, api_url, sandbox)
+        parts = tuple(run_doctor(
+            env, api_url=api_url or "", key_files=key_files, models=models, versions=versions,
+            allow_hosts=allow_hosts, run_dir=run_dir, sandbox=sandbox, provider=name,
             progress=None if as_json or not sys.stderr.isatty() else "text",
-        )
+        ) for name in names)
     except KitError as exc:
         say(f"error: {scrub(exc.format_message())}", err=True)
         sys.exit(exc.exit_code)
@@ -348,7 +370,31 @@ def doctor(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, .
         say(f"error: KeyLab failed unexpectedly ({type(exc).__name__}: {scrub(str(exc))[:300]})\n"
                    "  fix: please report this with the command you ran (no key is in this message)", err=True)
         sys.exit(2)
-    say(render_json(result, timings=timings) if as_json else render_text(result).rstrip("\n"))
-    if timings and not as_json:
-        say(render_timings(result), err=True)
-    sys.exit(result.exit_code)
+    if len(parts) == 1:
+        say(render_json(parts[0], timings=timings) if as_json else render_text(parts[0]).rstrip("\n"))
+        if timings and not as_json:
+            say(render_timings(parts[0]), err=True)
+        sys.exit(parts[0].exit_code)
+    multi = MultiResult(parts)
+    say(render_json_all(multi, render_json) if as_json else render_text_all(multi, render_text).rstrip("\n"))
+    sys.exit(multi.exit_code)
+
+
+def _providers_to_check(env: Environment, provider: str | None, api_url: str | None,
+                        sandbox: str | None) -> tuple[str, ...]:
+    """``--provider``; else the sandbox's provider; else anthropic with ``--api-url``; else every provider found."""
+    from kit.providers import providers
+    from kit.sources.provider_sources import found_providers
+
+    if provider:
+        if provider not in providers():
+            raise UsageError(f"--provider {provider!r} is not a provider KeyLab knows",
+                             f"use one of: {', '.join(providers())}")
+        return (provider,)
+    if sandbox:
+        from kit.investigate.setup import sandbox_provider
+
+        return (sandbox_provider(sandbox),)
+    if api_url:
+        return ("anthropic",)
+    return found_providers(env)

@@ -53,6 +53,12 @@ def _sandbox_template(sandbox: str | Path) -> Path:
                      "name a folder under data/demo/ (for example 'ticket') or a folder with a sandbox.toml")
 
 
+def sandbox_provider(sandbox: str | Path) -> str:
+    """The provider a demo sandbox is about (its ``provider`` field; ``anthropic`` when it names none)."""
+    with (_sandbox_template(sandbox) / "sandbox.toml").open("rb") as fh:
+        return str(tomllib.load(fh).get("provider", "anthropic"))
+
+
 def setup(
     *,
     api_url: str = "",

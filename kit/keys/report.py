@@ -58,6 +58,7 @@ class KeyReport:
     repaired_hint: str | None = None
     notes: tuple[str, ...] = ()
     source: str = ""  # the Source.id the value was read from ("" when inspected on its own)
+    provider: str = "anthropic"  # whose formats the value was checked against (kit.keys.provider_inspect)
 
     @property
     def well_formed(self) -> bool:

@@ -6,6 +6,9 @@ fingerprint and length of what it resolved, the credential headers it would send
 from. It then runs python-dotenv's real ``load_dotenv()`` (no override) and asks again: the "app that calls
 load_dotenv()" client. Nothing secret is printed: only fingerprints, lengths and header names.
 
+With ``--providers openai,gemini`` it also constructs ``openai.OpenAI()`` and ``google.genai.Client()`` in the
+same process, before and after ``load_dotenv()``, and describes what each resolved the same way.
+
 It imports nothing from ``kit`` (only the standard library, then the SDK and python-dotenv), so the child
 starts cheaply and answers with the SDK the inspected interpreter has. ``fp`` must give the same label as
 ``kit.keys.inspect.fingerprint`` (a test holds them together).
@@ -169,8 +172,80 @@ def load_dotenv_like_an_app() -> dict[str, Any]:
     return info
 
 
-def answer() -> dict[str, Any]:
-    """The whole answer: the SDK alone, then the same SDK after ``load_dotenv()``."""
+def _openai(collect: Collect) -> dict[str, Any]:
+    """Construct ``openai.OpenAI()`` from the environment: its version, key, base URL, organization, project."""
+    import openai
+
+    out: dict[str, Any] = {"version": openai.__version__}
+    try:
+        client = openai.OpenAI(max_retries=0)
+    except Exception as exc:
+        return out | {"error": type(exc).__name__, "message": str(exc)[:_MESSAGE_CHARS]}
+    key = client.api_key if isinstance(client.api_key, str) else None
+    sent = key
+    with contextlib.suppress(Exception):
+        auth = {k.lower(): v for k, v in dict(client.default_headers).items()}.get("authorization")
+        if isinstance(auth, str):  # OPENAI_CUSTOM_HEADERS may override the key's header
+            sent = auth[7:] if auth[:7].lower() == "bearer " else auth
+    out.update({"base_url": str(client.base_url), "api_key": None if key is None else {"fp": fp(key), "len": len(key)},
+                "sent": None if sent is None else {"fp": fp(sent), "len": len(sent), "from": "api_key" if sent == key
+                                                   else "custom headers"},
+                "organization": client.organization, "project": client.project, "warnings": list(collect.messages)})
+    return out
+
+
+def _gemini(collect: Collect) -> dict[str, Any]:
+    """Construct ``google.genai.Client()`` from the environment: its version, key, base URL, backend, warnings."""
+    from google import genai
+
+    out: dict[str, Any] = {"version": getattr(genai, "__version__", "")}
+    with contextlib.suppress(Exception):
+        from importlib.metadata import version
+
+        out["version"] = version("google-genai")
+    try:
+        client = genai.Client()
+    except Exception as exc:
+        return out | {"error": type(exc).__name__, "message": str(exc)[:_MESSAGE_CHARS],
+                      "warnings": list(collect.messages)}
+    api = client._api_client
+    key = getattr(api, "api_key", None)
+    options = getattr(api, "_http_options", None)
+    out.update({"base_url": str(getattr(options, "base_url", "") or ""), "vertexai": bool(getattr(api, "vertexai",
+                                                                                                   False)),
+                "api_key": None if not key else {"fp": fp(key), "len": len(key)},
+                "sent": None if not key else {"fp": fp(key), "len": len(key), "from": "api_key"},
+                "warnings": list(collect.messages)})
+    return out
+
+
+_OTHERS = {"openai": ("openai", _openai), "gemini": ("google_genai", _gemini)}
+
+
+def others(names: list[str], collect: Collect) -> dict[str, Any]:
+    """Ask each named provider's installed SDK (``openai``, ``gemini``) what it resolves from the environment."""
+    out: dict[str, Any] = {}
+    for name in names:
+        if name not in _OTHERS:
+            continue
+        logger, ask = _OTHERS[name]
+        log = logging.getLogger(logger)  # before the SDK is imported, as for anthropic
+        log.addHandler(collect)
+        log.propagate = False
+        collect.messages.clear()
+        try:
+            out[name] = ask(collect)
+        except Exception as exc:  # a missing or broken package: say so, the parent models the client instead
+            out[name] = {"import_error": _error(exc, _SHORT_CHARS)}
+        finally:
+            log.removeHandler(collect)
+    return out
+
+
+def answer(providers: list[str] | None = None) -> dict[str, Any]:
+    """The whole answer: the SDK alone, then the same SDK after ``load_dotenv()``; with ``providers``, the
+    other providers' SDKs (``others`` and ``others_dotenv``) asked in this same process."""
+    providers = providers or []
     result: dict[str, Any] = {"python": sys.version.split()[0]}
     collect = Collect()
     log = logging.getLogger("anthropic")  # set up before the SDK is imported, so its own setup is seen too
@@ -187,16 +262,26 @@ def answer() -> dict[str, Any]:
         return result
     try:
         result["sdk"] = probe(collect)
+        if providers:
+            result["others"] = others(providers, collect)
         result["dotenv"] = load_dotenv_like_an_app()
         result["dotenv_app"] = probe(collect)
+        if providers:
+            result["others_dotenv"] = others(providers, collect)
     finally:
         log.removeHandler(collect)
     return result
 
 
 def main() -> None:
-    """Print the answer as one JSON line (the parent reads the last line that starts with ``{``)."""
-    print(json.dumps(answer()))
+    """Print the answer as one JSON line (the parent reads the last line that starts with ``{``).
+
+    ``--providers openai,gemini`` (a fixed word list from the parent, never user input) asks those SDKs too.
+    """
+    names: list[str] = []
+    if len(sys.argv) == 3 and sys.argv[1] == "--providers":
+        names = [n for n in sys.argv[2].split(",") if n in _OTHERS]
+    print(json.dumps(answer(names)))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -35,14 +35,15 @@ SDK_CHILD = Path(__file__).with_name("sdk_child.py")
 
 
 def ask_python_sdk(
-    env: Environment, *, python: str | None = None, timeout: float = _SDK_TIMEOUT_S
+    env: Environment, *, python: str | None = None, timeout: float = _SDK_TIMEOUT_S,
+    providers: Sequence[str] = (),
 ) -> tuple[dict[str, Any] | None, str]:
     """Run the installed ``anthropic`` package in a subprocess with exactly ``env``; return its answer.
 
     The child gets ``env.variables`` with ``HOME`` set to ``env.home`` and runs in ``env.cwd``; ``-I``
     keeps the child's own ``PYTHON*`` variables and the working folder off its import path, so a stray
     ``anthropic.py`` in the project cannot answer instead of the SDK. Returns ``(answer, "")`` or
-    ``(None, reason)``.
+    ``(None, reason)``. ``providers`` (``openai``, ``gemini``) asks those SDKs in the same child too.
     """
     variables = {k: v for k, v in env.variables.items() if "\x00" not in k + v}
     variables["HOME"] = str(env.home)
@@ -50,7 +51,8 @@ def ask_python_sdk(
         return None, f"the working folder {env.cwd} does not exist"
     try:
         done = subprocess.run(  # a fixed script; no user input on the command line
-            [python or sys.executable, "-I", str(SDK_CHILD)],
+            [python or sys.executable, "-I", str(SDK_CHILD),
+             *(("--providers", ",".join(providers)) if providers else ())],
             env=variables,
             cwd=env.cwd,
             capture_output=True,

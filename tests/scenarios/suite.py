@@ -18,7 +18,10 @@ written:
 Extra ``sandbox.toml`` fields: ``expect`` (the expected top cause), ``scenario`` (a name in
 data/scenarios/ or a file in the case folder), ``api_url`` (default ``{{sim}}``), ``key_files``,
 ``models``, ``versions``, ``clients``, ``allow_hosts``, ``pattern`` (``ticket`` marks the ways to
-produce the ticket's exact pattern).
+produce the ticket's exact pattern), ``provider`` (``openai``, ``gemini``, …: the doctor checks that
+provider's API; the ``scenario`` then names one of data/scenarios/openai/ or gemini/). Keys of another
+provider are ``{{key:NAME:KIND}}`` with a kind id of data/catalog/providers.toml (``openai-project``,
+``google-api``), the same value that provider's simulator face derives for NAME.
 
 Some causes cannot be produced live here (the simulator has no permission model, say); those cases
 are built from evidence in ``CONSTRUCTED`` and the table says so.
@@ -74,6 +77,7 @@ class Case:
     pattern: str = ""
     warmup: int = 0  # requests sent with key 'alpha' before the doctor runs (another process's traffic)
     constructed: str = ""  # why the case is built from evidence instead of a live sandbox
+    provider: str = "anthropic"  # whose API the doctor checks (run_doctor(provider=...))
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,7 @@ def load_cases() -> list[Case]:
             key_files=tuple(spec.get("key_files", ())), models=tuple(spec.get("models", ())),
             versions=tuple(spec.get("versions", ())), clients=tuple(spec.get("clients", ())),
             allow_hosts=tuple(spec.get("allow_hosts", ())), pattern=spec.get("pattern", ""),
-            warmup=int(spec.get("warmup", 0)),
+            warmup=int(spec.get("warmup", 0)), provider=spec.get("provider", "anthropic"),
         ))
     cases += [c for c, _ in CONSTRUCTED.values()]
     return cases
@@ -246,7 +250,7 @@ def run_case(case: Case, tmp: Path) -> Outcome:
             result = run_doctor(
                 env, api_url=render(case.api_url), key_files=[root / p for p in case.key_files],
                 models=case.models, versions=case.versions, clients=case.clients,
-                allow_hosts=case.allow_hosts, run_dir=tmp / "runs",
+                allow_hosts=case.allow_hosts, run_dir=tmp / "runs", provider=case.provider,
             )
         except Exception as exc:  # the table shows a crash as a result, the test then fails on it
             return Outcome(case, got=f"error: {type(exc).__name__}", causes=(), seconds=time.perf_counter() - start,

@@ -1,0 +1,2 @@
+# ~/.bashrc
+export GOOGLE_API_KEY="{{key:old:google-api}}"

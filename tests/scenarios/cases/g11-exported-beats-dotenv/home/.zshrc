@@ -1,0 +1,1 @@
+export GEMINI_API_KEY={{key:old:google-api}}

@@ -1,0 +1,1 @@
+export OPENAI_API_KEY="{{key:old:openai-project}}"
