@@ -16,7 +16,7 @@ from kit.testing import assert_no_leak
 
 #: Groups of cases by name prefix: api (a01-a09), more api and healthy, key bytes, sources and path, ticket.
 GROUPS: dict[str, tuple[str, ...]] = {"api": ("a0",), "api-more": ("a1", "h"), "keys": ("k",),
-                                      "local": ("s", "p"), "ticket": ("t", "c")}
+                                      "local": ("s", "p"), "ticket": ("t", "c"), "tools": ("r",), "gateways": ("g",)}
 _RUNS: dict[str, dict[str, Outcome]] = {}
 
 

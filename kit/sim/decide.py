@@ -143,6 +143,8 @@ def authenticate(req: Request, scenario: Scenario) -> Identity | Answer:
         if xk == "":
             return api_error("missing-key", "authentication")
         key = scenario.keys_by_value.get(xk)
+        if key is None and ", " in xk:
+            return _duplicate_header()
         if key is None or not key.usable or key.kind == "oauth":
             return api_error("invalid-key", "authentication")
         return Identity(key, scenario.orgs_by_id[key.org], "x-api-key")
@@ -151,6 +153,8 @@ def authenticate(req: Request, scenario: Scenario) -> Identity | Answer:
     if scheme.lower() != "bearer" or not token:
         return api_error("invalid-bearer", "authentication")
     key = scenario.keys_by_value.get(token)
+    if key is not None and key.kind == "oauth" and key.status == "expired":
+        return api_error("oauth-expired", "authentication")  # checked before the beta (assumptions.toml)
     if token.startswith(OAUTH_PREFIXES) or (key is not None and key.kind == "oauth"):
         if (api.accept_oauth_tokens and OAUTH_BETA in req.betas and key is not None and key.kind == "oauth"
                 and key.usable):
@@ -159,6 +163,11 @@ def authenticate(req: Request, scenario: Scenario) -> Identity | Answer:
     if key is None or not key.usable or not api.accept_bearer_api_keys:
         return api_error("invalid-bearer", "authentication")
     return Identity(key, scenario.orgs_by_id[key.org], "bearer")
+
+
+def _duplicate_header() -> Answer:
+    """A key header sent twice arrives joined (``K, K``): 401 ``API key is invalid.`` without a request id."""
+    return replace(api_error("duplicate-key-header", "authentication"), request_id=False)
 
 
 class View:

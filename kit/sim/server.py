@@ -154,7 +154,7 @@ class _Handler:
             path=request.path,
             query={k: request.query[k] for k in request.query},
             lifecycle=tuple(request.query.getall("lifecycle", [])) + tuple(request.query.getall("lifecycle[]", [])),
-            x_api_key=headers.get("x-api-key"),
+            x_api_key=", ".join(headers.getall("x-api-key", [])) or None,  # sent twice: joined, as HTTP stacks do
             authorization=headers.get("authorization"),
             version=", ".join(versions) if versions else None,
             beta=", ".join(betas) if betas else None,

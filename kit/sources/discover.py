@@ -40,6 +40,7 @@ from kit.sources.inventory import Inventory, ShellValue
 from kit.sources.key_files import MAX_KEY_FILE_BYTES, from_key_files
 from kit.sources.profiles import from_profiles
 from kit.sources.shell_files import from_shell
+from kit.sources.tools import read_tools
 from kit.sources.winners import find_winners
 from kit.values import Evidence, Source, Winner
 
@@ -238,6 +239,8 @@ def discover(
     profile_found, active_profile, profile_error = from_profiles(env, problems, home_ok)
     found += profile_found
     found += from_key_files(env, key_files, problems)
+    tools = read_tools(env, problems)
+    found += tools.found
 
     sources = tuple(f.source for f in found)
     values = {f.id: f.value for f in found if f.value is not None}
@@ -253,6 +256,7 @@ def discover(
     )
     winners, winner_problems = find_winners(inventory, ask_sdk=ask_sdk)
     problems += winner_problems
+    winners += tools.winners({s.id: s for s in sources})
     return Discovery(
         sources=sources,
         credentials=credentials,
