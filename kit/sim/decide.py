@@ -68,6 +68,7 @@ class Request:
     beta: str | None = None
     workspace_id: str | None = None
     user_agent: str | None = None
+    cf_aig_authorization: str | None = field(default=None, repr=False)  # Cloudflare AI Gateway's own token
     content_type: str | None = None
     content_length: int | None = None
     body: bytes = field(default=b"", repr=False)
@@ -226,6 +227,12 @@ def check_responder(v: View) -> Answer | None:
         return responders.gateway(v.req.x_api_key is not None or v.req.authorization is not None, api.responder_status)
     if api.responder == "html-proxy":
         return responders.html_proxy(api.responder_status)
+    if api.responder == "litellm":  # the scenario's keys are the proxy's virtual keys; others are refused
+        token = v.req.x_api_key or split_bearer(v.req.authorization or "")[1] or None
+        return None if token in v.scenario.keys_by_value else responders.litellm(token, v.req.path)
+    if api.responder == "cloudflare-ai-gateway":  # the scenario's keys include the gateway token
+        _scheme, token = split_bearer(v.req.cf_aig_authorization or "")
+        return None if token in v.scenario.keys_by_value else responders.cloudflare_ai_gateway()
     if api.responder == "region-block":
         return responders.region_block()
     return None

@@ -43,7 +43,7 @@ __all__ = [
 SCENARIO_DIR = DATA_DIR / "scenarios"
 
 #: Who answers: the API itself, or something standing in its way.
-RESPONDERS = ("anthropic", "gateway", "html-proxy", "region-block", "capture")
+RESPONDERS = ("anthropic", "gateway", "html-proxy", "region-block", "capture", "litellm", "cloudflare-ai-gateway")
 KEY_KINDS = ("api", "admin", "oauth")
 KEY_STATUSES = ("active", "inactive", "archived", "expired")
 CREDIT_STATES = ("ok", "exhausted")

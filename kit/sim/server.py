@@ -160,6 +160,7 @@ class _Handler:
             beta=", ".join(betas) if betas else None,
             workspace_id=headers.get("anthropic-workspace-id"),
             user_agent=headers.get("user-agent"),
+            cf_aig_authorization=headers.get("cf-aig-authorization"),
             content_type=headers.get("content-type"),
             content_length=length,
             body=body,

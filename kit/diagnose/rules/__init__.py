@@ -5,9 +5,9 @@ Order matters only for ties in ranking; every rule runs on every evidence value.
 
 from __future__ import annotations
 
-from kit.diagnose.rules import api, keys, path, sources, tools
+from kit.diagnose.rules import api, gateways, keys, path, sources, tools
 from kit.diagnose.rules.base import Rule, rule
 
 __all__ = ["RULES", "Rule", "rule"]
 
-RULES: tuple[Rule, ...] = keys.RULES + sources.RULES + path.RULES + tools.RULES + api.RULES
+RULES: tuple[Rule, ...] = keys.RULES + sources.RULES + path.RULES + tools.RULES + gateways.RULES + api.RULES

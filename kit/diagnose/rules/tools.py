@@ -200,7 +200,7 @@ def ci_withheld(evidence: Evidence) -> Iterable[Finding]:
                   f"GitHub withheld the secret from this run ({'Dependabot' if dependabot else 'fork pull request'})",
                   evidence=(*(f"{s.location}: {s.note}" for s in kinds),
                             *(f"{s.variable} is {s.note}" for s in empty)),
-                  fix=fix, explains=5)
+                  fix=fix, explains=sum(1 for w in evidence.winners if w.fingerprint is None) + 1)
 
 
 RULES: tuple[Rule, ...] = (settings_override, api_key_over_login, oauth_expired, helper_failed, cloud_mode,
