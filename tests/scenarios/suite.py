@@ -296,7 +296,7 @@ def _permission_denied() -> Evidence:
 
 
 def _duplicate_key_header() -> Evidence:
-    """ANTHROPIC_CUSTOM_HEADERS repeats x-api-key beside Claude Code's own: the joined value gets 'API key is invalid.'"""
+    """ANTHROPIC_CUSTOM_HEADERS repeats x-api-key beside Claude Code's own: the joined value is refused."""
     import sys
 
     sys.path.insert(0, str(Path(__file__).parent.parent))
@@ -316,7 +316,7 @@ def _duplicate_key_header() -> Evidence:
 CONSTRUCTED: dict[str, tuple[Case, Callable[[], Evidence]]] = {
     "g04-duplicate-key-header": (Case(
         name="g04-duplicate-key-header", expect="duplicate-auth-header",
-        description="ANTHROPIC_CUSTOM_HEADERS repeats x-api-key beside the key the client sends: 401 API key is invalid.",
+        description="ANTHROPIC_CUSTOM_HEADERS repeats x-api-key beside the client's own: 401 API key is invalid.",
         constructed="no probe client sends a header twice (only Claude Code merges ANTHROPIC_CUSTOM_HEADERS into its "
                     "own key header), so the attempt is built from the catalog's answer; the simulator's answer to a "
                     "joined header is tested in tests/test_tools_sim.py"), _duplicate_key_header),
