@@ -94,6 +94,7 @@ def run_doctor(
     progress: str | None = None,
     check_network: bool = True,
     sandbox: str | Path | None = None,
+    run_key_helper: bool = False,
 ) -> DoctorResult:
     """The doctor without the command line: investigate ``env`` and diagnose. Raises only ``KitError``.
 
@@ -111,6 +112,7 @@ def run_doctor(
     s = inv.setup(api_url=api_url, key_files=paths, models=models, versions=versions, clients=clients,
                   allow_hosts=allow_hosts, run_dir=run_dir, env=env, sandbox=sandbox)
     # The user named --api-url as where the API is: it is the target, so keys may go there.
+    s = replace(s, run_key_helper=run_key_helper)
     target = urlsplit(s.api_url).hostname or ""
     if target and target not in s.allow_hosts:
         s = replace(s, allow_hosts=(*s.allow_hosts, target))
@@ -303,11 +305,16 @@ def _current_env() -> Environment:
               help="Another host KeyLab may send keys to (a base URL found in your environment, say).")
 @click.option("--run-dir", default=None, metavar="DIR",
               help="Where the probe's JSONL run log goes (default: data/runs in the KeyLab folder).")
+@click.option("--ci", "ci", is_flag=True,
+              help="Inside GitHub Actions: print ::error::/::warning:: annotations and exit 1 on any blocker.")
+@click.option("--run-key-helper", is_flag=True,
+              help="Run Claude Code's apiKeyHelper to check what it prints (never run otherwise).")
 @click.option("--sandbox", default=None, metavar="NAME",
               help="Diagnose a demo sandbox (data/demo/NAME, e.g. ticket) instead of this machine's environment; "
                    "pair it with the simulator's URL as --api-url.")
 def doctor(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, ...], versions: tuple[str, ...],
-           as_json: bool, allow_hosts: tuple[str, ...], run_dir: str | None, sandbox: str | None) -> None:
+           as_json: bool, allow_hosts: tuple[str, ...], run_dir: str | None, sandbox: str | None, ci: bool = False,
+           run_key_helper: bool = False) -> None:
     """Find out why your key is refused: name the cause, show the evidence, give the fix.
 
     Exit status: 0 when a key works end to end (top finding `healthy`), 1 when something blocks,
@@ -316,8 +323,8 @@ def doctor(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, .
     try:
         result = run_doctor(
             _current_env(), api_url=api_url or "", key_files=key_files, models=models, versions=versions,
-            allow_hosts=allow_hosts, run_dir=run_dir, sandbox=sandbox,
-            progress=None if as_json or not sys.stderr.isatty() else "text",
+            allow_hosts=allow_hosts, run_dir=run_dir, sandbox=sandbox, run_key_helper=run_key_helper,
+            progress=None if as_json or ci or not sys.stderr.isatty() else "text",
         )
     except KitError as exc:
         click.echo(f"error: {scrub(exc.format_message())}", err=True)
@@ -329,5 +336,12 @@ def doctor(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, .
         click.echo(f"error: KeyLab failed unexpectedly ({type(exc).__name__}: {scrub(str(exc))[:300]})\n"
                    "  fix: please report this with the command you ran (no key is in this message)", err=True)
         sys.exit(2)
+    if ci:
+        from kit.commands.annotations import ci_exit_code, workflow_commands
+
+        for line in workflow_commands(result.diagnosis):
+            click.echo(line)
+        click.echo(render_json(result) if as_json else render_text(result).rstrip("\n"))
+        sys.exit(ci_exit_code(result.diagnosis))
     click.echo(render_json(result) if as_json else render_text(result).rstrip("\n"))
     sys.exit(result.exit_code)

@@ -15,11 +15,12 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import subprocess
 import sys
 import time
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +31,12 @@ from kit.keys.naming import fingerprint, hint
 from kit.sources.found import Found, display_path, secret, setting
 from kit.values import Source, Winner
 
-__all__ = ["CLIENT", "ClaudeCode", "from_claude_code", "tool_facts"]
+__all__ = ["CLIENT", "HELPER_TIMEOUT_S", "ClaudeCode", "from_claude_code", "run_helper", "tool_facts"]
 
 CLIENT = "claude-code"
 _VARIABLES = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "CLAUDE_CODE_OAUTH_TOKEN")
 _SECRET_VARIABLES = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN")
+HELPER_TIMEOUT_S = 30.0  # KeyLab's own limit (Claude Code waits 600 s; assumptions.toml)
 _MANAGED_OVERRIDE = "KEYLAB_CLAUDE_MANAGED_DIR"  # a sandbox's stand-in for /etc/claude-code (assumptions.toml)
 
 
@@ -98,6 +100,9 @@ def _settings(env: Environment, facts: Mapping[str, Any], cc: ClaudeCode) -> Non
         level = entry["level"]
         raw_env = data.get("env")
         block: dict[str, Any] = raw_env if isinstance(raw_env, dict) else {}
+        for variable, value in block.items():  # every value reaches Claude Code's children (facts §1.3)
+            cc.merged[str(variable)] = str(value)
+            cc.origin[str(variable)] = f"claude:settings:{level}:{variable}"
         for variable in sorted(set(block) & set(_VARIABLES) | set(block) & set(facts["cloud_switches"])):
             value = str(block[variable])
             sid = f"claude:settings:{level}:{variable}"
@@ -162,6 +167,7 @@ def describe_helper(command: str, env: Environment) -> str:
     return f"runs {display_path(path, env.home)} (exists, executable); not run by KeyLab (--run-key-helper runs it)"
 
 
+
 def _login(env: Environment, facts: Mapping[str, Any], cc: ClaudeCode, now: float) -> None:
     path = config_dir(env, facts) / facts["credentials_file"]
     shown = display_path(path, env.home)
@@ -213,8 +219,47 @@ def _global(env: Environment, facts: Mapping[str, Any], cc: ClaudeCode) -> None:
                                path=str(path)))
 
 
-def from_claude_code(env: Environment, now: float | None = None) -> ClaudeCode:
-    """Read every Claude Code source in ``env``; the merged environment it would start with."""
+def run_helper(cc: ClaudeCode, env: Environment, timeout: float = HELPER_TIMEOUT_S) -> None:
+    """Run the ``apiKeyHelper`` as Claude Code does (``/bin/sh -c``, settings ``env`` applied, stdout trimmed).
+
+    Only called when the user asked (``--run-key-helper``). Its output becomes a secret source; a failure, a
+    timeout or empty output becomes the helper source's note. Nothing it prints is shown.
+    """
+    if cc.helper is None:
+        return
+    command, sid = cc.helper
+    variables = {**env.variables, **cc.merged, "HOME": str(env.home)}
+    try:
+        done = subprocess.run(["/bin/sh", "-c", command], cwd=env.cwd, env=variables, capture_output=True,
+                              timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        _note_helper(cc, sid, f"timed out after {timeout:.0f} s: Claude Code would wait up to 600 s, then fail")
+        return
+    except OSError as exc:
+        _note_helper(cc, sid, f"cannot be parsed or started ({type(exc).__name__})")
+        return
+    output = done.stdout.decode("utf-8", "replace").strip()
+    if done.returncode != 0:
+        _note_helper(cc, sid, f"failed: exit status {done.returncode} (run by KeyLab; its output is not shown)")
+    elif not output:
+        _note_helper(cc, sid, "prints nothing (run by KeyLab): Claude Code gets no key")
+    else:
+        cc.found.append(secret(f"{sid}:output", "tool", "apiKeyHelper", "apiKeyHelper output (run by KeyLab)",
+                               output, note="what Claude Code would send in both headers"))
+        cc.helper = (command, f"{sid}:output")
+
+
+def _note_helper(cc: ClaudeCode, sid: str, note: str) -> None:
+    for n, item in enumerate(cc.found):
+        if item.id == sid:
+            cc.found[n] = Found(source=replace(item.source, note=note), value=item.value, secret=item.secret)
+
+
+def from_claude_code(env: Environment, now: float | None = None, *, run_key_helper: bool = False) -> ClaudeCode:
+    """Read every Claude Code source in ``env``; the merged environment it would start with.
+
+    ``run_key_helper`` runs the ``apiKeyHelper`` (``run_helper``); without it the helper is only described.
+    """
     facts = tool_facts()["claude-code"]
     cc = ClaudeCode()
     for variable in (*_VARIABLES, *facts["cloud_switches"]):
@@ -232,6 +277,8 @@ def from_claude_code(env: Environment, now: float | None = None) -> ClaudeCode:
             cc.found.append(setting(f"env:{variable}", "env", variable, "process environment", value))
     if (env.home / ".claude").is_dir() or env.get("CLAUDE_CONFIG_DIR") or (env.cwd / ".claude").is_dir():
         _settings(env, facts, cc)
+    if run_key_helper:
+        run_helper(cc, env)
     _login(env, facts, cc, time.time() if now is None else now)
     _global(env, facts, cc)
     if sys.platform == "darwin":

@@ -219,11 +219,13 @@ def discover(
     ask_sdk: bool = True,
     variables: Sequence[str] = (),
     dotenv_files: Sequence[Path | str] = (),
+    run_key_helper: bool = False,
 ) -> Discovery:
     """Inventory every credential source in ``env``, the distinct credentials, and the winner per client.
 
     ``variables`` names more variables that hold a key (``MY_CLAUDE_KEY``); ``dotenv_files`` names more
     ``.env`` files to read (besides those from the working folder up). Neither changes who wins.
+    ``run_key_helper`` runs Claude Code's ``apiKeyHelper`` (only when the user asked for it).
     """
     problems: list[str] = []
     found: list[Found] = []
@@ -239,7 +241,7 @@ def discover(
     profile_found, active_profile, profile_error = from_profiles(env, problems, home_ok)
     found += profile_found
     found += from_key_files(env, key_files, problems)
-    tools = read_tools(env, problems)
+    tools = read_tools(env, problems, run_key_helper=run_key_helper)
     found += tools.found
 
     sources = tuple(f.source for f in found)

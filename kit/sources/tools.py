@@ -43,10 +43,13 @@ def _uses_claude(cc: ClaudeCode, sources: Mapping[str, Source]) -> bool:
     return bool(cc.found) or any(s.startswith("claude:") for s in sources)
 
 
-def read_tools(env: Environment, problems: list[str]) -> Tools:
-    """Read Claude Code, the project's runtimes and CI; problems are appended to ``problems``."""
+def read_tools(env: Environment, problems: list[str], *, run_key_helper: bool = False) -> Tools:
+    """Read Claude Code, the project's runtimes and CI; problems are appended to ``problems``.
+
+    ``run_key_helper`` runs Claude Code's ``apiKeyHelper`` (the user asked); otherwise it is only described.
+    """
     tools = Tools()
-    cc = from_claude_code(env)
+    cc = from_claude_code(env, run_key_helper=run_key_helper)
     problems += cc.problems
     tools.found += cc.found
     tools.claude = cc

@@ -17,7 +17,8 @@ __all__ = ["RULES"]
 
 CLAUDE = "claude-code"
 #: Words ``kit.sources.claude_code.describe_helper`` uses for a helper that cannot give a credential.
-HELPER_BROKEN = ("does not exist", "not executable", "cannot be parsed", "a placeholder", "prints nothing")
+HELPER_BROKEN = ("does not exist", "not executable", "cannot be parsed", "a placeholder", "prints nothing",
+                 "failed: exit status", "timed out")
 _FP = re.compile(r"fingerprint ([0-9a-f]{12})")
 _LOGINS = ("claude:login", "env:CLAUDE_CODE_OAUTH_TOKEN")
 
