@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import stat
-from dataclasses import replace
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from kit.testing import assert_no_leak, fake_key
 from kit.values import Evidence, Source, Winner
 
 sys.path.insert(0, str(Path(__file__).parent))
-from scenarios.builders import attempt, source, winner  # noqa: E402
+from scenarios.builders import attempt, source, winner
 
 NOW = 1_800_000_000.0
 
