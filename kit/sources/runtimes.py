@@ -75,14 +75,14 @@ def parse_env_file(text: str, entry: Mapping[str, Any]) -> list[tuple[int, str, 
 def _value(value: str, entry: Mapping[str, Any]) -> str:
     if entry["quotes"] == "keep":
         return value  # docker keeps quotes, spaces and `#` literally
-    stripped = value.strip()
+    stripped = value.strip(" \t") if entry["crlf"] == "keep" else value.strip()
     if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "\"'`":
         return stripped[1:-1]
     if entry["comment"] == "any-hash" and "#" in stripped:
         stripped = stripped.split("#", 1)[0]
     elif entry["comment"] == "space-hash":
         stripped = re.split(r"\s+#", stripped, maxsplit=1)[0]
-    return stripped.strip()
+    return stripped.strip(" \t") if entry["crlf"] == "keep" else stripped.strip()
 
 
 def _read(path: Path) -> str | None:
