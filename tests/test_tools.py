@@ -348,3 +348,29 @@ def test_helper_runs_with_settings_env_in_the_project(tmp_path: Path) -> None:
     cc = from_claude_code(env, now=NOW, run_key_helper=True)
     assert not any("exit status" in f.source.note for f in cc.found)
     assert (env.home / "pwd").read_text().strip() == str(env.cwd)
+
+
+def test_tools_view_shows_a_table_and_who_reads_what_without_values(tmp_path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from kit.present.toolsview import tools_detail, tools_rows
+    from kit.sources.discover import discover
+
+    env = _env(tmp_path, ANTHROPIC_API_KEY=fake_key("shell"))
+    settings_key = fake_key("settings")
+    _write(env.home / ".claude" / "settings.json", {"env": {"ANTHROPIC_API_KEY": settings_key}})
+    (env.cwd / "package.json").write_text('{"dependencies": {"next": "16"}}')
+    (env.cwd / ".env.local").write_text(f"ANTHROPIC_API_KEY={fake_key('local')}\n")
+    d = discover(env, ask_sdk=False)
+    rows = tools_rows(d)
+    assert {r["kind"] for r in rows} == {"tool"}  # Next.js keeps the exported value: no file value is loaded
+    nextjs = d.winner("runtime:nextjs")
+    assert nextjs is not None and nextjs.source_id == "env:ANTHROPIC_API_KEY"
+    assert any(r["used by"] == "claude-code" for r in rows)
+    items = tools_detail(d, ())
+    assert any(type(i).__name__ == "Figure" for i in items)
+    assert_no_leak([repr(rows), *(str(i) for i in items if isinstance(i, str))],
+                   [settings_key, fake_key("local"), fake_key("shell")])
+    (tmp_path / "x").mkdir()
+    assert tools_detail(discover(_env(tmp_path / "x"), ask_sdk=False), ())[1].startswith("No Claude Code")

@@ -112,7 +112,7 @@ def admin_step(s: Setup, keys: Sequence[KeyReport]) -> tuple[tuple[Mapping[str, 
 
 
 #: The rule families a focused notebook shows on their own (the full diagnosis runs them all).
-FAMILIES = ("keys", "sources", "path", "api")
+FAMILIES = ("keys", "sources", "path", "api", "tools", "gateways")
 
 
 def diagnose_step(evidence: Evidence, family: str | None = None) -> Diagnosis:

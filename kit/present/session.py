@@ -21,6 +21,7 @@ from kit.keys.credential import Credential
 from kit.keys.report import KeyReport
 from kit.present import views
 from kit.present.panels import STEPS, panel
+from kit.present.toolsview import tools_detail
 from kit.values import Evidence, PathCheck, rows_to_frame
 
 if TYPE_CHECKING:
@@ -131,7 +132,8 @@ class Session:
     def sources_step(self, detail: bool = False) -> list[Any]:
         found: Discovery = self._rerun("discover")
         if detail:
-            return views.sources_detail(found, self.run.findings("sources"))
+            tools = tools_detail(found, self.run.findings("tools"))
+            return views.sources_detail(found, self.run.findings("sources")) + tools
         return views.sources_summary(found)
 
     def keys_step(self, detail: bool = False) -> list[Any]:
