@@ -67,8 +67,9 @@ OUTCOME_CLASSES = ("ok", "auth rejected", "account", "request", "transient", "tr
 
 
 #: Where a ``Source`` was found: the process environment, a .env file, a shell start-up file, an SDK profile,
-#: a key file the user named, or a key typed at a prompt.
-SourceKind = Literal["env", "dotenv", "shell", "profile", "file", "prompt"]
+#: a key file the user named, a key typed at a prompt, a tool's own files (Claude Code), what an env-file runtime
+#: loads, or what CI hands the job.
+SourceKind = Literal["env", "dotenv", "shell", "profile", "file", "prompt", "tool", "runtime", "ci"]
 #: The credential header a client sends: ``X-Api-Key``, ``Authorization: Bearer``, or both at once.
 CredentialHeader = Literal["x-api-key", "authorization", "both", "x-goog-api-key"]
 

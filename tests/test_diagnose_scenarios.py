@@ -16,10 +16,10 @@ from kit.diagnose.causes_doc import VOCABULARY
 from kit.testing import assert_no_leak
 
 #: Groups of cases by name prefix: api (a01-a09), more api and healthy, key bytes, sources and path, ticket,
-#: then the OpenAI (o) and Gemini (g) groups.
+#: then the OpenAI (o) and Gemini (g) groups, tools and runtimes (r) and gateways (w).
 GROUPS: dict[str, tuple[str, ...]] = {"api": ("a0",), "api-more": ("a1", "h"), "keys": ("k",),
                                       "local": ("s", "p"), "ticket": ("t", "c"), "openai": ("o",),
-                                      "gemini": ("g",)}
+                                      "gemini": ("g",), "tools": ("r",), "gateways": ("w",)}
 _RUNS: dict[str, dict[str, Outcome]] = {}
 
 

@@ -89,6 +89,7 @@ def run_doctor(
     check_network: bool = True,
     sandbox: str | Path | None = None,
     provider: str = "anthropic",
+    run_key_helper: bool = False,
 ) -> DoctorResult:
     """The doctor without the command line: investigate ``env`` and diagnose. Raises only ``KitError``.
 
@@ -113,6 +114,7 @@ def run_doctor(
     s = inv.setup(api_url=api_url, key_files=paths, models=models, versions=versions, clients=clients,
                   allow_hosts=allow_hosts, run_dir=run_dir, env=env, sandbox=sandbox)
     # The user named --api-url as where the API is: it is the target, so keys may go there.
+    s = replace(s, run_key_helper=run_key_helper)
     target = urlsplit(s.api_url).hostname or ""
     if target and target not in s.allow_hosts:
         s = replace(s, allow_hosts=(*s.allow_hosts, target))
@@ -337,6 +339,10 @@ def _current_env() -> Environment:
 @click.option("--provider", default=None, metavar="NAME",
               help="Check one provider's API (anthropic, openai, gemini, or an OpenAI-compatible one). Default: "
                    "every provider whose key variable is set; with --api-url, anthropic.")
+@click.option("--ci", "ci", is_flag=True,
+              help="Inside GitHub Actions: print ::error::/::warning:: annotations and exit 1 on any blocker.")
+@click.option("--run-key-helper", is_flag=True,
+              help="Run Claude Code's apiKeyHelper to check what it prints (never run otherwise).")
 @click.option("--sandbox", default=None, metavar="NAME",
               help="Diagnose a demo sandbox (data/demo/NAME, e.g. ticket) instead of this machine's environment; "
                    "pair it with the simulator's URL as --api-url.")
@@ -344,7 +350,7 @@ def _current_env() -> Environment:
               help="Also show the wall time of each stage, so a wait can be explained (stderr; `timings` in JSON).")
 def doctor(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, ...], versions: tuple[str, ...],
            as_json: bool, allow_hosts: tuple[str, ...], run_dir: str | None, provider: str | None,
-           sandbox: str | None, timings: bool) -> None:
+           sandbox: str | None, timings: bool, ci: bool = False, run_key_helper: bool = False) -> None:
     """Find out why your key is refused: name the cause, show the evidence, give the fix.
 
     Exit status: 0 when a key works end to end (top finding `healthy`), 1 when something blocks,
@@ -357,8 +363,8 @@ def doctor(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, .
         names = _providers_to_check(env, provider, api_url, sandbox)
         parts = tuple(run_doctor(
             env, api_url=api_url or "", key_files=key_files, models=models, versions=versions,
-            allow_hosts=allow_hosts, run_dir=run_dir, sandbox=sandbox, provider=name,
-            progress=None if as_json or not sys.stderr.isatty() else "text",
+            allow_hosts=allow_hosts, run_dir=run_dir, sandbox=sandbox, provider=name, run_key_helper=run_key_helper,
+            progress=None if as_json or ci or not sys.stderr.isatty() else "text",
         ) for name in names)
     except KitError as exc:
         say(f"error: {scrub(exc.format_message())}", err=True)
@@ -370,14 +376,20 @@ def doctor(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, .
         say(f"error: KeyLab failed unexpectedly ({type(exc).__name__}: {scrub(str(exc))[:300]})\n"
                    "  fix: please report this with the command you ran (no key is in this message)", err=True)
         sys.exit(2)
+    if ci:
+        from kit.commands.annotations import ci_exit_code, workflow_commands
+
+        for part in parts:
+            for line in workflow_commands(part.diagnosis):
+                say(line)
     if len(parts) == 1:
         say(render_json(parts[0], timings=timings) if as_json else render_text(parts[0]).rstrip("\n"))
         if timings and not as_json:
             say(render_timings(parts[0]), err=True)
-        sys.exit(parts[0].exit_code)
+        sys.exit(ci_exit_code(parts[0].diagnosis) if ci else parts[0].exit_code)
     multi = MultiResult(parts)
     say(render_json_all(multi, render_json) if as_json else render_text_all(multi, render_text).rstrip("\n"))
-    sys.exit(multi.exit_code)
+    sys.exit(max(ci_exit_code(p.diagnosis) for p in parts) if ci else multi.exit_code)
 
 
 def _providers_to_check(env: Environment, provider: str | None, api_url: str | None,

@@ -40,6 +40,7 @@ class Setup:
     description: str = ""
     key_variables: tuple[str, ...] = ()  # more variable names that hold a key (MY_CLAUDE_KEY), never a key
     dotenv_files: tuple[Path, ...] = ()  # more .env files to read, besides those from the working folder up
+    run_key_helper: bool = False  # run Claude Code's apiKeyHelper (only when the user asks: --run-key-helper)
 
 
 def _sandbox_template(sandbox: str | Path) -> Path:

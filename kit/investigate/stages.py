@@ -22,7 +22,8 @@ def discover_step(s: Setup, extra: Sequence[Credential] = ()) -> Discovery:
     """Every credential source and the winner per client (``kit.sources.discover``)."""
     from kit.sources.discover import discover
 
-    found = discover(s.env, s.key_files, variables=s.key_variables, dotenv_files=s.dotenv_files)
+    found = discover(s.env, s.key_files, variables=s.key_variables, dotenv_files=s.dotenv_files,
+                     run_key_helper=s.run_key_helper)
     if extra:
         found = replace(found, credentials=tuple(found.credentials) + tuple(extra))
     return found
@@ -112,7 +113,7 @@ def admin_step(s: Setup, keys: Sequence[KeyReport]) -> tuple[tuple[Mapping[str, 
 
 
 #: The rule families a focused notebook shows on their own (the full diagnosis runs them all).
-FAMILIES = ("keys", "sources", "path", "api")
+FAMILIES = ("keys", "sources", "path", "api", "tools", "gateways")
 
 
 def diagnose_step(evidence: Evidence, family: str | None = None) -> Diagnosis:

@@ -21,6 +21,7 @@ from kit.keys.credential import Credential
 from kit.keys.report import KeyReport
 from kit.present import views
 from kit.present.panels import STEPS, export_path, panel
+from kit.present.toolsview import tools_detail
 from kit.present.verdict import VerdictCard, verdict_card
 from kit.values import Evidence, PathCheck, rows_to_frame
 
@@ -55,16 +56,18 @@ class Session:
               dotenv_files: Sequence[str] = (), key_files: Sequence[str] = (), models: Sequence[str] = (),
               versions: Sequence[str] = (), clients: Sequence[str] = (), allow_hosts: Sequence[str] = (),
               run_dir: str = "", ask_for_key: bool = False, stand_in: bool = True,
-              env: Environment | None = None) -> Session:
+              env: Environment | None = None, run_key_helper: bool = False) -> Session:
         """A session from a notebook's parameters (the same names in every notebook).
 
         ``demo`` names a simulator scenario that stands in for the API; a ``sandbox`` with no ``api_url``
         gets its own scenario's simulator, so a demo's fake keys never go to the real API (``stand_in=False``
         for notebooks that send nothing). ``env`` replaces this machine's environment (a path demo's).
+        ``run_key_helper`` runs Claude Code's ``apiKeyHelper`` (never run otherwise).
         """
         s = inv.setup(api_url=api_url, sandbox=sandbox or None, key_files=key_files, models=models,
                       versions=versions, clients=clients, allow_hosts=allow_hosts, run_dir=run_dir or None,
                       key_variables=key_variables, dotenv_files=dotenv_files, env=env)
+        s = replace(s, run_key_helper=run_key_helper)
         scenario = demo or (s.scenario if sandbox and not api_url else None)
         if stand_in and scenario and not api_url:
             from kit.demo.standin import simulator_url
@@ -197,7 +200,8 @@ class Session:
     def sources_step(self, detail: bool = False, fresh: bool = True) -> list[Any]:
         found: Discovery = self._value("discover", fresh)
         if detail:
-            return views.sources_detail(found, self.run.findings("sources"))
+            tools = tools_detail(found, self.run.findings("tools"))
+            return views.sources_detail(found, self.run.findings("sources")) + tools
         return views.sources_summary(found, self.run.evidence())
 
     def keys_step(self, detail: bool = False, fresh: bool = True) -> list[Any]:

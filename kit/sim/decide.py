@@ -108,6 +108,8 @@ def authenticate(req: Request, scenario: Scenario) -> Identity | Answer:
         if xk == "":
             return api_error("missing-key", "authentication")
         key = scenario.keys_by_value.get(xk)
+        if key is None and ", " in xk:
+            return _duplicate_header()
         if key is None or not key.usable or key.kind == "oauth":
             return api_error("invalid-key", "authentication")
         return Identity(key, scenario.orgs_by_id[key.org], "x-api-key")
@@ -116,6 +118,8 @@ def authenticate(req: Request, scenario: Scenario) -> Identity | Answer:
     if scheme.lower() != "bearer" or not token:
         return api_error("invalid-bearer", "authentication")
     key = scenario.keys_by_value.get(token)
+    if key is not None and key.kind == "oauth" and key.status == "expired":
+        return api_error("oauth-expired", "authentication")  # checked before the beta (assumptions.toml)
     if token.startswith(OAUTH_PREFIXES) or (key is not None and key.kind == "oauth"):
         if (api.accept_oauth_tokens and OAUTH_BETA in req.betas and key is not None and key.kind == "oauth"
                 and key.usable):
@@ -124,6 +128,11 @@ def authenticate(req: Request, scenario: Scenario) -> Identity | Answer:
     if key is None or not key.usable or not api.accept_bearer_api_keys:
         return api_error("invalid-bearer", "authentication")
     return Identity(key, scenario.orgs_by_id[key.org], "bearer")
+
+
+def _duplicate_header() -> Answer:
+    """A key header sent twice arrives joined (``K, K``): 401 ``API key is invalid.`` without a request id."""
+    return replace(api_error("duplicate-key-header", "authentication"), request_id=False)
 
 
 class View:
@@ -182,6 +191,12 @@ def check_responder(v: View) -> Answer | None:
         return responders.gateway(v.req.x_api_key is not None or v.req.authorization is not None, api.responder_status)
     if api.responder == "html-proxy":
         return responders.html_proxy(api.responder_status)
+    if api.responder == "litellm":  # the scenario's keys are the proxy's virtual keys; others are refused
+        token = v.req.x_api_key or split_bearer(v.req.authorization or "")[1] or None
+        return None if token in v.scenario.keys_by_value else responders.litellm(token, v.req.path)
+    if api.responder == "cloudflare-ai-gateway":  # the scenario's keys include the gateway token
+        _scheme, token = split_bearer(v.req.cf_aig_authorization or "")
+        return None if token in v.scenario.keys_by_value else responders.cloudflare_ai_gateway()
     if api.responder == "region-block":
         return responders.region_block()
     if api.responder == "hostile":

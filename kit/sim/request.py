@@ -28,6 +28,7 @@ class Request:
     beta: str | None = None
     workspace_id: str | None = None
     user_agent: str | None = None
+    cf_aig_authorization: str | None = field(default=None, repr=False)  # Cloudflare AI Gateway's own token
     content_type: str | None = None
     content_length: int | None = None
     body: bytes = field(default=b"", repr=False)

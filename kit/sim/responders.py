@@ -7,12 +7,13 @@ bare 403. The capture responder is KeyLab's own: it tells the caller what it rec
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from kit.sim.accesslog import CredentialSeen, auth_style, safe_text
 from kit.sim.answers import REQUEST_ID_PLACEHOLDER, Answer, api_error, error_body
 
-__all__ = ["capture", "gateway", "html_proxy", "region_block"]
+__all__ = ["capture", "cloudflare_ai_gateway", "gateway", "html_proxy", "litellm", "region_block"]
 
 HTML_PAGE = """<!DOCTYPE html>
 <html><head><title>403 Forbidden</title></head>
@@ -35,6 +36,37 @@ def gateway(has_credential: bool, status: int) -> Answer:
     body = {"error": {"message": message, "type": "auth_error", "param": "None", "code": str(status or 401)}}
     return Answer(status=status or 401, body=json.dumps(body).encode(), request_id=False,
                   headers=(("server", "uvicorn"), ("x-litellm-version", "1.74.0")), check="responder",
+                  error_id=None)
+
+
+def litellm(credential: str | None, path: str) -> Answer:
+    """A LiteLLM proxy refusing a key that is not one of its virtual keys (facts sheet §5.2, litellm 1.110.2).
+
+    On ``/v1/messages*`` and ``/anthropic/*`` the envelope is Anthropic-shaped (no ``request_id``): only the
+    message text gives LiteLLM away. Elsewhere it is LiteLLM's own ``auth_error`` shape.
+    """
+    if not credential:
+        message = "Authentication Error, No api key passed in."
+    elif not credential.startswith("sk-"):
+        message = "Authentication Error, LiteLLM Virtual Key expected. Received=****, expected to start with 'sk-'."
+    else:
+        digest = hashlib.sha256(credential.encode()).hexdigest()
+        message = (f"Authentication Error, Invalid proxy server token passed. key={digest}, not found in db. "
+                   "Create key via `/key/generate` call.")
+    if path.startswith(("/v1/messages", "/anthropic/")):
+        body: dict[str, object] = {"type": "error", "error": {"type": "authentication_error", "message": message}}
+    else:
+        body = {"error": {"message": message, "type": "auth_error", "param": "None", "code": "401"}}
+    return Answer(status=401, body=json.dumps(body).encode(), request_id=False,
+                  headers=(("server", "uvicorn"), ("x-litellm-version", "1.110.2")), check="responder", error_id=None)
+
+
+def cloudflare_ai_gateway() -> Answer:
+    """An authenticated Cloudflare AI Gateway without a valid ``cf-aig-authorization`` (facts sheet §5.3)."""
+    body = {"result": None, "success": False, "errors": [{"code": 10000, "message": "Authentication error"}],
+            "messages": []}
+    return Answer(status=401, body=json.dumps(body).encode(), request_id=False,
+                  headers=(("server", "cloudflare"), ("cf-ray", "8f00000000000000-AMS")), check="responder",
                   error_id=None)
 
 

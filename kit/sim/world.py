@@ -33,7 +33,8 @@ __all__ = [
 ]
 
 #: Who answers: the API itself, or something standing in its way.
-RESPONDERS = ("anthropic", "gateway", "html-proxy", "region-block", "capture", "hostile")
+RESPONDERS = ("anthropic", "gateway", "html-proxy", "region-block", "capture", "hostile", "litellm",
+              "cloudflare-ai-gateway")
 KEY_KINDS = ("api", "admin", "oauth")
 #: Key kinds per face: the Anthropic ones above; an OpenAI key may be restricted to scopes.
 PROVIDER_KEY_KINDS = {"anthropic": KEY_KINDS, "openai": ("api", "restricted"), "gemini": ("api",)}

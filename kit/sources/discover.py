@@ -40,6 +40,7 @@ from kit.sources.inventory import Inventory, ShellValue
 from kit.sources.key_files import MAX_KEY_FILE_BYTES, from_key_files
 from kit.sources.profiles import from_profiles
 from kit.sources.shell_files import from_shell
+from kit.sources.tools import read_tools
 from kit.sources.winners import find_winners
 from kit.values import Evidence, Source, Winner
 
@@ -218,11 +219,13 @@ def discover(
     ask_sdk: bool = True,
     variables: Sequence[str] = (),
     dotenv_files: Sequence[Path | str] = (),
+    run_key_helper: bool = False,
 ) -> Discovery:
     """Inventory every credential source in ``env``, the distinct credentials, and the winner per client.
 
     ``variables`` names more variables that hold a key (``MY_CLAUDE_KEY``); ``dotenv_files`` names more
     ``.env`` files to read (besides those from the working folder up). Neither changes who wins.
+    ``run_key_helper`` runs Claude Code's ``apiKeyHelper`` (only when the user asked for it).
     """
     problems: list[str] = []
     found: list[Found] = []
@@ -238,6 +241,8 @@ def discover(
     profile_found, active_profile, profile_error = from_profiles(env, problems, home_ok)
     found += profile_found
     found += from_key_files(env, key_files, problems)
+    tools = read_tools(env, problems, run_key_helper=run_key_helper)
+    found += tools.found
 
     sources = tuple(f.source for f in found)
     values = {f.id: f.value for f in found if f.value is not None}
@@ -253,6 +258,7 @@ def discover(
     )
     winners, winner_problems = find_winners(inventory, ask_sdk=ask_sdk)
     problems += winner_problems
+    winners += tools.winners({s.id: s for s in sources})
     return Discovery(
         sources=sources,
         credentials=credentials,

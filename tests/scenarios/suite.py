@@ -301,7 +301,31 @@ def _permission_denied() -> Evidence:
     )
 
 
+def _duplicate_key_header() -> Evidence:
+    """ANTHROPIC_CUSTOM_HEADERS repeats x-api-key beside Claude Code's own: the joined value is refused."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent.parent))
+    from scenarios.builders import attempt, evidence, source, winner
+
+    return evidence(
+        attempt("team", "duplicate-key-header", client="claude-code", endpoint="/v1/messages", method="POST",
+                model="claude-sonnet-4-6", request_id=None, responder="gateway"),
+        attempt("team", 200),
+        sources=(source("team", location="process environment"),
+                 source("team-header", variable="ANTHROPIC_CUSTOM_HEADERS", location="process environment",
+                        note="headers: x-api-key")),
+        winners=(winner("claude-code", "team"), winner("curl", "team")),
+    )
+
+
 CONSTRUCTED: dict[str, tuple[Case, Callable[[], Evidence]]] = {
+    "w04-duplicate-key-header": (Case(
+        name="w04-duplicate-key-header", expect="duplicate-auth-header",
+        description="ANTHROPIC_CUSTOM_HEADERS repeats x-api-key beside the client's own: 401 API key is invalid.",
+        constructed="no probe client sends a header twice (only Claude Code merges ANTHROPIC_CUSTOM_HEADERS into its "
+                    "own key header), so the attempt is built from the catalog's answer; the simulator's answer to a "
+                    "joined header is tested in tests/test_tools_sim.py"), _duplicate_key_header),
     "c01-permission-denied": (Case(
         name="c01-permission-denied", expect="permission-denied",
         description="The key authenticates but its workspace may not use the model: 403 permission_error",

@@ -410,8 +410,8 @@ def admin_key(evidence: Evidence) -> Iterable[Finding]:
       "as an API key", fix="create an API key in the Console; OAuth tokens belong to Claude Code's login")
 def oauth_token(evidence: Evidence) -> Iterable[Finding]:
     def build(ev: Evidence, report: KeyReport, defects: list[Defect]) -> Finding | None:
-        if _kind(ev, report) == "profile":
-            return None  # an SDK profile holds OAuth tokens by design (sent with the OAuth beta header)
+        if _kind(ev, report) == "profile" or _slot(ev, report) in ("CLAUDE_CODE_OAUTH_TOKEN", "claudeAiOauth"):
+            return None  # an SDK profile and Claude Code's OAuth slots hold OAuth tokens by design
         refresh = report.kind == "anthropic-oauth-refresh"
         extra = ["in x-api-key the API answers 'invalid x-api-key'; as a Bearer token without the OAuth beta header "
                  "it answers 'OAuth authentication is currently not supported.'"]

@@ -73,6 +73,8 @@ def exported_beats_dotenv(evidence: Evidence) -> Iterable[Finding]:
         return
     if env.fingerprint == dotenv.fingerprint:
         return
+    if any(w.client == "runtime:direnv" and w.fingerprint == dotenv.fingerprint for w in evidence.winners):
+        return  # direnv loads .env over the exported value: the other way round (env-file-precedence)
     terminal = next((w for w in evidence.winners if w.client == "curl"), None)
     if terminal is not None and terminal.fingerprint == dotenv.fingerprint and not _blank(env):
         return  # the start-up files agree with .env now: only this process is behind (stale-process-env)

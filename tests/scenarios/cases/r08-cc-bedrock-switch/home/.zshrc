@@ -1,0 +1,1 @@
+export ANTHROPIC_API_KEY={{key:alpha}}

@@ -1,0 +1,2 @@
+export ANTHROPIC_API_KEY={{key:alpha}}
+eval "$(direnv hook bash)"
