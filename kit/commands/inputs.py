@@ -16,7 +16,8 @@ import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 
-from kit.errors import UsageError
+from kit.errors import KitError, UsageError
+from kit.guard.files import private_dir
 from kit.guard.reader import Read, Refused, read_bounded
 from kit.guard.redact import looks_like_key
 
@@ -98,11 +99,12 @@ def check_run_dir(path: Path | str | None, flag: str = "--run-dir") -> Path | No
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{flag} {_shown(folder)} is a file, not a folder", fix)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)  # a folder KeyLab makes is 0700, like every file it writes there
         with tempfile.TemporaryFile(dir=folder):
             pass
-    except OSError as exc:
-        raise UsageError(f"{flag} {_shown(folder)} cannot hold files ({exc.strerror or type(exc).__name__})",
+    except (OSError, KitError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise UsageError(f"{flag} {_shown(folder)} cannot hold files ({why})",
                          fix) from None
     return folder
 
