@@ -63,6 +63,7 @@ test-fast: lint
 
 lint: $(STAMP)
 	$(BIN)/ruff check kit tests bench notebooks
+	$(BIN)/ruff format --check kit tests bench notebooks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -20,8 +20,11 @@ def _line(row: dict[str, object]) -> str:
     tail = [k for k in ("goal", "met") if k in row]
     shown = [f"{k}={v}" for k, v in row.items() if k not in tail]
     if tail:
-        shown.append(f"[goal {row['goal']}: {'met' if row.get('met') else 'NOT met'}]" if "met" in row
-                     else f"[goal {row['goal']}]")
+        shown.append(
+            f"[goal {row['goal']}: {'met' if row.get('met') else 'NOT met'}]"
+            if "met" in row
+            else f"[goal {row['goal']}]"
+        )
     return "  ".join(shown)
 
 

@@ -51,8 +51,15 @@ def _wall(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, subpro
 
 
 def _has_option(option: str, env: dict[str, str], cwd: Path) -> bool:
-    shown = subprocess.run([sys.executable, "-m", "kit", "doctor", "--help"], env=env, cwd=cwd,
-                           capture_output=True, text=True, timeout=120, check=False)
+    shown = subprocess.run(
+        [sys.executable, "-m", "kit", "doctor", "--help"],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     return option in shown.stdout
 
 
@@ -66,8 +73,7 @@ def _top(done: subprocess.CompletedProcess[str]) -> str:
 
 def run() -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="keylab-bench-doctor-") as folder, \
-            simulator_process("healthy") as (url, _):
+    with tempfile.TemporaryDirectory(prefix="keylab-bench-doctor-") as folder, simulator_process("healthy") as (url, _):
         root = Path(folder)
         env, cwd = _env(root), root / "project"
         doctor = [sys.executable, "-m", "kit", "doctor", "--json", "--api-url", url, "--run-dir", str(root / "runs")]
@@ -89,8 +95,13 @@ def run() -> list[dict[str, Any]]:
         floor = statistics.median(times["floor: python -c 'import anthropic'"])
         for name, samples in times.items():
             median = statistics.median(samples)
-            row: dict[str, Any] = {"measure": name, "median_s": round(median, 2), "min_s": round(min(samples), 2),
-                                   "max_s": round(max(samples), 2), "runs": len(samples)}
+            row: dict[str, Any] = {
+                "measure": name,
+                "median_s": round(median, 2),
+                "min_s": round(min(samples), 2),
+                "max_s": round(max(samples), 2),
+                "runs": len(samples),
+            }
             if name != "floor: python -c 'import anthropic'":
                 row["x_floor"] = round(median / floor, 2)
                 row["exit"] = last[name].returncode
@@ -106,8 +117,12 @@ def run() -> list[dict[str, Any]]:
             except ValueError:
                 stages = {}
             shown = sorted(stages.items(), key=lambda item: -float(item[1]))
-            rows.append({"measure": "doctor --json --timings: wall per stage (one run)",
-                         **{stage: round(float(seconds), 2) for stage, seconds in shown}})
+            rows.append(
+                {
+                    "measure": "doctor --json --timings: wall per stage (one run)",
+                    **{stage: round(float(seconds), 2) for stage, seconds in shown},
+                }
+            )
     return rows
 
 

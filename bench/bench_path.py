@@ -44,26 +44,43 @@ def run() -> list[dict[str, Any]]:
         ca = api.ca_path
         cases: list[tuple[str, Callable[[], object]]] = [
             ("healthy TLS, direct", lambda: check_path(env, api.url, timeout=5, clients=only, ca_file=ca)),
-            ("healthy TLS, via proxy.py", lambda: check_path(env.with_variables(HTTPS_PROXY=proxy), api.url,
-                                                             timeout=5, clients=only, ca_file=ca)),
-            ("API + gateway in ANTHROPIC_BASE_URL", lambda: check_path(
-                env.with_variables(ANTHROPIC_BASE_URL=f"http://localhost:{gateway.port}"), api.url, timeout=5,
-                clients=("httpx2", "sdk-python"), ca_file=ca)),
+            (
+                "healthy TLS, via proxy.py",
+                lambda: check_path(env.with_variables(HTTPS_PROXY=proxy), api.url, timeout=5, clients=only, ca_file=ca),
+            ),
+            (
+                "API + gateway in ANTHROPIC_BASE_URL",
+                lambda: check_path(
+                    env.with_variables(ANTHROPIC_BASE_URL=f"http://localhost:{gateway.port}"),
+                    api.url,
+                    timeout=5,
+                    clients=("httpx2", "sdk-python"),
+                    ca_file=ca,
+                ),
+            ),
         ]
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             closed = s.getsockname()[1]
         cases += [
             ("closed port", lambda: check_path(env, f"https://127.0.0.1:{closed}", timeout=5, clients=only)),
-            ("unresolvable name", lambda: check_path(env, "https://api.keylab-bench.invalid", timeout=5,
-                                                     clients=only)),
+            ("unresolvable name", lambda: check_path(env, "https://api.keylab-bench.invalid", timeout=5, clients=only)),
         ]
         with silent_server() as port:
-            cases.append(("silent server, timeout 1 s (deadline 6 s)",
-                          lambda: check_path(env, f"https://127.0.0.1:{port}", timeout=1, clients=only)))
-            cases.append(("silent proxy, timeout 1 s (deadline 6 s)",
-                          lambda: check_path(env.with_variables(HTTPS_PROXY=f"http://127.0.0.1:{port}"), api.url,
-                                             timeout=1, clients=only)))
+            cases.append(
+                (
+                    "silent server, timeout 1 s (deadline 6 s)",
+                    lambda: check_path(env, f"https://127.0.0.1:{port}", timeout=1, clients=only),
+                )
+            )
+            cases.append(
+                (
+                    "silent proxy, timeout 1 s (deadline 6 s)",
+                    lambda: check_path(
+                        env.with_variables(HTTPS_PROXY=f"http://127.0.0.1:{port}"), api.url, timeout=1, clients=only
+                    ),
+                )
+            )
             for name, fn in cases:
                 median, worst = _timed(fn)
                 rows.append({"case": name, "median_ms": median, "max_ms": worst, "runs": REPEAT})

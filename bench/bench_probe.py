@@ -41,11 +41,30 @@ from kit.testing import fake_key, simulator_process
 from kit.values import Attempt
 
 KEYS = ("alpha", "beta", "gamma", "delta")
-MODELS = ("claude-opus-4-8", "claude-sonnet-4-6", "claude-haiku-4-5", "claude-opus-5-5", "claude-sonnet-5-5",
-          "claude-haiku-5-5", "claude-haiku-4-5-20251001", "claude-3-haiku-20240307", "claude-3-opus-20240229",
-          "claude-nonexistent-1")
-VERSIONS = ("2023-06-01", "2023-01-01", "2026-10-21", "2023-06-01x", "2024-10-22", "2023-06-02", "2025-01-01",
-            "2024-06-01", "2022-01-01", "latest")  # valid and invalid alike: every answer is a row
+MODELS = (
+    "claude-opus-4-8",
+    "claude-sonnet-4-6",
+    "claude-haiku-4-5",
+    "claude-opus-5-5",
+    "claude-sonnet-5-5",
+    "claude-haiku-5-5",
+    "claude-haiku-4-5-20251001",
+    "claude-3-haiku-20240307",
+    "claude-3-opus-20240229",
+    "claude-nonexistent-1",
+)
+VERSIONS = (
+    "2023-06-01",
+    "2023-01-01",
+    "2026-10-21",
+    "2023-06-01x",
+    "2024-10-22",
+    "2023-06-02",
+    "2025-01-01",
+    "2024-06-01",
+    "2022-01-01",
+    "latest",
+)  # valid and invalid alike: every answer is a row
 CONCURRENCY = 8
 ROUNDS = 7
 CURL_SAMPLE = 60
@@ -83,8 +102,17 @@ async def _bare(url: str, attempts: tuple[Attempt, ...], creds: dict[str, Creden
 
 def _engine(url: str, creds: list[Credential], run_dir: Path, client: str = "httpx2") -> tuple[float, int]:
     began = time.perf_counter()
-    run = probe(creds, base_url=url, clients=(client,), models=MODELS, versions=VERSIONS, plan="full",
-                run_dir=run_dir, concurrency=CONCURRENCY, progress=None)
+    run = probe(
+        creds,
+        base_url=url,
+        clients=(client,),
+        models=MODELS,
+        versions=VERSIONS,
+        plan="full",
+        run_dir=run_dir,
+        concurrency=CONCURRENCY,
+        progress=None,
+    )
     return time.perf_counter() - began, len(run.results)
 
 
@@ -106,8 +134,10 @@ def _ticket_sandbox(tmp: Path) -> tuple[list[Credential], dict[str, list[str]]]:
     template = DATA_DIR / "demo" / "ticket"
     env = materialize(template, tmp / "ticket")
     spec = tomllib.loads((template / "sandbox.toml").read_text())
-    creds = [Credential("ANTHROPIC_API_KEY", env.get("ANTHROPIC_API_KEY") or "", "env:ANTHROPIC_API_KEY"),
-             Credential(".env", dotenv_values(env.cwd / ".env").get("ANTHROPIC_API_KEY") or "", "dotenv")]
+    creds = [
+        Credential("ANTHROPIC_API_KEY", env.get("ANTHROPIC_API_KEY") or "", "env:ANTHROPIC_API_KEY"),
+        Credential(".env", dotenv_values(env.cwd / ".env").get("ANTHROPIC_API_KEY") or "", "dotenv"),
+    ]
     for name in spec["key_files"]:
         path = tmp / "ticket" / name
         creds.append(Credential(path.name, path.read_bytes(), f"file:{path}"))
@@ -118,20 +148,46 @@ def _plans_and_tokens(tmp: Path) -> list[dict[str, object]]:
     creds, spec = _ticket_sandbox(tmp)
     clients = ("httpx2", "sdk-python", "curl")
     with serve("ticket") as server:
-        adaptive = probe(creds, base_url=server.url, clients=clients, models=spec["models"],
-                         versions=spec["versions"], run_dir=tmp / "runs", progress=None)
-        full = probe(creds, base_url=server.url, clients=clients, models=spec["models"], versions=spec["versions"],
-                     plan="full", run_dir=tmp / "runs", progress=None)
+        adaptive = probe(
+            creds,
+            base_url=server.url,
+            clients=clients,
+            models=spec["models"],
+            versions=spec["versions"],
+            run_dir=tmp / "runs",
+            progress=None,
+        )
+        full = probe(
+            creds,
+            base_url=server.url,
+            clients=clients,
+            models=spec["models"],
+            versions=spec["versions"],
+            plan="full",
+            run_dir=tmp / "runs",
+            progress=None,
+        )
         messages = sum(1 for e in server.entries() if e["path"].split("?")[0] == "/v1/messages")
     keys = adaptive.keys
     ticket_author = 3 * 3 * len(spec["models"]) * len(spec["versions"])
     return [
-        {"measure": "requests, ticket sandbox", "keys": keys, "adaptive": len(adaptive.results),
-         "full_factorial": len(full.results), "ticket_author_by_hand": ticket_author,
-         "goal": f"<= keys + 2 = {keys + 2}", "met": len(adaptive.results) <= keys + 2},
-        {"measure": "tokens spent", "adaptive": adaptive.tokens_spent, "full_factorial": full.tokens_spent,
-         "messages_requests_seen_by_simulator": messages, "goal": 0,
-         "met": adaptive.tokens_spent == full.tokens_spent == messages == 0},
+        {
+            "measure": "requests, ticket sandbox",
+            "keys": keys,
+            "adaptive": len(adaptive.results),
+            "full_factorial": len(full.results),
+            "ticket_author_by_hand": ticket_author,
+            "goal": f"<= keys + 2 = {keys + 2}",
+            "met": len(adaptive.results) <= keys + 2,
+        },
+        {
+            "measure": "tokens spent",
+            "adaptive": adaptive.tokens_spent,
+            "full_factorial": full.tokens_spent,
+            "messages_requests_seen_by_simulator": messages,
+            "goal": 0,
+            "met": adaptive.tokens_spent == full.tokens_spent == messages == 0,
+        },
     ]
 
 
@@ -159,22 +215,36 @@ def run() -> list[dict[str, object]]:
             engine_rps = n / statistics.median(engine_times)
             bare_rps = n / statistics.median(bare_times)
             ratio = engine_rps / bare_rps
-            rows.append({"measure": "engine vs bare httpx2 loop", "requests": n, "concurrency": CONCURRENCY,
-                         "rounds": ROUNDS, "engine_per_s": round(engine_rps, 1), "bare_per_s": round(bare_rps, 1),
-                         "ratio": round(ratio, 3),
-                         # client CPU per request: what the engine adds, less sensitive to a busy machine
-                         "engine_cpu_ms_per_req": round(1000 * statistics.median(engine_cpu) / n, 3),
-                         "bare_cpu_ms_per_req": round(1000 * statistics.median(bare_cpu) / n, 3),
-                         "goal": ">= 0.8", "met": ratio >= 0.8})
+            rows.append(
+                {
+                    "measure": "engine vs bare httpx2 loop",
+                    "requests": n,
+                    "concurrency": CONCURRENCY,
+                    "rounds": ROUNDS,
+                    "engine_per_s": round(engine_rps, 1),
+                    "bare_per_s": round(bare_rps, 1),
+                    "ratio": round(ratio, 3),
+                    # client CPU per request: what the engine adds, less sensitive to a busy machine
+                    "engine_cpu_ms_per_req": round(1000 * statistics.median(engine_cpu) / n, 3),
+                    "bare_cpu_ms_per_req": round(1000 * statistics.median(bare_cpu) / n, 3),
+                    "goal": ">= 0.8",
+                    "met": ratio >= 0.8,
+                }
+            )
             if shutil.which("curl"):
                 sample = attempts[:CURL_SAMPLE]
                 curl_rps = len(sample) / _curl_sequential(url, sample, by_alias)
                 seconds, count = _engine(url, creds, tmp / "curl-engine", client="curl")
-                rows.append({"measure": "engine vs sequential curl loop", "requests": len(sample),
-                             "engine_httpx2_per_s": round(engine_rps, 1),
-                             "engine_curl_per_s": round(count / seconds, 1),
-                             "sequential_curl_per_s": round(curl_rps, 1),
-                             "speedup": round(engine_rps / curl_rps, 1)})
+                rows.append(
+                    {
+                        "measure": "engine vs sequential curl loop",
+                        "requests": len(sample),
+                        "engine_httpx2_per_s": round(engine_rps, 1),
+                        "engine_curl_per_s": round(count / seconds, 1),
+                        "sequential_curl_per_s": round(curl_rps, 1),
+                        "speedup": round(engine_rps / curl_rps, 1),
+                    }
+                )
         rows.extend(_plans_and_tokens(tmp))
     return rows
 

@@ -88,8 +88,9 @@ print(f"{t1 - t0:.3f} {t2 - t1:.3f} {time.perf_counter() - t2:.3f}")
 
 
 def _python(code: str, *args: str) -> str:
-    done = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True, timeout=600, check=True
+    )
     return done.stdout.strip().splitlines()[-1]
 
 
@@ -101,8 +102,11 @@ def _make_report() -> float:
 
 def _cells(executed: Path) -> tuple[float, list[tuple[float, int]]]:
     nb = json.loads(executed.read_text())
-    durations = [(float(c.get("metadata", {}).get("papermill", {}).get("duration") or 0.0), i)
-                 for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"]
+    durations = [
+        (float(c.get("metadata", {}).get("papermill", {}).get("duration") or 0.0), i)
+        for i, c in enumerate(nb["cells"])
+        if c["cell_type"] == "code"
+    ]
     return sum(d for d, _ in durations), sorted(durations, reverse=True)[:3]
 
 
@@ -112,33 +116,53 @@ def run() -> list[dict[str, Any]]:
         _make_report()  # the first run after a change compiles what changed
         walls = [_make_report() for _ in range(ROUNDS)]
         median = statistics.median(walls)
-        rows.append({"measure": "make report (venv exists)", "median_s": round(median, 2),
-                     "min_s": round(min(walls), 2), "runs": len(walls), "goal": f"<= {GOAL_S} s",
-                     "met": median <= GOAL_S})
+        rows.append(
+            {
+                "measure": "make report (venv exists)",
+                "median_s": round(median, 2),
+                "min_s": round(min(walls), 2),
+                "runs": len(walls),
+                "goal": f"<= {GOAL_S} s",
+                "met": median <= GOAL_S,
+            }
+        )
     with tempfile.TemporaryDirectory(prefix="keylab-bench-report-") as folder:
         out = Path(folder)
         phases = json.loads(_python(_PHASES, str(out)))
         cells, slowest = _cells(out / "r.ipynb")
-        rows.append({"measure": "report phases (one run)", "imports_s": round(phases["imports"], 2),
-                     "simulator_s": round(phases["simulator"], 2),
-                     "kernel_and_papermill_s": round(phases["execute"] - cells, 2), "cells_s": round(cells, 2),
-                     "slowest_cells": ", ".join(f"#{i} {d:.2f}s" for d, i in slowest),
-                     "export_full_s": round(phases["export_full"], 2),
-                     "export_share_s": round(phases["export_share"], 2)})
+        rows.append(
+            {
+                "measure": "report phases (one run)",
+                "imports_s": round(phases["imports"], 2),
+                "simulator_s": round(phases["simulator"], 2),
+                "kernel_and_papermill_s": round(phases["execute"] - cells, 2),
+                "cells_s": round(cells, 2),
+                "slowest_cells": ", ".join(f"#{i} {d:.2f}s" for d, i in slowest),
+                "export_full_s": round(phases["export_full"], 2),
+                "export_share_s": round(phases["export_share"], 2),
+            }
+        )
         kernel_start, kernel_imports = map(float, _python(_KERNEL).split())
         mpl_import, mpl_first_png = map(float, _python(_MATPLOTLIB).split())
-        nbc_import, nbc_first, nbc_second = map(float, _python(_NBCONVERT, str(out / "r.ipynb"),
-                                                               str(out / "x.html")).split())
+        nbc_import, nbc_first, nbc_second = map(
+            float, _python(_NBCONVERT, str(out / "r.ipynb"), str(out / "x.html")).split()
+        )
         began = time.perf_counter()
         _python("import papermill")
         papermill_process = time.perf_counter() - began
-        rows.append({"measure": "fixed costs (fresh processes)", "kernel_start_s": round(kernel_start, 2),
-                     "kernel_imports_kit_s": round(kernel_imports, 2), "matplotlib_import_s": round(mpl_import, 2),
-                     "matplotlib_first_png_s": round(mpl_first_png, 2),
-                     "nbconvert_first_export_s": round(nbc_first, 2),
-                     "nbconvert_second_export_s": round(nbc_second, 2),
-                     "report_module_import_s": round(nbc_import, 2),
-                     "python_import_papermill_process_s": round(papermill_process, 2)})
+        rows.append(
+            {
+                "measure": "fixed costs (fresh processes)",
+                "kernel_start_s": round(kernel_start, 2),
+                "kernel_imports_kit_s": round(kernel_imports, 2),
+                "matplotlib_import_s": round(mpl_import, 2),
+                "matplotlib_first_png_s": round(mpl_first_png, 2),
+                "nbconvert_first_export_s": round(nbc_first, 2),
+                "nbconvert_second_export_s": round(nbc_second, 2),
+                "report_module_import_s": round(nbc_import, 2),
+                "python_import_papermill_process_s": round(papermill_process, 2),
+            }
+        )
     return rows
 
 

@@ -24,8 +24,9 @@ GOALS = {"fresh": 35.0, "again": 7.0, "test": 150.0}
 
 
 def _clone(into: Path) -> Path:
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                          check=True).stdout.strip()
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
     subprocess.run(["git", "clone", "--quiet", "--no-checkout", str(ROOT), str(into)], check=True)
     subprocess.run(["git", "checkout", "--quiet", head], cwd=into, check=True)
     return into
@@ -33,8 +34,9 @@ def _clone(into: Path) -> Path:
 
 def _timed_make(target: str, cwd: Path, env: dict[str, str]) -> float:
     began = time.perf_counter()
-    done = subprocess.run(["make", "-s", target], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=1800, check=False)
+    done = subprocess.run(
+        ["make", "-s", target], cwd=cwd, env=env, capture_output=True, text=True, timeout=1800, check=False
+    )
     if done.returncode != 0:
         tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
         raise RuntimeError(f"make {target} failed in {cwd}: " + " | ".join(tail))
@@ -54,16 +56,21 @@ def run() -> list[dict[str, Any]]:
         tmp = Path(folder)
         env = {**os.environ, "UV_CACHE_DIR": str(tmp / "uv-cache"), "PIP_NO_CACHE_DIR": "1"}
         clone = _clone(tmp / "keylab")
-        rows.append(_row("make report, fresh clone (uv, empty cache)", _timed_make("report", clone, env),
-                         GOALS["fresh"]))
+        rows.append(
+            _row("make report, fresh clone (uv, empty cache)", _timed_make("report", clone, env), GOALS["fresh"])
+        )
         rows.append(_row("make report again (venv exists)", _timed_make("report", clone, env), GOALS["again"]))
         if os.environ.get("KEYLAB_BENCH_SETUP_TEST"):
-            rows.append(_row("make test in the clone (venv exists)", _timed_make("test", clone, env),
-                             GOALS["test"]))
+            rows.append(_row("make test in the clone (venv exists)", _timed_make("test", clone, env), GOALS["test"]))
         if os.environ.get("KEYLAB_BENCH_SETUP_PIP"):
             pip_clone = _clone(tmp / "keylab-pip")
-            rows.append(_row("make report, fresh clone (pip fallback, no cache)",
-                             _timed_make("report", pip_clone, {**env, "KEYLAB_INSTALLER": "pip"}), None))
+            rows.append(
+                _row(
+                    "make report, fresh clone (pip fallback, no cache)",
+                    _timed_make("report", pip_clone, {**env, "KEYLAB_INSTALLER": "pip"}),
+                    None,
+                )
+            )
     return rows
 
 

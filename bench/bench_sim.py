@@ -66,18 +66,20 @@ def run() -> list[dict[str, Any]]:
         wall = time.perf_counter() - started
         rss_end = _mib(server)
         cuts = statistics.quantiles(latencies, n=100)
-        return [{
-            "requests": REQUESTS,
-            "clients": CLIENTS,
-            "seconds": round(wall, 1),
-            "requests_per_s": round(REQUESTS / wall),
-            "p50_ms": round(cuts[49], 2),
-            "p99_ms": round(cuts[98], 2),
-            "errors": errors,
-            "rss_start_mib": rss_start,
-            "rss_after_warmup_mib": rss_warm,
-            "rss_end_mib": rss_end,
-        }]
+        return [
+            {
+                "requests": REQUESTS,
+                "clients": CLIENTS,
+                "seconds": round(wall, 1),
+                "requests_per_s": round(REQUESTS / wall),
+                "p50_ms": round(cuts[49], 2),
+                "p99_ms": round(cuts[98], 2),
+                "errors": errors,
+                "rss_start_mib": rss_start,
+                "rss_after_warmup_mib": rss_warm,
+                "rss_end_mib": rss_end,
+            }
+        ]
 
 
 if __name__ == "__main__":

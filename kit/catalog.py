@@ -195,8 +195,10 @@ def _date(value: Any) -> dt.date | None:
 
 def _kind(fields: dict[str, Any]) -> KeyKind:
     if fields.get("role") not in get_args(KeyRole):
-        raise CatalogError(f"key kind {fields.get('id')!r} has role {fields.get('role')!r}",
-                           f"use one of {', '.join(get_args(KeyRole))} in data/catalog/keys.toml")
+        raise CatalogError(
+            f"key kind {fields.get('id')!r} has role {fields.get('role')!r}",
+            f"use one of {', '.join(get_args(KeyRole))} in data/catalog/keys.toml",
+        )
     return KeyKind(**fields)
 
 
@@ -297,5 +299,6 @@ def client_catalog() -> ClientCatalog:
             sources=tuple(str(n).format(**versions) for n in tables["sources"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise CatalogError(f"catalog file clients.toml is malformed: {exc!r}",
-                           "compare data/catalog/ with git") from None
+        raise CatalogError(
+            f"catalog file clients.toml is malformed: {exc!r}", "compare data/catalog/ with git"
+        ) from None

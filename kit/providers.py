@@ -69,12 +69,12 @@ class ProviderKind:
         """True when ``value`` has this format exactly: prefix, one of the lengths, alphabet and marker."""
         if not value.startswith(self.prefix) or (self.lengths and len(value) not in self.lengths):
             return False
-        body = value[len(self.prefix):]
+        body = value[len(self.prefix) :]
         if self.marker:
             half = (len(body) - len(self.marker)) // 2
-            if body[half:half + len(self.marker)] != self.marker:
+            if body[half : half + len(self.marker)] != self.marker:
                 return False
-            body = body[:half] + body[half + len(self.marker):]
+            body = body[:half] + body[half + len(self.marker) :]
         return set(body) <= self.allowed
 
     def pattern(self) -> str:
@@ -159,9 +159,19 @@ def _kinds_from_keys_toml(name: str, ids: list[str]) -> tuple[ProviderKind, ...]
     out = []
     for kind_id in ids:
         k = catalog().kind(kind_id)
-        out.append(ProviderKind(id=k.id, provider=name, label=k.label, prefix=k.prefix,
-                                lengths=(k.length,) if k.length else (), alphabet=k.alphabet, marker="",
-                                role=k.role, source="keys.toml"))
+        out.append(
+            ProviderKind(
+                id=k.id,
+                provider=name,
+                label=k.label,
+                prefix=k.prefix,
+                lengths=(k.length,) if k.length else (),
+                alphabet=k.alphabet,
+                marker="",
+                role=k.role,
+                source="keys.toml",
+            )
+        )
     return tuple(out)
 
 
@@ -172,23 +182,42 @@ def _profile(name: str, raw: dict[str, Any]) -> ProviderProfile:
         kinds = _kinds_from_keys_toml(name, raw["kind_ids"])
     else:
         base, host, rid_pattern = raw["official_base_url"], raw["official_host"], raw["request_id"]["pattern"]
-        kinds = tuple(ProviderKind(provider=name, lengths=tuple(k.pop("lengths")), **k)
-                      for k in (dict(k) for k in raw.get("kind", [])))
+        kinds = tuple(
+            ProviderKind(provider=name, lengths=tuple(k.pop("lengths")), **k)
+            for k in (dict(k) for k in raw.get("kind", []))
+        )
     if raw["protocol"] not in PROTOCOLS:
-        raise CatalogError(f"provider {name!r} has protocol {raw['protocol']!r}",
-                           f"use one of {', '.join(PROTOCOLS)} in data/catalog/providers.toml")
+        raise CatalogError(
+            f"provider {name!r} has protocol {raw['protocol']!r}",
+            f"use one of {', '.join(PROTOCOLS)} in data/catalog/providers.toml",
+        )
     auth, check, env = raw["auth"], raw["zero_token_check"], raw["envelope"]
     return ProviderProfile(
-        name=name, label=raw["label"], protocol=raw["protocol"], official_base_url=base, official_host=host,
-        auth_header=auth["header"], auth_scheme=auth["scheme"], auth_query=auth["query"],
-        zero_token_check=(check["method"], check["path"]), envelope=env["shape"],
+        name=name,
+        label=raw["label"],
+        protocol=raw["protocol"],
+        official_base_url=base,
+        official_host=host,
+        auth_header=auth["header"],
+        auth_scheme=auth["scheme"],
+        auth_query=auth["query"],
+        zero_token_check=(check["method"], check["path"]),
+        envelope=env["shape"],
         envelope_fields={k: env[k] for k in ("message", "code", "type")},
-        proof_headers=tuple(raw["proof_headers"]), request_id_header=raw["request_id"]["header"],
-        request_id_pattern=rid_pattern, sdk=raw["sdk"],
-        vars=tuple(ProviderVar(**v) for v in raw.get("var", [])), kinds=kinds,
-        errors=tuple(raw.get("errors", ())), sim_models=tuple(raw.get("sim_models", ())),
-        sources={"auth": auth["source"], "zero_token_check": check["source"], "envelope": env["source"],
-                 "request_id": raw["request_id"]["source"]},
+        proof_headers=tuple(raw["proof_headers"]),
+        request_id_header=raw["request_id"]["header"],
+        request_id_pattern=rid_pattern,
+        sdk=raw["sdk"],
+        vars=tuple(ProviderVar(**v) for v in raw.get("var", [])),
+        kinds=kinds,
+        errors=tuple(raw.get("errors", ())),
+        sim_models=tuple(raw.get("sim_models", ())),
+        sources={
+            "auth": auth["source"],
+            "zero_token_check": check["source"],
+            "envelope": env["source"],
+            "request_id": raw["request_id"]["source"],
+        },
     )
 
 
@@ -199,8 +228,9 @@ def providers() -> dict[str, ProviderProfile]:
     try:
         return {name: _profile(name, raw) for name, raw in data["provider"].items()}
     except (KeyError, TypeError) as exc:
-        raise CatalogError(f"providers.toml is malformed: {exc!r}", "compare data/catalog/providers.toml with git") \
-            from None
+        raise CatalogError(
+            f"providers.toml is malformed: {exc!r}", "compare data/catalog/providers.toml with git"
+        ) from None
 
 
 def provider(name: str) -> ProviderProfile:
@@ -224,8 +254,9 @@ def provider_error(error_id: str) -> ProviderError:
     try:
         return _errors()[error_id]
     except KeyError:
-        raise CatalogError(f"unknown provider error id {error_id!r}",
-                           "add it to data/catalog/provider_errors.toml") from None
+        raise CatalogError(
+            f"unknown provider error id {error_id!r}", "add it to data/catalog/provider_errors.toml"
+        ) from None
 
 
 def classify_any(value: str) -> ProviderKind | None:

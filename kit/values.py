@@ -62,6 +62,7 @@ def as_sent_style(text: str | None) -> SentAuthStyle | None:
     """What a client reported it sent, as a ``SentAuthStyle``; ``None`` when it reported nothing usable."""
     return cast(SentAuthStyle, text) if text in get_args(SentAuthStyle) else None
 
+
 #: Outcome classes, in the order plots and tables show them.
 OUTCOME_CLASSES = ("ok", "auth rejected", "account", "request", "transient", "transport", "foreign responder")
 
@@ -186,9 +187,7 @@ class AttemptResult:
         return cls(**{k: v for k, v in row.items() if k in names})
 
 
-def classify_outcome(
-    status: int | None, error_type: str | None, responder: str, transport_error: str | None
-) -> str:
+def classify_outcome(status: int | None, error_type: str | None, responder: str, transport_error: str | None) -> str:
     """Map one answer to an outcome class (see ``OUTCOME_CLASSES``)."""
     if transport_error or status is None:
         return "transport"
@@ -232,8 +231,10 @@ class Finding:
         return "\n".join(lines)
 
     def to_markdown(self) -> str:
-        lines = [f"**{self.severity.upper()} · `{self.cause}`** · {self.title} "
-                 f"*(confidence {self.confidence:.0%})*", ""]
+        lines = [
+            f"**{self.severity.upper()} · `{self.cause}`** · {self.title} *(confidence {self.confidence:.0%})*",
+            "",
+        ]
         lines += [f"- {item}" for item in self.evidence]
         if self.fix:
             lines += ["", f"**Fix:** {self.fix}"]
@@ -253,8 +254,13 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "cause": self.cause, "severity": self.severity, "confidence": round(self.confidence, 3),
-            "title": self.title, "evidence": list(self.evidence), "fix": self.fix, "rule": self.rule,
+            "cause": self.cause,
+            "severity": self.severity,
+            "confidence": round(self.confidence, 3),
+            "title": self.title,
+            "evidence": list(self.evidence),
+            "fix": self.fix,
+            "rule": self.rule,
             "provider": self.provider,
         }
 

@@ -52,12 +52,21 @@ def ticket_report(shared_runs: SharedRuns) -> TicketReport:
     from kit.present.report import build_report
 
     def make(folder: Path) -> None:
-        build_report(notebook=GUIDED, out=folder / "investigation.html", scenario="ticket", sandbox="ticket",
-                     extra_parameters={"run_dir": str(folder / "runs")})
+        build_report(
+            notebook=GUIDED,
+            out=folder / "investigation.html",
+            scenario="ticket",
+            sandbox="ticket",
+            extra_parameters={"run_dir": str(folder / "runs")},
+        )
 
     folder = shared_runs.get("report-ticket", [GUIDED, "scenario=ticket sandbox=ticket"], make)
-    return TicketReport(executed=folder / "investigation.ipynb", full=folder / "investigation.html",
-                        share=folder / "investigation-share.html", runs=folder / "runs")
+    return TicketReport(
+        executed=folder / "investigation.ipynb",
+        full=folder / "investigation.html",
+        share=folder / "investigation-share.html",
+        runs=folder / "runs",
+    )
 
 
 @pytest.fixture(scope="session")

@@ -40,8 +40,10 @@ class SharedRuns:
                 else:
                     done.touch()
             if failed.exists():
-                pytest.fail(f"the shared run {label!r} failed (once, for every test that reads it):\n"
-                            f"{failed.read_text()}", pytrace=False)
+                pytest.fail(
+                    f"the shared run {label!r} failed (once, for every test that reads it):\n{failed.read_text()}",
+                    pytrace=False,
+                )
         return folder
 
 

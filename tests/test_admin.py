@@ -16,9 +16,11 @@ from kit.testing import assert_no_leak, fake_key, sandbox_env
 
 
 def _local() -> list[Credential]:
-    return [Credential("ANTHROPIC_API_KEY", fake_key("prototype-2024"), "env"),
-            Credential("key-1.txt", fake_key("fresh-1") + "\n", "file"),  # echo's newline: matched by its repair
-            Credential("stranger", fake_key("someone-else"), "file")]
+    return [
+        Credential("ANTHROPIC_API_KEY", fake_key("prototype-2024"), "env"),
+        Credential("key-1.txt", fake_key("fresh-1") + "\n", "file"),  # echo's newline: matched by its repair
+        Credential("stranger", fake_key("someone-else"), "file"),
+    ]
 
 
 def test_ticket_keys_are_matched_by_hint_with_status_workspace_and_date():
@@ -38,16 +40,25 @@ def test_ticket_keys_are_matched_by_hint_with_status_workspace_and_date():
     assert [e["alias"] for e in evidence] == ["ANTHROPIC_API_KEY", "key-1.txt"]
     assert evidence[0]["status"] == "inactive" and evidence[0]["fingerprint"] == _local()[0].fingerprint
     assert "not active: ANTHROPIC_API_KEY (inactive)" in result.summary()
-    assert_no_leak([repr(result), str(evidence), result.summary()],
-                   [fake_key("ticket-admin", "admin")] + [c.value.strip() for c in _local()])
+    assert_no_leak(
+        [repr(result), str(evidence), result.summary()],
+        [fake_key("ticket-admin", "admin")] + [c.value.strip() for c in _local()],
+    )
 
 
 def test_every_page_is_read():
     with (DATA_DIR / "scenarios" / "ticket.toml").open("rb") as fh:
         scenario = tomllib.load(fh)
     for i in range(7):
-        scenario["keys"].append({"name": f"extra-{i}", "kind": "api", "status": "archived", "org": "org-ticket",
-                                 "workspace": "wrkspc_default"})
+        scenario["keys"].append(
+            {
+                "name": f"extra-{i}",
+                "kind": "api",
+                "status": "archived",
+                "org": "org-ticket",
+                "workspace": "wrkspc_default",
+            }
+        )
     admin = Credential("admin", fake_key("ticket-admin", "admin"))
     with serve(scenario) as server:  # type: ignore[arg-type]
         result = lookup_keys(admin, [Credential("x", fake_key("extra-6"))], base_url=server.url, page_size=3)
@@ -81,8 +92,17 @@ def test_admin_key_goes_only_to_allowed_hosts():
 
 
 def test_ambiguous_hints_match_nothing():
-    keys = [AdminKey(id=f"apikey_{i}", name=f"k{i}", status="active", partial_key_hint="sk-ant-api03-abc...wxAA",
-                     workspace_id=None, created_at=None) for i in range(2)]
+    keys = [
+        AdminKey(
+            id=f"apikey_{i}",
+            name=f"k{i}",
+            status="active",
+            partial_key_hint="sk-ant-api03-abc...wxAA",
+            workspace_id=None,
+            created_at=None,
+        )
+        for i in range(2)
+    ]
     report = Credential("x", fake_key("whatever")).report()
     from dataclasses import replace
 

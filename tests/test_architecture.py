@@ -43,12 +43,18 @@ def test_every_package_under_kit_is_named() -> None:
     paths, dotted = _named()
     text = " ".join(paths | dotted)
     packages = sorted(p.parent.relative_to(ROOT) for p in KIT.rglob("__init__.py") if "_data" not in p.parts)
-    unnamed = [str(p) for p in packages
-               if p != Path("kit") and f"{p.as_posix()}/" not in text and ".".join(p.parts) not in text]
+    unnamed = [
+        str(p)
+        for p in packages
+        if p != Path("kit") and f"{p.as_posix()}/" not in text and ".".join(p.parts) not in text
+    ]
     assert not unnamed, f"packages missing from docs/architecture.md: {unnamed}"
 
 
 def test_no_module_is_longer_than_500_lines() -> None:
-    long = sorted((str(p.relative_to(ROOT)), n) for p in KIT.rglob("*.py")
-                  if (n := len(p.read_text(encoding="utf-8").splitlines())) > 500)
+    long = sorted(
+        (str(p.relative_to(ROOT)), n)
+        for p in KIT.rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 500
+    )
     assert not long, f"split these modules along their seams: {long}"

@@ -20,10 +20,26 @@ def ticket_like() -> list:  # type: ignore[type-arg]
     for client in ("httpx2", "sdk-python", "curl"):
         for model in TICKET_MODELS:
             for version in ("2023-06-01", "2023-01-01"):
-                rows.append(attempt("prototype", "invalid-key", client=client, model=model, version=version,
-                                    endpoint=f"/v1/models/{model}"))
-                rows.append(attempt("fresh", "model-not-found", client=client, model=model, version=version,
-                                    endpoint=f"/v1/models/{model}"))
+                rows.append(
+                    attempt(
+                        "prototype",
+                        "invalid-key",
+                        client=client,
+                        model=model,
+                        version=version,
+                        endpoint=f"/v1/models/{model}",
+                    )
+                )
+                rows.append(
+                    attempt(
+                        "fresh",
+                        "model-not-found",
+                        client=client,
+                        model=model,
+                        version=version,
+                        endpoint=f"/v1/models/{model}",
+                    )
+                )
     return rows
 
 
@@ -42,9 +58,10 @@ def test_the_ticket_sentence_depends_only_on_the_key_with_counts() -> None:
 
 
 def test_after_authentication_the_model_can_matter() -> None:
-    rows = [attempt("k", 200, model="claude-haiku-4-5", endpoint="/v1/models/claude-haiku-4-5"),
-            attempt("k", "model-not-found", model="claude-3-haiku-20240307",
-                    endpoint="/v1/models/claude-3-haiku-20240307")]
+    rows = [
+        attempt("k", 200, model="claude-haiku-4-5", endpoint="/v1/models/claude-haiku-4-5"),
+        attempt("k", "model-not-found", model="claude-3-haiku-20240307", endpoint="/v1/models/claude-3-haiku-20240307"),
+    ]
     a = attribute(rows)
     assert a.effect("model").verdict == "no-effect"  # type: ignore[union-attr]  # both authenticate
     assert a.effect("model", level="outcome").verdict == "matters"  # type: ignore[union-attr]
@@ -78,9 +95,12 @@ def test_the_client_matters_when_one_client_alters_the_key() -> None:
 
 
 def test_header_style_and_base_url() -> None:
-    rows = [attempt("k", 200, auth="x-api-key"), attempt("k", "invalid-bearer", auth="bearer"),
-            attempt("k", 200, base_url="http://127.0.0.1:1"),
-            attempt("k", "invalid-key", base_url="http://127.0.0.1:2")]
+    rows = [
+        attempt("k", 200, auth="x-api-key"),
+        attempt("k", "invalid-bearer", auth="bearer"),
+        attempt("k", 200, base_url="http://127.0.0.1:1"),
+        attempt("k", "invalid-key", base_url="http://127.0.0.1:2"),
+    ]
     a = attribute(rows)
     assert a.effect("header style").verdict == "matters"  # type: ignore[union-attr]
     assert a.effect("base URL").verdict == "matters"  # type: ignore[union-attr]
@@ -124,13 +144,16 @@ def test_auth_verdicts_follow_the_apis_order_of_checks() -> None:
 
 def test_when_two_dimensions_changed_together_the_sentence_says_so() -> None:
     """httpx2 sends x-api-key (accepted), the SDK sends Bearer (refused): no pair isolates one dimension."""
-    rows = [attempt("k", 200, client="httpx2", auth="x-api-key"),
-            attempt("k", "invalid-bearer", client="sdk-python", auth="bearer")]
+    rows = [
+        attempt("k", 200, client="httpx2", auth="x-api-key"),
+        attempt("k", "invalid-bearer", client="sdk-python", auth="bearer"),
+    ]
     a = attribute(rows)
     assert a.sentence.startswith("Outcome changes with the client and header style together")
     assert not a.sentence.startswith("Every key")
-    assert any("httpx2 (x-api-key) → 200" in d and "sdk-python (bearer) → 401 Invalid bearer token" in d
-               for d in a.details)
+    assert any(
+        "httpx2 (x-api-key) → 200" in d and "sdk-python (bearer) → 401 Invalid bearer token" in d for d in a.details
+    )
 
 
 def test_undecided_answers_are_named_by_status_and_type() -> None:

@@ -30,8 +30,15 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (run `make browser`)"),
 ]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOT = ROOT / "docs" / "img" / "report.png"
 
 
@@ -46,8 +53,9 @@ def browser() -> Iterator[object]:
 
 
 @pytest.mark.xdist_group("ticket-report")
-def test_exported_report_renders_offline_with_findings_and_heatmaps(browser: object, tmp_path: Path,
-                                                                    ticket_report: TicketReport) -> None:
+def test_exported_report_renders_offline_with_findings_and_heatmaps(
+    browser: object, tmp_path: Path, ticket_report: TicketReport
+) -> None:
     full = ticket_report.full  # build_report on the ticket, made once per session (tests/conftest.py)
     context = browser.new_context(viewport={"width": 1200, "height": 900}, offline=True)  # type: ignore[attr-defined]
     outside: list[str] = []
@@ -66,8 +74,7 @@ def test_exported_report_renders_offline_with_findings_and_heatmaps(browser: obj
     page.wait_for_load_state("load")
     body = page.inner_text("body")
     assert "stale-env-shadows-dotenv" in body, "the findings are visible"
-    decoded = page.evaluate(
-        "Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
+    decoded = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
     assert decoded and all(ok and w > 50 and h > 50 for ok, w, h in decoded), f"images not decoded: {decoded}"
     assert len(decoded) >= 2, "at least the outcome heatmap and one more plot"
     assert not outside, f"the page requested {outside[:3]}"
@@ -97,16 +104,29 @@ def _jupyterlab(root: Path) -> Iterator[str]:
     (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none", "autoStartDefaultKernel": true}')
     (root / ".lab-settings" / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
     (root / ".lab-settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
-        '{"fetchNews": "false", "checkForUpdates": false}')
+        '{"fetchNews": "false", "checkForUpdates": false}'
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER_", "ANTHROPIC_"))}
     env["JUPYTER_TOKEN"] = token
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False", "--LabApp.news_url=",
-         f"--LabApp.user_settings_dir={root / '.lab-settings'}",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-         *(["--allow-root"] if os.geteuid() == 0 else [])],  # CI runs as root
-        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--ServerApp.root_dir={root}",
+            "--ServerApp.open_browser=False",
+            "--LabApp.news_url=",
+            f"--LabApp.user_settings_dir={root / '.lab-settings'}",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            *(["--allow-root"] if os.geteuid() == 0 else []),
+        ],  # CI runs as root
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 90
@@ -127,10 +147,17 @@ def test_jupyterlab_runs_the_notebook_and_the_probe_button_shows_findings(browse
 
     with simulator("ticket") as url:
         # The notebook with its parameters set the way papermill would, not executed: JupyterLab runs it.
-        papermill.execute_notebook(str(ROOT / "notebooks" / "00-investigation.ipynb"),
-                                   str(tmp_path / "00-investigation.ipynb"), prepare_only=True,
-                                   parameters={"api_url": url, "sandbox": str(ROOT / "data" / "demo" / "ticket"),
-                                               "run_dir": str(tmp_path / "runs")}, progress_bar=False)
+        papermill.execute_notebook(
+            str(ROOT / "notebooks" / "00-investigation.ipynb"),
+            str(tmp_path / "00-investigation.ipynb"),
+            prepare_only=True,
+            parameters={
+                "api_url": url,
+                "sandbox": str(ROOT / "data" / "demo" / "ticket"),
+                "run_dir": str(tmp_path / "runs"),
+            },
+            progress_bar=False,
+        )
         with _jupyterlab(tmp_path) as lab_url:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
             page.goto(lab_url)
@@ -148,8 +175,7 @@ def test_jupyterlab_runs_the_notebook_and_the_probe_button_shows_findings(browse
                 print("screenshot:", tmp_path / "lab-failure.png")
                 raise
             # Wait for the automatic run of the cells below the probe to finish before clicking.
-            page.locator(".jp-OutputArea-output :text('KeyLab investigation summary')").first.wait_for(
-                timeout=180_000)
+            page.locator(".jp-OutputArea-output :text('KeyLab investigation summary')").first.wait_for(timeout=180_000)
             button.scroll_into_view_if_needed()
             button.click()
             panel_output = page.locator(".widget-output :text('stale-env-shadows-dotenv')").first

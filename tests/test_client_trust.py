@@ -25,8 +25,11 @@ def _env(tmp_path: Path, **variables: str) -> Environment:
 
 
 def _clients(env: Environment) -> list[Client]:
-    return [HttpxClient(trust=ca_for(env, "httpx2")), SdkPythonClient(trust=ca_for(env, "sdk-python")),
-            CurlClient(trust=ca_for(env, "curl"))]
+    return [
+        HttpxClient(trust=ca_for(env, "httpx2")),
+        SdkPythonClient(trust=ca_for(env, "sdk-python")),
+        CurlClient(trust=ca_for(env, "curl")),
+    ]
 
 
 def _probe(env: Environment, monkeypatch: pytest.MonkeyPatch, process_ca: bool) -> dict[str, AttemptResult]:
@@ -35,18 +38,29 @@ def _probe(env: Environment, monkeypatch: pytest.MonkeyPatch, process_ca: bool) 
         if process_ca:  # KeyLab's own process trusts the CA: it must not matter for the investigated env
             monkeypatch.setenv("SSL_CERT_FILE", str(server.ca_path))
             monkeypatch.setenv("CURL_CA_BUNDLE", str(server.ca_path))
-        env = Environment({**env.variables, **{k: str(server.ca_path) for k, v in env.variables.items()
-                                               if v == "@CA@"}}, env.home, env.cwd)
+        env = Environment(
+            {**env.variables, **{k: str(server.ca_path) for k, v in env.variables.items() if v == "@CA@"}},
+            env.home,
+            env.cwd,
+        )
 
         async def run() -> dict[str, AttemptResult]:
             rows = {}
             for client in _clients(env):
                 await client.start()
-                attempt = Attempt(attempt_id="a", key_alias="alpha", client=client.name, endpoint="/v1/models",
-                                  method="GET", base_url=server.url, api_version="2023-06-01",
-                                  auth_style="x-api-key")
-                rows[client.name] = await client.send(attempt, Credential("alpha", server.key("alpha"), "t"),
-                                                      run_id="r", timeout=10)
+                attempt = Attempt(
+                    attempt_id="a",
+                    key_alias="alpha",
+                    client=client.name,
+                    endpoint="/v1/models",
+                    method="GET",
+                    base_url=server.url,
+                    api_version="2023-06-01",
+                    auth_style="x-api-key",
+                )
+                rows[client.name] = await client.send(
+                    attempt, Credential("alpha", server.key("alpha"), "t"), run_id="r", timeout=10
+                )
                 await client.aclose()
             return rows
 
@@ -60,8 +74,9 @@ def test_a_ca_in_curl_ca_bundle_is_trusted_by_curl_only(tmp_path: Path, monkeypa
         assert transport_family(rows[name].transport_error) == "tls", rows[name]
 
 
-def test_a_ca_in_ssl_cert_file_is_trusted_by_the_python_clients(tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_ca_in_ssl_cert_file_is_trusted_by_the_python_clients(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rows = _probe(_env(tmp_path, SSL_CERT_FILE="@CA@"), monkeypatch, process_ca=False)
     assert rows["httpx2"].status == 200 and rows["sdk-python"].status == 200
     # curl reads SSL_CERT_FILE too when CURL_CA_BUNDLE is not set (tool_operate.c cacertpaths)
@@ -69,7 +84,8 @@ def test_a_ca_in_ssl_cert_file_is_trusted_by_the_python_clients(tmp_path: Path,
 
 
 def test_keylabs_own_ca_settings_do_not_leak_into_the_investigated_environment(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rows = _probe(_env(tmp_path), monkeypatch, process_ca=True)
     for name, row in rows.items():
         assert transport_family(row.transport_error) == "tls", (name, row)
@@ -85,8 +101,9 @@ def test_the_doctor_sees_the_path_the_way_each_client_does(tmp_path: Path) -> No
         key_file = tmp_path / "key.txt"
         key_file.write_text(server.key("alpha"))
         env = _env(tmp_path, CURL_CA_BUNDLE=str(server.ca_path))
-        result = run_doctor(env, api_url=server.url, key_files=[key_file], run_dir=tmp_path / "runs",
-                            clients=["httpx2", "curl"])
+        result = run_doctor(
+            env, api_url=server.url, key_files=[key_file], run_dir=tmp_path / "runs", clients=["httpx2", "curl"]
+        )
     rows = {a.client: a for a in result.evidence.attempts}
     assert rows["curl"].status == 200
     assert transport_family(rows["httpx2"].transport_error) == "tls"
@@ -101,8 +118,9 @@ def _node_ready(version: str) -> bool:
 
     from kit.probe.clients import node_install
 
-    return shutil.which("node") is not None and node_install.installed_version(
-        node_install.sdk_folder(version)) == version
+    return (
+        shutil.which("node") is not None and node_install.installed_version(node_install.sdk_folder(version)) == version
+    )
 
 
 @pytest.mark.node
@@ -116,14 +134,24 @@ def test_a_ca_in_node_extra_ca_certs_is_trusted_by_node_only(tmp_path: Path) -> 
 
         async def run() -> dict[str, AttemptResult]:
             rows = {}
-            for client in (NodeSdkClient("1.14.0", trust=ca_for(env, "sdk-node@1.14.0")),
-                           HttpxClient(trust=ca_for(env, "httpx2"))):
+            for client in (
+                NodeSdkClient("1.14.0", trust=ca_for(env, "sdk-node@1.14.0")),
+                HttpxClient(trust=ca_for(env, "httpx2")),
+            ):
                 await client.start()
-                attempt = Attempt(attempt_id="a", key_alias="alpha", client=client.name, endpoint="/v1/models",
-                                  method="GET", base_url=server.url, api_version="2023-06-01",
-                                  auth_style="x-api-key")
-                rows[client.name] = await client.send(attempt, Credential("alpha", server.key("alpha"), "t"),
-                                                      run_id="r", timeout=10)
+                attempt = Attempt(
+                    attempt_id="a",
+                    key_alias="alpha",
+                    client=client.name,
+                    endpoint="/v1/models",
+                    method="GET",
+                    base_url=server.url,
+                    api_version="2023-06-01",
+                    auth_style="x-api-key",
+                )
+                rows[client.name] = await client.send(
+                    attempt, Credential("alpha", server.key("alpha"), "t"), run_id="r", timeout=10
+                )
                 await client.aclose()
             return rows
 

@@ -22,11 +22,28 @@ from kit.values import Attempt, AttemptResult
 needs_curl = pytest.mark.skipif(shutil.which("curl") is None, reason="no curl on PATH")
 
 
-def _attempt(url: str, client: str, *, endpoint: str = "/v1/models", method: str = "GET", model: str | None = None,
-             version: str | None = "2023-06-01", style: str = "x-api-key") -> Attempt:
-    return Attempt(attempt_id=f"{client}-{endpoint}-{style}", key_alias="k", client=client, endpoint=endpoint,
-                   method=method, base_url=url, api_version=version, auth_style=style, model=model,
-                   reason="test")
+def _attempt(
+    url: str,
+    client: str,
+    *,
+    endpoint: str = "/v1/models",
+    method: str = "GET",
+    model: str | None = None,
+    version: str | None = "2023-06-01",
+    style: str = "x-api-key",
+) -> Attempt:
+    return Attempt(
+        attempt_id=f"{client}-{endpoint}-{style}",
+        key_alias="k",
+        client=client,
+        endpoint=endpoint,
+        method=method,
+        base_url=url,
+        api_version=version,
+        auth_style=style,
+        model=model,
+        reason="test",
+    )
 
 
 def _send(client, attempt: Attempt, raw: bytes | str) -> AttemptResult:
@@ -40,8 +57,11 @@ def _send(client, attempt: Attempt, raw: bytes | str) -> AttemptResult:
     return asyncio.run(go())
 
 
-CLIENTS = [pytest.param(HttpxClient, id="httpx2"), pytest.param(SdkPythonClient, id="sdk-python"),
-           pytest.param(CurlClient, id="curl", marks=needs_curl)]
+CLIENTS = [
+    pytest.param(HttpxClient, id="httpx2"),
+    pytest.param(SdkPythonClient, id="sdk-python"),
+    pytest.param(CurlClient, id="curl", marks=needs_curl),
+]
 
 
 @pytest.mark.parametrize("make", CLIENTS)
@@ -99,8 +119,10 @@ def test_raw_httpx2_sends_the_bytes_as_stored():
 def test_h11_refusal_of_a_newline_is_a_row_not_an_exception():
     key = fake_key("alpha") + "\n"
     with serve("healthy") as server:
-        rows = [_send(HttpxClient(), _attempt(server.url, "httpx2"), key),
-                _send(SdkPythonClient(), _attempt(server.url, "sdk-python", style="default"), key)]
+        rows = [
+            _send(HttpxClient(), _attempt(server.url, "httpx2"), key),
+            _send(SdkPythonClient(), _attempt(server.url, "sdk-python", style="default"), key),
+        ]
         assert server.entries() == []  # nothing reached the server
     for row in rows:
         assert row.transport_error == "LocalProtocolError" and row.status is None
@@ -116,8 +138,7 @@ def test_curl_sends_a_newline_raw_and_never_puts_the_key_on_its_command_line(tmp
     """A wrapper around the real curl records argv and stdin; the key must be in stdin only."""
     real = shutil.which("curl")
     wrapper = tmp_path / "curl"
-    wrapper.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > "{tmp_path}/argv"\ntee "{tmp_path}/stdin" | '
-                       f'"{real}" "$@"\n')
+    wrapper.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > "{tmp_path}/argv"\ntee "{tmp_path}/stdin" | "{real}" "$@"\n')
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
     key = fake_key("alpha") + "\n"
     with serve("healthy") as server:
@@ -145,8 +166,18 @@ def test_bearer_style_and_count_tokens(make):
     key = fake_key("alpha")
     with serve("healthy") as server:
         client = make()
-        row = _send(client, _attempt(server.url, client.name, endpoint="/v1/messages/count_tokens", method="POST",
-                                     model="claude-haiku-4-5", style="bearer"), key)
+        row = _send(
+            client,
+            _attempt(
+                server.url,
+                client.name,
+                endpoint="/v1/messages/count_tokens",
+                method="POST",
+                model="claude-haiku-4-5",
+                style="bearer",
+            ),
+            key,
+        )
         seen = server.entries()[-1]
     assert row.status == 200 and seen["auth_style"] == "bearer" == row.auth_style
     assert seen["path"].endswith("/v1/messages/count_tokens")
@@ -156,16 +187,26 @@ def test_bearer_style_and_count_tokens(make):
 def test_retired_model_is_a_404_naming_it(make):
     with serve("ticket") as server:
         client = make()
-        row = _send(client, _attempt(server.url, client.name, endpoint="/v1/messages/count_tokens", method="POST",
-                                     model="claude-3-haiku-20240307"), fake_key("fresh-3"))
+        row = _send(
+            client,
+            _attempt(
+                server.url,
+                client.name,
+                endpoint="/v1/messages/count_tokens",
+                method="POST",
+                model="claude-3-haiku-20240307",
+            ),
+            fake_key("fresh-3"),
+        )
     assert (row.status, row.error_message) == (404, "model: claude-3-haiku-20240307")
 
 
 def _node_ready(version: str) -> bool:
     from kit.probe.clients import node_install
 
-    return shutil.which("node") is not None and node_install.installed_version(
-        node_install.sdk_folder(version)) == version
+    return (
+        shutil.which("node") is not None and node_install.installed_version(node_install.sdk_folder(version)) == version
+    )
 
 
 @pytest.mark.node
@@ -174,15 +215,20 @@ def test_node_sdk_0_24_3_behaves_as_in_the_ticket():
     from kit.probe.clients.sdk_node import NodeSdkClient
 
     with serve("healthy") as server:
-        bad = _send(NodeSdkClient("0.24.3"), _attempt(server.url, "sdk-node@0.24.3", style="default", version=None),
-                    fake_key("nobody-issued-this"))
+        bad = _send(
+            NodeSdkClient("0.24.3"),
+            _attempt(server.url, "sdk-node@0.24.3", style="default", version=None),
+            fake_key("nobody-issued-this"),
+        )
         seen = server.entries()[-1]
-        newline = _send(NodeSdkClient("0.24.3"), _attempt(server.url, "sdk-node@0.24.3", style="default"),
-                        fake_key("alpha") + "\n")
+        newline = _send(
+            NodeSdkClient("0.24.3"), _attempt(server.url, "sdk-node@0.24.3", style="default"), fake_key("alpha") + "\n"
+        )
     # the exact string the ticket quotes comes from the JS SDK: status + JSON of the body
     assert bad.client_error is not None
-    assert bad.client_error.startswith('AuthenticationError: 401 {"type":"error","error":'
-                                       '{"type":"authentication_error"')
+    assert bad.client_error.startswith(
+        'AuthenticationError: 401 {"type":"error","error":{"type":"authentication_error"'
+    )
     assert (bad.auth_style, bad.api_version, bad.client_version) == ("x-api-key", "2023-06-01", "0.24.3")
     assert bad.user_agent == "Anthropic/JS 0.24.3" == seen["user_agent"]
     assert bad.request_id == seen["request_id"]
@@ -205,8 +251,13 @@ def test_missing_node_is_a_clear_usage_message(tmp_path: Path, monkeypatch: pyte
 
     monkeypatch.setenv("PATH", str(tmp_path))  # no node, no npm
     with serve("healthy") as server, pytest.raises(ClientUnavailable) as info:
-        probe([Credential("k", fake_key("alpha"))], base_url=server.url, clients=("httpx2", "sdk-node@0.24.3"),
-              run_dir=tmp_path, progress=None)
+        probe(
+            [Credential("k", fake_key("alpha"))],
+            base_url=server.url,
+            clients=("httpx2", "sdk-node@0.24.3"),
+            run_dir=tmp_path,
+            progress=None,
+        )
     assert "node is not installed" in info.value.problem and "npm" in info.value.fix
 
 

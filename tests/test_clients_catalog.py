@@ -34,8 +34,11 @@ def test_every_stage_reads_the_same_versions_and_names() -> None:
 
 def test_plain_sdk_node_means_the_tickets_and_the_current_release() -> None:
     vocabulary = client_catalog()
-    assert client_names(["sdk-node", "httpx2"]) == (f"sdk-node@{vocabulary.node_ticket}",
-                                                    f"sdk-node@{vocabulary.node_current}", "httpx2")
+    assert client_names(["sdk-node", "httpx2"]) == (
+        f"sdk-node@{vocabulary.node_ticket}",
+        f"sdk-node@{vocabulary.node_current}",
+        "httpx2",
+    )
     with pytest.raises(UsageError) as info:
         client_names(["wget"])
     assert f"sdk-node@{vocabulary.node_ticket}" in info.value.fix
@@ -45,8 +48,12 @@ def test_no_module_defines_a_node_sdk_version_itself() -> None:
     """The versions are written once, in clients.toml; a quoted copy in kit/ would drift from it."""
     vocabulary = client_catalog()
     versions = {vocabulary.node_ticket, vocabulary.node_current}
-    copies = [f"{path.relative_to(KIT)}: {v}" for path in KIT.rglob("*.py")
-              for v in versions if re.search(rf"[\"']{re.escape(v)}[\"']", path.read_text(encoding="utf-8"))]
+    copies = [
+        f"{path.relative_to(KIT)}: {v}"
+        for path in KIT.rglob("*.py")
+        for v in versions
+        if re.search(rf"[\"']{re.escape(v)}[\"']", path.read_text(encoding="utf-8"))
+    ]
     assert copies == []
 
 

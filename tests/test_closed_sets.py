@@ -26,11 +26,33 @@ def test_text_becomes_a_style_only_when_it_is_one() -> None:
 
 
 def test_a_row_keeps_the_planned_style_when_the_client_reports_nonsense() -> None:
-    attempt = Attempt(attempt_id="a", key_alias="k", client="sdk-node@0.24.3", endpoint="/v1/models", method="GET",
-                      base_url="http://127.0.0.1:9", api_version=None, auth_style="default")
+    attempt = Attempt(
+        attempt_id="a",
+        key_alias="k",
+        client="sdk-node@0.24.3",
+        endpoint="/v1/models",
+        method="GET",
+        base_url="http://127.0.0.1:9",
+        api_version=None,
+        auth_style="default",
+    )
     credential = Credential("k", fake_key("alpha"), "test")
-    odd = build_result(attempt, credential, Reply(status=200, sent_auth_style="sideways"), run_id="t",
-                       client_name="x", client_version="1", started_at="now")
-    sent = build_result(attempt, credential, Reply(status=200, sent_auth_style="bearer"), run_id="t",
-                        client_name="x", client_version="1", started_at="now")
+    odd = build_result(
+        attempt,
+        credential,
+        Reply(status=200, sent_auth_style="sideways"),
+        run_id="t",
+        client_name="x",
+        client_version="1",
+        started_at="now",
+    )
+    sent = build_result(
+        attempt,
+        credential,
+        Reply(status=200, sent_auth_style="bearer"),
+        run_id="t",
+        client_name="x",
+        client_version="1",
+        started_at="now",
+    )
     assert (odd.auth_style, sent.auth_style) == ("default", "bearer")

@@ -22,17 +22,30 @@ def stale_env(ev: Evidence) -> Iterator[Finding]:
     """A stand-in for the sources rule: the exported key beats .env (names both fingerprints)."""
     if len(ev.sources) >= 2:
         a, b = ev.sources[0], ev.sources[1]
-        yield Finding("stale-env-shadows-dotenv", "blocker", 0.9, "exported key beats .env",
-                      evidence=(f"{a.location}: fp {a.fingerprint}", f"{b.location}: fp {b.fingerprint}"),
-                      fix="unset ANTHROPIC_API_KEY and remove the export from ~/.zshrc", explains=1)
+        yield Finding(
+            "stale-env-shadows-dotenv",
+            "blocker",
+            0.9,
+            "exported key beats .env",
+            evidence=(f"{a.location}: fp {a.fingerprint}", f"{b.location}: fp {b.fingerprint}"),
+            fix="unset ANTHROPIC_API_KEY and remove the export from ~/.zshrc",
+            explains=1,
+        )
 
 
 @rule("key-whitespace", recognises="test", fix="test")
 def whitespace(ev: Evidence) -> Iterator[Finding]:
     for k in ev.keys:
         if k.alias.startswith("file"):
-            yield Finding("key-whitespace", "warning", 0.8, f"{k.alias} ends with a newline",
-                          evidence=(f"{k.alias} fp {k.fingerprint}",), fix="printf %s", explains=1)
+            yield Finding(
+                "key-whitespace",
+                "warning",
+                0.8,
+                f"{k.alias} ends with a newline",
+                evidence=(f"{k.alias} fp {k.fingerprint}",),
+                fix="printf %s",
+                explains=1,
+            )
 
 
 @rule("server-error", recognises="test", fix="test")
@@ -45,8 +58,10 @@ def ticket_evidence() -> Evidence:
     atts += [attempt("fresh", 200), attempt("file-1", transport_error="LocalProtocolError")]
     return evidence(
         *atts,
-        sources=(source("proto", kind="shell", location="~/.zshrc line 6", exported=True),
-                 source("fresh", kind="dotenv", location="project/.env line 1")),
+        sources=(
+            source("proto", kind="shell", location="~/.zshrc line 6", exported=True),
+            source("fresh", kind="dotenv", location="project/.env line 1"),
+        ),
         winners=(winner("sdk-python", "proto"), winner("curl", "proto")),
         models_requested=("claude-3-haiku-20240307",),
     )
@@ -111,9 +126,10 @@ def test_healthy_is_top_and_exit_zero_with_only_warnings() -> None:
 
 
 def test_a_blocker_outranks_healthy_and_sets_exit_one() -> None:
-    ev = evidence(attempt("k", 200),
-                  attempt("k", "model-not-found", model="claude-3-haiku-20240307",
-                          endpoint="/v1/models/claude-3-haiku-20240307"))
+    ev = evidence(
+        attempt("k", 200),
+        attempt("k", "model-not-found", model="claude-3-haiku-20240307", endpoint="/v1/models/claude-3-haiku-20240307"),
+    )
     d = diagnose(ev)
     assert d.causes[:2] == ("model-unavailable", "healthy") and d.exit_code == 1
 
@@ -160,15 +176,20 @@ def test_a_defect_in_a_key_no_client_sends_is_a_warning() -> None:
         for k in ev.keys:
             if not k.alias.startswith("spare"):
                 continue
-            yield Finding("key-whitespace", "blocker", 0.9, f"{k.alias} ends with LF",
-                          evidence=(f"fingerprint {k.fingerprint}",), explains=1)
+            yield Finding(
+                "key-whitespace",
+                "blocker",
+                0.9,
+                f"{k.alias} ends with LF",
+                evidence=(f"fingerprint {k.fingerprint}",),
+                explains=1,
+            )
 
     sent = evidence(attempt("main", 200), keys=("main", "spare"), winners=(winner("sdk-python", "main"),))
     d = diagnose(sent, rules=(newline,))
     assert d.findings[0].severity == "warning" and "no client sends this key" in d.findings[0].evidence[-1]
     # the key a client sends keeps its blocker; with no winner evidence nothing is demoted
-    d = diagnose(evidence(attempt("spare", 200), keys=("spare",), winners=(winner("curl", "spare"),)),
-                 rules=(newline,))
+    d = diagnose(evidence(attempt("spare", 200), keys=("spare",), winners=(winner("curl", "spare"),)), rules=(newline,))
     assert d.findings[0].severity == "blocker"
     d = diagnose(evidence(attempt("spare", 200), keys=("spare",)), rules=(newline,))
     assert d.findings[0].severity == "blocker"
@@ -177,6 +198,8 @@ def test_a_defect_in_a_key_no_client_sends_is_a_warning() -> None:
 def test_billing_is_ruled_out_only_by_an_endpoint_that_checks_it() -> None:
     listing = evidence(attempt("k", 200))
     assert not any("billing" in r for r in diagnose(listing).ruled_out)
-    counted = evidence(attempt("k", 200), attempt("k", 200, endpoint="/v1/messages/count_tokens", method="POST",
-                                                   model="claude-haiku-4-5"))
+    counted = evidence(
+        attempt("k", 200),
+        attempt("k", 200, endpoint="/v1/messages/count_tokens", method="POST", model="claude-haiku-4-5"),
+    )
     assert any(r.startswith("Not the account's billing") for r in diagnose(counted).ruled_out)

@@ -17,9 +17,17 @@ from kit.testing import assert_no_leak
 
 #: Groups of cases by name prefix: api (a01-a09), more api and healthy, key bytes, sources and path, ticket,
 #: then the OpenAI (o) and Gemini (g) groups, tools and runtimes (r) and gateways (w).
-GROUPS: dict[str, tuple[str, ...]] = {"api": ("a0",), "api-more": ("a1", "h"), "keys": ("k",),
-                                      "local": ("s", "p"), "ticket": ("t", "c"), "openai": ("o",),
-                                      "gemini": ("g",), "tools": ("r",), "gateways": ("w",)}
+GROUPS: dict[str, tuple[str, ...]] = {
+    "api": ("a0",),
+    "api-more": ("a1", "h"),
+    "keys": ("k",),
+    "local": ("s", "p"),
+    "ticket": ("t", "c"),
+    "openai": ("o",),
+    "gemini": ("g",),
+    "tools": ("r",),
+    "gateways": ("w",),
+}
 _RUNS: dict[str, dict[str, Outcome]] = {}
 
 
@@ -29,15 +37,17 @@ def _group_of(name: str) -> str:
 
 def _outcomes(group: str, factory: pytest.TempPathFactory, shared: SharedRuns) -> dict[str, Outcome]:
     if group not in _RUNS:
-        _RUNS[group] = run_group(group_cases(*GROUPS[group]), factory.mktemp(f"scenarios-{group}"),
-                                 shared=shared.root / "scenarios")
+        _RUNS[group] = run_group(
+            group_cases(*GROUPS[group]), factory.mktemp(f"scenarios-{group}"), shared=shared.root / "scenarios"
+        )
     return _RUNS[group]
 
 
 @pytest.mark.slow  # each group runs the doctor on every case of the group: make test-fast leaves them out
 @pytest.mark.parametrize("name", params(load_cases(), group=_group_of))
-def test_case_gives_the_expected_top_cause(name: str, tmp_path_factory: pytest.TempPathFactory,
-                                           shared_runs: SharedRuns) -> None:
+def test_case_gives_the_expected_top_cause(
+    name: str, tmp_path_factory: pytest.TempPathFactory, shared_runs: SharedRuns
+) -> None:
     outcome = _outcomes(_group_of(name), tmp_path_factory, shared_runs)[name]
     assert outcome.passed, failure_message(outcome)
 
@@ -55,8 +65,11 @@ def test_the_suite_is_big_enough_and_covers_every_cause() -> None:
     missing = sorted({c.id for c in VOCABULARY} - {c.expect for c in cases})
     assert not missing, f"causes without a case: {missing}"
     assert sum(1 for c in cases if c.pattern == "ticket") >= 5
-    assert {c.expect for c in cases if c.pattern == "ticket"} >= {"stale-env-shadows-dotenv", "key-extra-chars",
-                                                                 "key-rejected"}
+    assert {c.expect for c in cases if c.pattern == "ticket"} >= {
+        "stale-env-shadows-dotenv",
+        "key-extra-chars",
+        "key-rejected",
+    }
 
 
 def test_every_case_belongs_to_exactly_one_group() -> None:

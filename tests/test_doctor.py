@@ -56,8 +56,7 @@ def project(tmp_path: Path, dotenv: bytes | str | None = None, home: bool = True
 
 def test_healthy_exits_zero_and_json_is_one_object(sim: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     home, proj = project(tmp_path, f"ANTHROPIC_API_KEY={fake_key('alpha')}\n")
-    result = invoke({"HOME": str(home)}, proj, ["--api-url", sim, "--json", "--model", "claude-haiku-4-5"],
-                    monkeypatch)
+    result = invoke({"HOME": str(home)}, proj, ["--api-url", sim, "--json", "--model", "claude-haiku-4-5"], monkeypatch)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert {"findings", "keys", "attempts"} <= set(data)
@@ -76,14 +75,18 @@ def test_a_revoked_key_exits_one_with_the_cause_and_fix(tmp_path: Path, monkeypa
     assert_no_leak([result.output], [fake_key("old")])
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    (["--api-url", "ftp://example.com"], "not an http(s) URL"),
-    (["--key-file", "/nonexistent/key.txt"], "no such file"),
-    (["--no-such-flag"], "No such option"),
-    (["--model", "claude haiku"], "holds spaces"),
-])
-def test_usage_errors_exit_two_with_a_clear_message(args: list[str], words: str, tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--api-url", "ftp://example.com"], "not an http(s) URL"),
+        (["--key-file", "/nonexistent/key.txt"], "no such file"),
+        (["--no-such-flag"], "No such option"),
+        (["--model", "claude haiku"], "holds spaces"),
+    ],
+)
+def test_usage_errors_exit_two_with_a_clear_message(
+    args: list[str], words: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     home, proj = project(tmp_path)
     result = invoke({"HOME": str(home)}, proj, args, monkeypatch)
     assert result.exit_code == 2
@@ -145,11 +148,15 @@ def test_an_unreadable_dotenv(sim: str, tmp_path: Path, monkeypatch: pytest.Monk
     assert result.exit_code == 1 and json.loads(result.output)["findings"]
 
 
-@pytest.mark.parametrize("dotenv", [
-    bytes(range(256)) * 4,
-    b"\x00\x00\x00ANTHROPIC_API_KEY=\x00\xff\xfe\n",
-    b"\xef\xbb\xbfANTHROPIC_API_KEY=\"unterminated\n",
-], ids=["binary", "nul-and-invalid-utf8", "bom-unterminated-quote"])
+@pytest.mark.parametrize(
+    "dotenv",
+    [
+        bytes(range(256)) * 4,
+        b"\x00\x00\x00ANTHROPIC_API_KEY=\x00\xff\xfe\n",
+        b'\xef\xbb\xbfANTHROPIC_API_KEY="unterminated\n',
+    ],
+    ids=["binary", "nul-and-invalid-utf8", "bom-unterminated-quote"],
+)
 def test_binary_or_broken_dotenv(dotenv: bytes, sim: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     home, proj = project(tmp_path, dotenv)
     result = invoke({"HOME": str(home)}, proj, ["--api-url", sim, "--json"], monkeypatch)
@@ -191,8 +198,12 @@ def test_requests_go_only_to_the_api_url(tmp_path: Path, monkeypatch: pytest.Mon
     """A base URL in the environment that is not loopback and not allowed is not sent the key."""
     home, proj = project(tmp_path, f"ANTHROPIC_API_KEY={fake_key('alpha')}\n")
     with simulator("healthy") as url:
-        result = invoke({"HOME": str(home), "ANTHROPIC_BASE_URL": "https://gateway.example.invalid"}, proj,
-                        ["--api-url", url, "--json"], monkeypatch)
+        result = invoke(
+            {"HOME": str(home), "ANTHROPIC_BASE_URL": "https://gateway.example.invalid"},
+            proj,
+            ["--api-url", url, "--json"],
+            monkeypatch,
+        )
     data = json.loads(result.output)
     assert all("gateway.example.invalid" not in a["base_url"] for a in data["attempts"])
 
@@ -210,7 +221,8 @@ TICKET_MODELS = ["claude-3-haiku-20240307", "claude-3-sonnet-20240229", "claude-
 
 
 def test_the_ticket_demo_names_the_cause_shows_the_evidence_and_rules_out_the_rest(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     variables, cwd, key_files = ticket_sandbox(tmp_path)
     args = [a for f in key_files for a in ("--key-file", f)] + [a for m in TICKET_MODELS for a in ("--model", m)]
     with simulator("ticket") as url:
@@ -238,9 +250,25 @@ def test_the_ticket_through_python_m_kit_doctor_json(tmp_path: Path) -> None:
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}, **variables}
     args = [a for f in key_files for a in ("--key-file", f)] + [a for m in TICKET_MODELS for a in ("--model", m)]
     with simulator("ticket") as url:
-        proc = subprocess.run([sys.executable, "-m", "kit", "doctor", "--api-url", url, "--json", *args,
-                               "--run-dir", str(tmp_path / "runs")],
-                              cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "kit",
+                "doctor",
+                "--api-url",
+                url,
+                "--json",
+                *args,
+                "--run-dir",
+                str(tmp_path / "runs"),
+            ],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert proc.returncode == 1, proc.stderr
     data = json.loads(proc.stdout)
     assert data["findings"][0]["cause"] == "stale-env-shadows-dotenv"
@@ -274,8 +302,23 @@ def test_doctor_sandbox_flag_diagnoses_the_ticket_demo_from_the_command_line(tmp
 
     with simulator("ticket") as url:
         done = subprocess.run(
-            [sys.executable, "-m", "kit", "doctor", "--sandbox", "ticket", "--api-url", url, "--json",
-             "--run-dir", str(tmp_path)], capture_output=True, text=True, timeout=300)
+            [
+                sys.executable,
+                "-m",
+                "kit",
+                "doctor",
+                "--sandbox",
+                "ticket",
+                "--api-url",
+                url,
+                "--json",
+                "--run-dir",
+                str(tmp_path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     assert done.returncode == 1, done.stderr[-500:]
     result = json.loads(done.stdout)
     assert result["findings"][0]["cause"] == "stale-env-shadows-dotenv"

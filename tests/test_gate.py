@@ -32,9 +32,22 @@ from kit.testing import fake_key, forward_proxy
 from kit.values import Attempt, AttemptResult
 
 API = "https://api.anthropic.com"
-LOOKALIKES = ["localhost.", "LOCALHOST.", "foo.localhost", "api.anthropic.com.localhost", "localhost.localdomain",
-              "ip6-localhost", "ip6-loopback", "127.0.0.1.nip.io", "127.1", "0x7f.0.0.1", "::ffff:127.0.0.1",
-              "fe80::1%lo", "0.0.0.0", "::"]  # noqa: S104 (a name to classify, not a bind)
+LOOKALIKES = [
+    "localhost.",
+    "LOCALHOST.",
+    "foo.localhost",
+    "api.anthropic.com.localhost",
+    "localhost.localdomain",
+    "ip6-localhost",
+    "ip6-loopback",
+    "127.0.0.1.nip.io",
+    "127.1",
+    "0x7f.0.0.1",
+    "::ffff:127.0.0.1",
+    "fe80::1%lo",
+    "0.0.0.0",  # noqa: S104 - a name the gate must refuse, not a bind address
+    "::",
+]
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "127.255.255.254", "::1", "[::1]"])
@@ -68,18 +81,21 @@ def test_localhost_is_loopback_only_when_it_resolves_only_to_loopback() -> None:
     assert is_loopback("localhost") and is_allowed_host("http://localhost:1234/", API)
 
 
-@pytest.mark.parametrize(("url", "proxied"), [
-    ("https://api.anthropic.com", True),  # HTTPS off loopback: a CONNECT tunnel, the proxy sees ciphertext
-    ("https://gw.corp.example:8443/v1", True),
-    ("http://gw.corp.example:8080", False),  # plain HTTP: a proxy would read the key
-    ("http://127.0.0.1:8080", False),
-    ("https://[::1]:8443", False),
-    ("http://localhost:9", False),
-    ("http://localhost.:9", False),
-    ("http://foo.localhost:9", False),
-    ("https://localhost.:9", True),  # not loopback: through the tunnel like any other HTTPS host
-    ("not a url", False),
-])
+@pytest.mark.parametrize(
+    ("url", "proxied"),
+    [
+        ("https://api.anthropic.com", True),  # HTTPS off loopback: a CONNECT tunnel, the proxy sees ciphertext
+        ("https://gw.corp.example:8443/v1", True),
+        ("http://gw.corp.example:8080", False),  # plain HTTP: a proxy would read the key
+        ("http://127.0.0.1:8080", False),
+        ("https://[::1]:8443", False),
+        ("http://localhost:9", False),
+        ("http://localhost.:9", False),
+        ("http://foo.localhost:9", False),
+        ("https://localhost.:9", True),  # not loopback: through the tunnel like any other HTTPS host
+        ("not a url", False),
+    ],
+)
 def test_proxies_apply_only_to_https_off_loopback(url: str, proxied: bool) -> None:
     assert proxies_apply(url) is proxied
 
@@ -88,9 +104,15 @@ def test_route_pools_follow_the_gate_for_lookalikes_and_plain_http() -> None:
     async def go() -> list[bool]:
         pools = RoutePools(lambda trust_env: httpx2.AsyncClient(trust_env=trust_env))
         try:
-            return [pools.get(url).trust_env for url in
-                    ("http://localhost.:9", "http://foo.localhost:9", "http://gw.corp.example:80",
-                     "https://api.anthropic.com")]
+            return [
+                pools.get(url).trust_env
+                for url in (
+                    "http://localhost.:9",
+                    "http://foo.localhost:9",
+                    "http://gw.corp.example:80",
+                    "https://api.anthropic.com",
+                )
+            ]
         finally:
             await pools.aclose()
 
@@ -98,9 +120,18 @@ def test_route_pools_follow_the_gate_for_lookalikes_and_plain_http() -> None:
 
 
 def _send(client: HttpxClient | SdkPythonClient | CurlClient, url: str, key: str) -> AttemptResult:
-    attempt = Attempt(attempt_id=f"{client.name}-gate", key_alias="k", client=client.name, endpoint="/v1/models",
-                      method="GET", base_url=url, api_version="2023-06-01", auth_style="x-api-key", model=None,
-                      reason="test")
+    attempt = Attempt(
+        attempt_id=f"{client.name}-gate",
+        key_alias="k",
+        client=client.name,
+        endpoint="/v1/models",
+        method="GET",
+        base_url=url,
+        api_version="2023-06-01",
+        auth_style="x-api-key",
+        model=None,
+        reason="test",
+    )
 
     async def go() -> AttemptResult:
         await client.start()
@@ -112,9 +143,13 @@ def _send(client: HttpxClient | SdkPythonClient | CurlClient, url: str, key: str
     return asyncio.run(go())
 
 
-CLIENTS = [pytest.param(HttpxClient, id="httpx2"), pytest.param(SdkPythonClient, id="sdk-python"),
-           pytest.param(CurlClient, id="curl",
-                        marks=pytest.mark.skipif(shutil.which("curl") is None, reason="no curl on PATH"))]
+CLIENTS = [
+    pytest.param(HttpxClient, id="httpx2"),
+    pytest.param(SdkPythonClient, id="sdk-python"),
+    pytest.param(
+        CurlClient, id="curl", marks=pytest.mark.skipif(shutil.which("curl") is None, reason="no curl on PATH")
+    ),
+]
 
 
 @pytest.mark.parametrize("make", CLIENTS)

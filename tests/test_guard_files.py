@@ -84,8 +84,9 @@ time.sleep(60)
 
 @pytest.mark.parametrize("how", ["exit", "SIGINT", "SIGTERM", "SIGHUP"])
 def test_no_temp_folder_is_left_behind(how: str) -> None:
-    proc = subprocess.Popen([sys.executable, "-c", _CHILD, how], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, how], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert proc.stdout is not None
         path = Path(proc.stdout.readline().strip())
@@ -111,10 +112,29 @@ def test_the_access_log_and_probe_tables_are_private(tmp_path: Path) -> None:
     with simulator_process("healthy", "--access-log", str(log)) as (url, _proc):
         outs = [tmp_path / "out" / f"t.{suffix}" for suffix in ("csv", "jsonl", "json", "html", "md")]
         for out in outs:
-            done = subprocess.run([sys.executable, "-m", "kit", "probe", "--api-url", url, "--key-file",
-                                   str(key_file), "--run-dir", str(tmp_path / "runs"), "--out", str(out),
-                                   "--no-progress", "--timeout", "5"], capture_output=True, text=True,
-                                  timeout=120, check=False)
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "kit",
+                    "probe",
+                    "--api-url",
+                    url,
+                    "--key-file",
+                    str(key_file),
+                    "--run-dir",
+                    str(tmp_path / "runs"),
+                    "--out",
+                    str(out),
+                    "--no-progress",
+                    "--timeout",
+                    "5",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
             assert done.returncode in (0, 1), done.stderr
         deadline = time.monotonic() + 10
         while not log.exists() and time.monotonic() < deadline:

@@ -16,8 +16,9 @@ from kit.testing import fake_key, simulator_process
 def test_every_kind_of_control_character_becomes_a_visible_escape() -> None:
     hostile = "\x1b[2J\x1b]0;t\x07\rHEALTHY\x9b31m\u202eevil\u2066\x00\x7f\udcff"
     shown = visible(hostile)
-    assert shown == ("<U+001B>[2J<U+001B>]0;t<U+0007><U+000D>HEALTHY<U+009B>31m<U+202E>evil<U+2066><U+0000>"
-                     "<U+007F><U+DCFF>")
+    assert shown == (
+        "<U+001B>[2J<U+001B>]0;t<U+0007><U+000D>HEALTHY<U+009B>31m<U+202E>evil<U+2066><U+0000><U+007F><U+DCFF>"
+    )
     assert visible("a\nb\tc") == "a<U+000A>b\tc"
     assert visible("a\nb", keep_newlines=True) == "a\nb"
     assert visible("plain text, ünïcode, 日本") == "plain text, ünïcode, 日本"
@@ -41,9 +42,26 @@ def test_the_doctor_shows_a_hostile_servers_message_as_escapes(tmp_path: Path) -
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
     env.update(HOME=str(tmp_path), COLUMNS="250")
     with simulator_process("hostile-ansi") as (url, _proc):
-        done = subprocess.run([sys.executable, "-m", "kit", "doctor", "--api-url", url, "--key-file", str(key_file),
-                               "--run-dir", str(tmp_path / "runs")], capture_output=True, text=True, timeout=120,
-                              cwd=tmp_path, env=env, check=False)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "kit",
+                "doctor",
+                "--api-url",
+                url,
+                "--key-file",
+                str(key_file),
+                "--run-dir",
+                str(tmp_path / "runs"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+            env=env,
+            check=False,
+        )
     text = done.stdout + done.stderr
     assert done.returncode in (0, 1), text[-2000:]
     for char in "\x1b\x07\r":

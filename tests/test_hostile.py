@@ -31,8 +31,9 @@ NODE_VERSIONS = ("0.24.3", "1.14.0")
 def _node_ready(version: str) -> bool:
     from kit.probe.clients import node_install
 
-    return shutil.which("node") is not None and node_install.installed_version(
-        node_install.sdk_folder(version)) == version
+    return (
+        shutil.which("node") is not None and node_install.installed_version(node_install.sdk_folder(version)) == version
+    )
 
 
 #: Every client that can run here: the Node SDKs when `make node-sdks` installed them (KEYLAB_CACHE).
@@ -61,13 +62,35 @@ def _run_probe(mode: str, tmp_path: Path, clients: tuple[str, ...]) -> tuple[dic
     run_dir = tmp_path / "runs"
     out = tmp_path / "table.csv"
     with simulator_process(f"hostile-{mode}") as (url, _proc):
-        args = ["probe", "--api-url", url, "--key-file", str(key_file), "--timeout", str(TIMEOUT_S),
-                "--run-dir", str(run_dir), "--run-id", f"hostile-{mode}", "--out", str(out), "--json",
-                "--no-progress", "--plan", "full"]
+        args = [
+            "probe",
+            "--api-url",
+            url,
+            "--key-file",
+            str(key_file),
+            "--timeout",
+            str(TIMEOUT_S),
+            "--run-dir",
+            str(run_dir),
+            "--run-id",
+            f"hostile-{mode}",
+            "--out",
+            str(out),
+            "--json",
+            "--no-progress",
+            "--plan",
+            "full",
+        ]
         for client in clients:
             args += ["--client", client]
-        done = subprocess.run([sys.executable, "-c", _WRAPPER, *args], capture_output=True, text=True,
-                              timeout=120, env={**os.environ, "COLUMNS": "200"}, check=False)
+        done = subprocess.run(
+            [sys.executable, "-c", _WRAPPER, *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "COLUMNS": "200"},
+            check=False,
+        )
     assert done.returncode in (0, 1), done.stderr[-2000:]
     artifacts = [done.stdout, done.stderr, *sorted(run_dir.iterdir()), out]
     assert_no_leak(artifacts, [key])
@@ -121,9 +144,27 @@ def test_terminal_output_of_a_hostile_answer_shows_escapes(tmp_path: Path) -> No
     key_file = tmp_path / "key.txt"
     key_file.write_text(key)
     with simulator_process("hostile-ansi") as (url, _proc):
-        done = subprocess.run([sys.executable, "-m", "kit", "probe", "--api-url", url, "--key-file", str(key_file),
-                               "--run-dir", str(tmp_path / "runs"), "--no-progress", "--timeout", "5"],
-                              capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "250"},
-                              check=False)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "kit",
+                "probe",
+                "--api-url",
+                url,
+                "--key-file",
+                str(key_file),
+                "--run-dir",
+                str(tmp_path / "runs"),
+                "--no-progress",
+                "--timeout",
+                "5",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "COLUMNS": "250"},
+            check=False,
+        )
     assert not CONTROL.search(done.stdout + done.stderr)
     assert "<U+001B>" in done.stdout

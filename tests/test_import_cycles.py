@@ -163,7 +163,8 @@ def test_no_import_cycles_inside_kit() -> None:
     graph = import_graph()
     cycles = [c for c in strongly_connected(graph) if c not in KNOWN_CYCLES]
     assert not cycles, "import cycles inside kit:\n" + "\n".join(
-        f"  {sorted(c)}: {_describe(c, graph)}" for c in cycles)
+        f"  {sorted(c)}: {_describe(c, graph)}" for c in cycles
+    )
 
 
 def test_known_cycles_are_still_cycles() -> None:
@@ -189,29 +190,36 @@ def fake_kit(tmp_path: Path) -> Path:
 
 
 def test_checker_finds_a_cycle_hidden_in_a_function(fake_kit: Path) -> None:
-    _write(fake_kit, {
-        "__init__.py": '"""Doc."""\n',
-        "keys/__init__.py": '"""Doc."""\n',
-        "keys/inspect.py": "from kit.guard.redact import scrub\n",
-        "guard/__init__.py": '"""Doc."""\n',
-        "guard/redact.py": "def f():\n    from kit.keys import inspect\n    return inspect\n",
-    })
+    _write(
+        fake_kit,
+        {
+            "__init__.py": '"""Doc."""\n',
+            "keys/__init__.py": '"""Doc."""\n',
+            "keys/inspect.py": "from kit.guard.redact import scrub\n",
+            "guard/__init__.py": '"""Doc."""\n',
+            "guard/redact.py": "def f():\n    from kit.keys import inspect\n    return inspect\n",
+        },
+    )
     graph = import_graph(fake_kit)
     assert strongly_connected(graph) == [frozenset({"kit.keys.inspect", "kit.guard.redact"})]
     assert _describe(frozenset({"kit.keys.inspect", "kit.guard.redact"}), graph) == (
-        "kit.guard.redact -> kit.keys.inspect -> kit.guard.redact")
+        "kit.guard.redact -> kit.keys.inspect -> kit.guard.redact"
+    )
 
 
 def test_checker_ignores_type_checking_and_follows_package_inits(fake_kit: Path) -> None:
-    _write(fake_kit, {
-        "__init__.py": '"""Doc."""\n',
-        "a.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from kit.b import x\n",
-        "b.py": "import kit.a\n",
-        "pkg/__init__.py": "from kit.pkg.leaf import y\n",
-        "pkg/leaf.py": "y = 1\n",
-        "pkg/holder.py": "from kit.c import z\n",
-        "c.py": "from .pkg.leaf import y\nz = y\n",
-    })
+    _write(
+        fake_kit,
+        {
+            "__init__.py": '"""Doc."""\n',
+            "a.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from kit.b import x\n",
+            "b.py": "import kit.a\n",
+            "pkg/__init__.py": "from kit.pkg.leaf import y\n",
+            "pkg/leaf.py": "y = 1\n",
+            "pkg/holder.py": "from kit.c import z\n",
+            "c.py": "from .pkg.leaf import y\nz = y\n",
+        },
+    )
     graph = import_graph(fake_kit)
     assert graph["kit.a"] == set()
     assert graph["kit.c"] == {"kit.pkg", "kit.pkg.leaf"}  # running kit.pkg.leaf runs kit/pkg/__init__.py first

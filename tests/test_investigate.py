@@ -34,8 +34,10 @@ def test_keys_under_a_custom_variable_name_are_found(tmp_path: Path) -> None:
     env = sandbox_env(tmp_path, {"MY_CLAUDE_KEY": fake_key("alpha")})
     s = inv.setup(api_url="http://127.0.0.1:9", env=env, key_variables=["MY_CLAUDE_KEY"], run_dir=tmp_path)
     found = inv.discover_step(s)
-    assert any(c.fingerprint == inv.inspect_step([c])[0].fingerprint and c.value == fake_key("alpha")
-               for c in found.credentials)
+    assert any(
+        c.fingerprint == inv.inspect_step([c])[0].fingerprint and c.value == fake_key("alpha")
+        for c in found.credentials
+    )
 
 
 def test_a_pasted_key_in_place_of_a_variable_name_is_refused_without_echoing_it(tmp_path: Path) -> None:

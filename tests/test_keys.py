@@ -12,7 +12,7 @@ from kit.keys.report import KeyReport
 from kit.testing import fake_key, find_leaks
 
 KEY = fake_key("keys-test")
-BODY = KEY[len("sk-ant-api03-"):]
+BODY = KEY[len("sk-ant-api03-") :]
 
 
 def causes(value: str | bytes) -> tuple[str, ...]:
@@ -41,7 +41,7 @@ def test_the_tickets_109_characters_name_the_extra_character_and_explain_echo_wc
     assert defect.position == 108 and defect.char == "U+002E FULL STOP"
     assert "109 characters where an Anthropic API key has 108" in defect.detail
     note = " ".join(report.notes)
-    assert "`echo \"$KEY\" | wc -c`" in note and "prints 110 for this value and 109 for a correct key" in note
+    assert '`echo "$KEY" | wc -c`' in note and "prints 110 for this value and 109 for a correct key" in note
     assert report.repaired_fingerprint == fingerprint(KEY)
 
 
@@ -95,9 +95,18 @@ def test_an_emoji_is_an_extra_character_not_a_look_alike() -> None:
     assert report.defects[0].char == "U+1F511 KEY"
 
 
-@pytest.mark.parametrize("label", ["ANTHROPIC_API_KEY=", "export ANTHROPIC_API_KEY=", "x-api-key: ",
-                                   "set -gx ANTHROPIC_API_KEY ", "setenv ANTHROPIC_API_KEY ", "$env:ANTHROPIC_API_KEY=",
-                                   '"ANTHROPIC_API_KEY": '])
+@pytest.mark.parametrize(
+    "label",
+    [
+        "ANTHROPIC_API_KEY=",
+        "export ANTHROPIC_API_KEY=",
+        "x-api-key: ",
+        "set -gx ANTHROPIC_API_KEY ",
+        "setenv ANTHROPIC_API_KEY ",
+        "$env:ANTHROPIC_API_KEY=",
+        '"ANTHROPIC_API_KEY": ',
+    ],
+)
 def test_a_pasted_label_is_named_and_repaired(label: str) -> None:
     report = inspect_key(label + KEY)
     assert "key-extra-chars" in report.causes
@@ -133,9 +142,20 @@ def test_truncation_and_a_missing_suffix() -> None:
     assert inspect_key(changed).causes == ("key-truncated",)
 
 
-@pytest.mark.parametrize("value", ["your-api-key", "sk-ant-...", "<KEY>", "[REDACTED]", "sk-ant-api03-xxxxxxxxxx",
-                                   "sk-ant-api03-YOUR-KEY-HERE", "${ANTHROPIC_API_KEY}", "sk-ant-api03-R2D...igAA",
-                                   "ANTHROPIC_API_KEY=your-api-key"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "your-api-key",
+        "sk-ant-...",
+        "<KEY>",
+        "[REDACTED]",
+        "sk-ant-api03-xxxxxxxxxx",
+        "sk-ant-api03-YOUR-KEY-HERE",
+        "${ANTHROPIC_API_KEY}",
+        "sk-ant-api03-R2D...igAA",
+        "ANTHROPIC_API_KEY=your-api-key",
+    ],
+)
 def test_placeholders(value: str) -> None:
     report = inspect_key(value)
     assert report.causes == ("key-placeholder",), report.defects
@@ -168,11 +188,21 @@ def test_bytes_and_text_fingerprint_alike_even_with_invalid_utf8() -> None:
 
 def test_char_classes_cover_the_invisible_families() -> None:
     expected = {
-        "\u200b": "zero-width character", "\ufeff": "byte order mark (BOM)", "\u202e": "bidirectional control",
-        "\u2066": "bidirectional control", "\u00a0": "no-break space", "\u00ad": "soft hyphen",
-        "\x00": "control character", "\u2003": "unusual space", "\u2028": "line or paragraph separator",
-        "\ufe0f": "variation selector", "\U000e0041": "tag character", "\u3164": "invisible filler character",
-        "\ue000": "private-use character", "\u2061": "invisible format character", "a": None,
+        "\u200b": "zero-width character",
+        "\ufeff": "byte order mark (BOM)",
+        "\u202e": "bidirectional control",
+        "\u2066": "bidirectional control",
+        "\u00a0": "no-break space",
+        "\u00ad": "soft hyphen",
+        "\x00": "control character",
+        "\u2003": "unusual space",
+        "\u2028": "line or paragraph separator",
+        "\ufe0f": "variation selector",
+        "\U000e0041": "tag character",
+        "\u3164": "invisible filler character",
+        "\ue000": "private-use character",
+        "\u2061": "invisible format character",
+        "a": None,
     }
     assert {c: char_class(c) for c in expected} == expected
 
@@ -233,7 +263,7 @@ def test_markdown_and_html_pictures_highlight_defects_in_place() -> None:
     assert text.startswith("#### a&lt;b · Anthropic API key · 111 of 108 characters (113 bytes)")
     positions = [line.split("**")[1] for line in text.splitlines() if line.startswith("- **position")]
     assert positions == ["position 40", "position 109 (byte 111)", "position 110 (byte 112)"]
-    assert "`echo \"$KEY\" | wc -c`" in text  # notes keep their code spans
+    assert '`echo "$KEY" | wc -c`' in text  # notes keep their code spans
     assert not find_leaks(text + picture, [KEY])
     assert report._repr_markdown_() == text
 

@@ -132,8 +132,9 @@ def test_the_corpus_is_big_enough() -> None:
 
 
 @pytest.mark.parametrize(("name", "value", "cause", "position"), KEY_CASES, ids=[c[0] for c in KEY_CASES])
-def test_each_bad_key_gives_its_cause_and_position(name: str, value: str | bytes, cause: str,
-                                                   position: int | None) -> None:
+def test_each_bad_key_gives_its_cause_and_position(
+    name: str, value: str | bytes, cause: str, position: int | None
+) -> None:
     report = inspect_key(value, alias=name)
     assert cause in report.causes, (name, report.defects)
     first = next(d for d in report.defects if d.cause == cause)
@@ -146,11 +147,19 @@ def test_each_bad_key_gives_its_cause_and_position(name: str, value: str | bytes
 
 
 @pytest.mark.parametrize(("name", "value", "cause", "position"), KEY_CASES[::7], ids=[c[0] for c in KEY_CASES[::7]])
-def test_the_key_rules_turn_each_defect_into_a_finding_with_a_fix(name: str, value: str | bytes, cause: str,
-                                                                  position: int | None) -> None:
+def test_the_key_rules_turn_each_defect_into_a_finding_with_a_fix(
+    name: str, value: str | bytes, cause: str, position: int | None
+) -> None:
     report = inspect_key(value, alias=name, source="file:/keys/k.txt")
-    source = Source(id="file:/keys/k.txt", kind="file", variable=None, location="key file /keys/k.txt",
-                    path="/keys/k.txt", fingerprint=report.fingerprint, hint=report.hint)
+    source = Source(
+        id="file:/keys/k.txt",
+        kind="file",
+        variable=None,
+        location="key file /keys/k.txt",
+        path="/keys/k.txt",
+        fingerprint=report.fingerprint,
+        hint=report.hint,
+    )
     evidence = Evidence(keys=(report,), sources=(source,))
     findings = [f for r in key_rules.RULES for f in r(evidence)]
     finding = next(f for f in findings if f.cause == cause)
@@ -248,8 +257,10 @@ def test_env_invalid_utf8_is_a_clear_problem(tmp_path: Path) -> None:
     assert "byte 0xFF" in problem and "load_dotenv() raises UnicodeDecodeError" in problem
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
-                    reason="root reads chmod 000 files; the /proc/self/mem case covers unreadable files as root")
+@pytest.mark.skipif(
+    hasattr(os, "geteuid") and os.geteuid() == 0,
+    reason="root reads chmod 000 files; the /proc/self/mem case covers unreadable files as root",
+)
 def test_env_unreadable_by_permissions(tmp_path: Path) -> None:
     path = _write(tmp_path, b"ANTHROPIC_API_KEY=" + B + b"\n")
     path.chmod(0)

@@ -30,8 +30,17 @@ def test_every_shipped_kind_has_a_role_of_the_closed_set() -> None:
 
 
 def test_a_kind_with_an_unknown_role_is_refused_naming_the_kind_and_the_fix() -> None:
-    fields = {"id": "made-up", "provider": "Nobody", "label": "made-up key", "prefix": "mu-", "length": 0,
-              "suffix": "", "alphabet": "A-Za-z0-9", "role": "inference", "cause": ""}
+    fields = {
+        "id": "made-up",
+        "provider": "Nobody",
+        "label": "made-up key",
+        "prefix": "mu-",
+        "length": 0,
+        "suffix": "",
+        "alphabet": "A-Za-z0-9",
+        "role": "inference",
+        "cause": "",
+    }
     with pytest.raises(CatalogError) as caught:
         _kind(fields)
     assert "'made-up'" in caught.value.problem and "'inference'" in caught.value.problem

@@ -18,13 +18,53 @@ from kit.values import Evidence, Source
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Characters that break keys in the wild: whitespace, quotes, invisibles, bidi, look-alikes, punctuation.
-ODD = [*" \t\n\r\"'`.,;:%$#=<>[]{}()\\/|!?*&^~+",
-    "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00a0", "\u202f", "\u00ad", "\u200e", "\u200f", "\u202e",
-    "\u2066", "\u2069", "\u2028", "\u3000", "\ufe0f", "\u3164", "\x00", "\x1b", "\x7f", "\u201c", "\u201d", "\u2018",
-    "\u2019", "\u00ab", "\u0430", "\u03bf", "\u2013", "\u0301", "\uff41", "\N{KEY}", "\udcff",
+ODD = [
+    *" \t\n\r\"'`.,;:%$#=<>[]{}()\\/|!?*&^~+",
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u00a0",
+    "\u202f",
+    "\u00ad",
+    "\u200e",
+    "\u200f",
+    "\u202e",
+    "\u2066",
+    "\u2069",
+    "\u2028",
+    "\u3000",
+    "\ufe0f",
+    "\u3164",
+    "\x00",
+    "\x1b",
+    "\x7f",
+    "\u201c",
+    "\u201d",
+    "\u2018",
+    "\u2019",
+    "\u00ab",
+    "\u0430",
+    "\u03bf",
+    "\u2013",
+    "\u0301",
+    "\uff41",
+    "\N{KEY}",
+    "\udcff",
 ]
-LABELS = ["", "ANTHROPIC_API_KEY=", "export ANTHROPIC_API_KEY=", "x-api-key: ", "Bearer ", "Authorization: Bearer ",
-          "set -gx ANTHROPIC_API_KEY ", '"', "'", "\u201c"]
+LABELS = [
+    "",
+    "ANTHROPIC_API_KEY=",
+    "export ANTHROPIC_API_KEY=",
+    "x-api-key: ",
+    "Bearer ",
+    "Authorization: Bearer ",
+    "set -gx ANTHROPIC_API_KEY ",
+    '"',
+    "'",
+    "\u201c",
+]
 KINDS = ["api", "api", "api", "admin", "oauth", "oauth-refresh"]
 
 
@@ -48,8 +88,16 @@ def damaged_keys(draw: st.DrawFn) -> tuple[str, str]:
 
 
 def everything_shown(report: KeyReport) -> str:
-    parts = [repr(report), str(report), report.summary(), str(report.to_row()), str(report.defect_rows()),
-             report.masked, report.hint, " ".join(report.notes)]
+    parts = [
+        repr(report),
+        str(report),
+        report.summary(),
+        str(report.to_row()),
+        str(report.defect_rows()),
+        report.masked,
+        report.hint,
+        " ".join(report.notes),
+    ]
     parts += [d.describe() for d in report.defects]
     return "\n".join(parts)
 
@@ -88,8 +136,14 @@ def test_nothing_shown_contains_the_key_or_a_run_of_it(case: tuple[str, str]) ->
 def test_findings_do_not_contain_the_key(case: tuple[str, str]) -> None:
     key, value = case
     report = inspect_key(value, alias="k", source="env:ANTHROPIC_API_KEY")
-    source = Source(id="env:ANTHROPIC_API_KEY", kind="env", variable="ANTHROPIC_API_KEY",
-                    location="process environment", fingerprint=report.fingerprint, hint=hint(value))
+    source = Source(
+        id="env:ANTHROPIC_API_KEY",
+        kind="env",
+        variable="ANTHROPIC_API_KEY",
+        location="process environment",
+        fingerprint=report.fingerprint,
+        hint=hint(value),
+    )
     evidence = Evidence(keys=(report,), sources=(source,))
     for r in key_rules.RULES:
         for finding in r(evidence):

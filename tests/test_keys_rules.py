@@ -12,20 +12,45 @@ from kit.values import Evidence, Finding, Source, Winner
 KEY = fake_key("rules-keys")
 
 
-def src(source_id: str, value: str | bytes, *, kind: str = "env", variable: str | None = "ANTHROPIC_API_KEY",
-        location: str = "", path: str | None = None, line: int | None = None, exported: bool | None = None) -> Source:
-    return Source(id=source_id, kind=kind, variable=variable, location=location or source_id, path=path, line=line,
-                  fingerprint=fingerprint(value), hint=hint(value), exported=exported)
+def src(
+    source_id: str,
+    value: str | bytes,
+    *,
+    kind: str = "env",
+    variable: str | None = "ANTHROPIC_API_KEY",
+    location: str = "",
+    path: str | None = None,
+    line: int | None = None,
+    exported: bool | None = None,
+) -> Source:
+    return Source(
+        id=source_id,
+        kind=kind,
+        variable=variable,
+        location=location or source_id,
+        path=path,
+        line=line,
+        fingerprint=fingerprint(value),
+        hint=hint(value),
+        exported=exported,
+    )
 
 
 def win(client: str, value: str | None, source_id: str | None, header: str | None = "x-api-key") -> Winner:
-    return Winner(client=client, client_version="1", source_id=source_id, header=header if value else None,
-                  fingerprint=fingerprint(value) if value is not None else None, hint=None,
-                  base_url="https://api.anthropic.com")
+    return Winner(
+        client=client,
+        client_version="1",
+        source_id=source_id,
+        header=header if value else None,
+        fingerprint=fingerprint(value) if value is not None else None,
+        hint=None,
+        base_url="https://api.anthropic.com",
+    )
 
 
-def run(r: Rule, value: str | bytes, source: Source, *extra_sources: Source,
-        winners: tuple[Winner, ...] = ()) -> list[Finding]:
+def run(
+    r: Rule, value: str | bytes, source: Source, *extra_sources: Source, winners: tuple[Winner, ...] = ()
+) -> list[Finding]:
     report = inspect_key(value, alias="k", source=source.id)
     evidence = Evidence(keys=(report,), sources=(source, *extra_sources), winners=winners)
     findings = list(r(evidence))
@@ -50,8 +75,9 @@ def test_rules_do_nothing_on_empty_or_clean_evidence() -> None:
 def test_whitespace_sent_by_a_client_is_a_blocker_naming_the_exporting_file() -> None:
     value = KEY + "\n"
     env = src("env:ANTHROPIC_API_KEY", value)
-    zshrc = src("shell:/h/.zshrc:6", value, kind="shell", location="~/.zshrc line 6", path="/h/.zshrc", line=6,
-                exported=True)
+    zshrc = src(
+        "shell:/h/.zshrc:6", value, kind="shell", location="~/.zshrc line 6", path="/h/.zshrc", line=6, exported=True
+    )
     winners = (win("sdk-python", value, env.id, "authorization"), win("sdk-node@0.24.3", KEY, env.id))
     (finding,) = run(rules.whitespace, value, env, zshrc, winners=winners)
     assert finding.severity == "blocker" and finding.explains == 2
@@ -136,8 +162,9 @@ def test_blank_values_are_key_missing_warnings_with_the_right_fix() -> None:
 def test_kinds_are_judged_against_their_slot() -> None:
     admin = fake_key("boss", "admin")
     assert run(rules.admin_key, admin, src("env:ANTHROPIC_API_KEY", admin))
-    assert not run(rules.admin_key, admin, src("env:ANTHROPIC_ADMIN_API_KEY", admin,
-                                               variable="ANTHROPIC_ADMIN_API_KEY"))
+    assert not run(
+        rules.admin_key, admin, src("env:ANTHROPIC_ADMIN_API_KEY", admin, variable="ANTHROPIC_ADMIN_API_KEY")
+    )
     oauth = fake_key("cc", "oauth")
     (token,) = run(rules.oauth_token, oauth, src("env:ANTHROPIC_API_KEY", oauth))
     assert "OAuth authentication is currently not supported." in "\n".join(token.evidence)
@@ -145,11 +172,16 @@ def test_kinds_are_judged_against_their_slot() -> None:
     openai = "sk-proj-" + "Ab3" * 20
     (wrong,) = run(rules.wrong_provider, openai, src("env:ANTHROPIC_API_KEY", openai))
     assert "OpenAI project key" in wrong.title and wrong.confidence == 0.9
-    assert not run(rules.wrong_provider, openai, src("env:ANTHROPIC_ADMIN_API_KEY", openai,
-                                                     variable="ANTHROPIC_ADMIN_API_KEY"))
+    assert not run(
+        rules.wrong_provider, openai, src("env:ANTHROPIC_ADMIN_API_KEY", openai, variable="ANTHROPIC_ADMIN_API_KEY")
+    )
     gateway = Source(id="env:ANTHROPIC_BASE_URL", kind="env", variable="ANTHROPIC_BASE_URL", location="env")
-    (via_gateway,) = run(rules.wrong_provider, "sk-1234", src("env:ANTHROPIC_AUTH_TOKEN", "sk-1234",
-                                                             variable="ANTHROPIC_AUTH_TOKEN"), gateway)
+    (via_gateway,) = run(
+        rules.wrong_provider,
+        "sk-1234",
+        src("env:ANTHROPIC_AUTH_TOKEN", "sk-1234", variable="ANTHROPIC_AUTH_TOKEN"),
+        gateway,
+    )
     assert via_gateway.severity == "info" and "gateway" in "\n".join(via_gateway.evidence)
 
 

@@ -42,8 +42,9 @@ def test_environment_yml_matches_pyproject() -> None:
     assert "conda-forge" in text
     assert re.search(r"^  - python>=3\.1[1-9]", text, re.MULTILINE)
     tools = {"python", "pip", "nodejs", "curl"}
-    listed = {name: spec for name, spec in _requirement_names(conda_lines + pip_lines[:-1]).items()
-              if name not in tools}
+    listed = {
+        name: spec for name, spec in _requirement_names(conda_lines + pip_lines[:-1]).items() if name not in tools
+    }
     assert listed == wanted, "environment.yml and pyproject.toml list different dependencies or versions"
 
 

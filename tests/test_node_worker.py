@@ -22,15 +22,19 @@ def test_the_worker_is_a_file_beside_the_adapter() -> None:
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_node_check_accepts_the_worker() -> None:
-    done = subprocess.run(["node", "--check", str(sdk_node.WORKER_PATH)], capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = subprocess.run(
+        ["node", "--check", str(sdk_node.WORKER_PATH)], capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.returncode == 0, done.stderr
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_node_check_would_catch_a_broken_worker(tmp_path: Path) -> None:
     broken = tmp_path / "worker.cjs"
-    broken.write_text(sdk_node.WORKER_PATH.read_text(encoding="utf-8").replace("async function handle(req) {",
-                                                                                 "async function handle(req {"))
+    broken.write_text(
+        sdk_node.WORKER_PATH.read_text(encoding="utf-8").replace(
+            "async function handle(req) {", "async function handle(req {"
+        )
+    )
     done = subprocess.run(["node", "--check", str(broken)], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode != 0

@@ -23,13 +23,18 @@ pytestmark = pytest.mark.slow
 
 def _params(notebooks: list[Path]) -> list[object]:
     """The guided notebook on the ticket is `make report`'s run: its tests share one execution (one worker)."""
-    return [pytest.param(p, id=p.stem, marks=pytest.mark.xdist_group("ticket-report")) if p == GUIDED
-            else pytest.param(p, id=p.stem) for p in notebooks]
+    return [
+        pytest.param(p, id=p.stem, marks=pytest.mark.xdist_group("ticket-report"))
+        if p == GUIDED
+        else pytest.param(p, id=p.stem)
+        for p in notebooks
+    ]
 
 
 @pytest.mark.parametrize("notebook", _params(NOTEBOOKS))
-def test_notebook_runs_headless_against_the_simulator(notebook: Path, tmp_path: Path,
-                                                      request: pytest.FixtureRequest) -> None:
+def test_notebook_runs_headless_against_the_simulator(
+    notebook: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     out = tmp_path / notebook.name
     if notebook == GUIDED:  # the same parameters: api_url (the ticket simulator), sandbox "ticket", a run_dir
         out = request.getfixturevalue("ticket_report").executed
@@ -48,8 +53,11 @@ def test_canary_key_never_reaches_notebook_html_logs_or_images(tmp_path: Path) -
     runs = tmp_path / "runs"
     executed = tmp_path / "00.ipynb"
     with simulator("ticket") as url:
-        execute_notebook(ROOT / "notebooks" / "00-investigation.ipynb", executed,
-                         {"api_url": url, "sandbox": str(sandbox), "run_dir": str(runs)})
+        execute_notebook(
+            ROOT / "notebooks" / "00-investigation.ipynb",
+            executed,
+            {"api_url": url, "sandbox": str(sandbox), "run_dir": str(runs)},
+        )
     assert not read_notebook(executed).errors
     full = export_html(executed, tmp_path / "full.html")
     share = export_html(executed, tmp_path / "share.html", no_input=True)

@@ -96,21 +96,28 @@ def test_verification_passes_with_the_ca_and_the_api_answers(tls_sim: SimServer,
 
 def test_interception_warning_fires_when_the_issuer_differs(tls_sim: SimServer, env: Environment) -> None:
     # treat the loopback simulator as "the official host": its trustme issuer is not one the API uses
-    rows = check_path(env, tls_sim.url, timeout=3, clients=ONLY_KEYLAB, ca_file=tls_sim.ca_path,
-                      official_host="127.0.0.1")
+    rows = check_path(
+        env, tls_sim.url, timeout=3, clients=ONLY_KEYLAB, ca_file=tls_sim.ca_path, official_host="127.0.0.1"
+    )
     tls = one(rows, "tls")
     assert tls.ok is False and tls.cause == "tls-interception"
     assert "KeyLab simulator throwaway CA" in tls.verdict and "Google Trust Services" in tls.verdict
     (finding,) = tls_interception(Evidence(path=rows))
     assert finding.severity == "warning" and "KeyLab simulator throwaway CA" in finding.title
     # the same server with its issuer on the expected list is fine
-    rows = check_path(env, tls_sim.url, timeout=3, clients=ONLY_KEYLAB, ca_file=tls_sim.ca_path,
-                      official_host="127.0.0.1", expected_issuers=("KeyLab simulator",))
+    rows = check_path(
+        env,
+        tls_sim.url,
+        timeout=3,
+        clients=ONLY_KEYLAB,
+        ca_file=tls_sim.ca_path,
+        official_host="127.0.0.1",
+        expected_issuers=("KeyLab simulator",),
+    )
     assert one(rows, "tls").ok is True
 
 
-def test_ca_from_the_environment_is_checked_for_the_clients_that_read_it(tls_sim: SimServer,
-                                                                         tmp_path: Path) -> None:
+def test_ca_from_the_environment_is_checked_for_the_clients_that_read_it(tls_sim: SimServer, tmp_path: Path) -> None:
     env = sandbox_env(tmp_path, {"SSL_CERT_FILE": str(tls_sim.ca_path)})
     rows = check_path(env, tls_sim.url, timeout=3, clients=("httpx2", "curl"))
     tls = one(rows, "tls")
@@ -123,8 +130,9 @@ def test_no_key_is_sent_even_when_the_environment_holds_one(tls_sim: SimServer, 
     key = fake_key("alpha")  # a key the healthy scenario accepts
     env = sandbox_env(tmp_path, {"ANTHROPIC_API_KEY": key, "ANTHROPIC_BASE_URL": tls_sim.url})
     start = len(tls_sim.entries())
-    rows = check_path(env, tls_sim.url, timeout=3, ca_file=tls_sim.ca_path,
-                      clients=("httpx2", "sdk-python", "sdk-node@1.14.0"))
+    rows = check_path(
+        env, tls_sim.url, timeout=3, ca_file=tls_sim.ca_path, clients=("httpx2", "sdk-python", "sdk-node@1.14.0")
+    )
     entries = tls_sim.entries()[start:]
     assert entries and all(e["auth_style"] == "none" and not e["credentials"] for e in entries)
     assert all(e["user_agent"].startswith("KeyLab path check") for e in entries)
@@ -147,8 +155,7 @@ def proxy_url() -> Iterator[str]:
         yield url
 
 
-def test_check_goes_through_the_proxy_the_environment_names(tls_sim: SimServer, proxy_url: str,
-                                                            tmp_path: Path) -> None:
+def test_check_goes_through_the_proxy_the_environment_names(tls_sim: SimServer, proxy_url: str, tmp_path: Path) -> None:
     env = sandbox_env(tmp_path, {"HTTPS_PROXY": proxy_url, "ANTHROPIC_BASE_URL": tls_sim.url})
     clients = ("httpx2", "curl", "sdk-node@0.24.3")
     rows = check_path(env, tls_sim.url, timeout=3, ca_file=tls_sim.ca_path, clients=clients)
@@ -199,8 +206,9 @@ def test_gateway_in_the_base_url(env: Environment) -> None:
     with serve("healthy") as api, serve("gateway") as gateway:
         gw_url = f"http://localhost:{gateway.port}"
         env2 = env.with_variables(ANTHROPIC_BASE_URL=gw_url)
-        rows = check_path(env2, api.url, timeout=3, official_host="127.0.0.1",
-                          clients=("httpx2", "sdk-python", "sdk-node@1.14.0"))
+        rows = check_path(
+            env2, api.url, timeout=3, official_host="127.0.0.1", clients=("httpx2", "sdk-python", "sdk-node@1.14.0")
+        )
     assert_rows_are_verdicts(rows)
     https = [r for r in rows if r.step == "http" and r.client is None]
     api_row = next(r for r in https if "127.0.0.1" in r.target)
@@ -218,16 +226,20 @@ def test_gateway_in_the_base_url(env: Environment) -> None:
 def test_keys_go_only_to_named_hosts(env: Environment) -> None:
     env2 = env.with_variables(ANTHROPIC_BASE_URL="https://gw.keylab-test.invalid")
     for allow, expected in (((), "no"), (("gw.keylab-test.invalid",), "yes")):
-        rows = check_path(env2, "https://api.keylab-test.invalid", timeout=1, clients=("sdk-python",),
-                          allow_hosts=allow)
+        rows = check_path(
+            env2, "https://api.keylab-test.invalid", timeout=1, clients=("sdk-python",), allow_hosts=allow
+        )
         base = next(r for r in rows if r.step == "base-url")
         assert dict(base.details)["keys sent"].startswith(expected)
 
 
-@pytest.mark.parametrize(("scenario", "cause", "rule"), [
-    ("html-proxy", "proxy-interference", proxy_interference),
-    ("region-block", "region-blocked", region_blocked),
-])
+@pytest.mark.parametrize(
+    ("scenario", "cause", "rule"),
+    [
+        ("html-proxy", "proxy-interference", proxy_interference),
+        ("region-block", "region-blocked", region_blocked),
+    ],
+)
 def test_foreign_responders_at_the_official_host(env: Environment, scenario: str, cause: str, rule: object) -> None:
     with serve(scenario) as sim:
         rows = check_path(env, sim.url, timeout=3, official_host="127.0.0.1", clients=ONLY_KEYLAB)

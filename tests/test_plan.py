@@ -19,21 +19,49 @@ def _keys(*names: str, newline: tuple[str, ...] = ()):
     return tuple(inspect_key(fake_key(n) + ("\n" if n in newline else ""), alias=n) for n in names)
 
 
-def _answer(attempt: Attempt, status: int | None, *, error_type: str | None = None, message: str | None = None,
-            transport: str | None = None, responder: str = "anthropic") -> AttemptResult:
+def _answer(
+    attempt: Attempt,
+    status: int | None,
+    *,
+    error_type: str | None = None,
+    message: str | None = None,
+    transport: str | None = None,
+    responder: str = "anthropic",
+) -> AttemptResult:
     return AttemptResult(
-        run_id="r", attempt_id=attempt.attempt_id, key_alias=attempt.key_alias, fingerprint="fp-" + attempt.key_alias,
-        hint="h", source="test", client=attempt.client, client_version="1", endpoint=attempt.endpoint,
-        method=attempt.method, model=attempt.model, api_version=attempt.api_version, auth_style=attempt.auth_style,
-        base_url=attempt.base_url, status=status, error_type=error_type, error_message=message,
-        request_id="req_x" if status else None, responder=responder if status else "none", latency_ms=1.0,
-        transport_error=transport, started_at="2026-01-01T00:00:00Z",
+        run_id="r",
+        attempt_id=attempt.attempt_id,
+        key_alias=attempt.key_alias,
+        fingerprint="fp-" + attempt.key_alias,
+        hint="h",
+        source="test",
+        client=attempt.client,
+        client_version="1",
+        endpoint=attempt.endpoint,
+        method=attempt.method,
+        model=attempt.model,
+        api_version=attempt.api_version,
+        auth_style=attempt.auth_style,
+        base_url=attempt.base_url,
+        status=status,
+        error_type=error_type,
+        error_message=message,
+        request_id="req_x" if status else None,
+        responder=responder if status else "none",
+        latency_ms=1.0,
+        transport_error=transport,
+        started_at="2026-01-01T00:00:00Z",
     )
 
 
 def test_full_plan_is_the_factorial_and_spends_no_tokens():
-    dims = Dimensions(keys=_keys("a", "b", "c"), base_url=URL, clients=("httpx2", "sdk-python", "curl"),
-                      models=MODELS, versions=VERSIONS)
+    dims = Dimensions(
+        keys=_keys("a", "b", "c"),
+        base_url=URL,
+        clients=("httpx2", "sdk-python", "curl"),
+        models=MODELS,
+        versions=VERSIONS,
+    )
     stage = full_plan(dims)
     assert len(stage.attempts) == 3 * 3 * 3 * 2 == 54
     assert len({a.attempt_id for a in stage.attempts}) == 54
@@ -44,11 +72,15 @@ def test_full_plan_is_the_factorial_and_spends_no_tokens():
 
 
 def test_full_plan_varies_header_styles_only_for_raw_clients():
-    dims = Dimensions(keys=_keys("a"), base_url=URL, clients=("httpx2", "sdk-python"),
-                      auth_styles=("x-api-key", "bearer"))
+    dims = Dimensions(
+        keys=_keys("a"), base_url=URL, clients=("httpx2", "sdk-python"), auth_styles=("x-api-key", "bearer")
+    )
     stage = full_plan(dims)
     assert sorted((a.client, a.auth_style) for a in stage.attempts) == [
-        ("httpx2", "bearer"), ("httpx2", "x-api-key"), ("sdk-python", "default")]
+        ("httpx2", "bearer"),
+        ("httpx2", "x-api-key"),
+        ("sdk-python", "default"),
+    ]
     assert any("header styles vary only" in n for n in stage.notes)
 
 
@@ -70,18 +102,22 @@ def test_attempt_ids_are_stable_and_depend_on_the_bytes():
 
 def _ticket():
     keys = _keys("env", "dotenv", "key-1", "key-2", newline=("key-1", "key-2"))
-    dims = Dimensions(keys=keys, base_url=URL, clients=("httpx2", "sdk-python", "curl"), models=MODELS,
-                      versions=VERSIONS)
+    dims = Dimensions(
+        keys=keys, base_url=URL, clients=("httpx2", "sdk-python", "curl"), models=MODELS, versions=VERSIONS
+    )
     stage1 = first_stage(dims)
     by_alias = {a.key_alias: a for a in stage1.attempts}
     done = {
-        by_alias["env"].attempt_id: _answer(by_alias["env"], 401, error_type="authentication_error",
-                                            message="invalid x-api-key"),
+        by_alias["env"].attempt_id: _answer(
+            by_alias["env"], 401, error_type="authentication_error", message="invalid x-api-key"
+        ),
         by_alias["dotenv"].attempt_id: _answer(by_alias["dotenv"], 200),
-        by_alias["key-1"].attempt_id: _answer(by_alias["key-1"], None, transport="LocalProtocolError",
-                                              message="Illegal header value"),
-        by_alias["key-2"].attempt_id: _answer(by_alias["key-2"], None, transport="LocalProtocolError",
-                                              message="Illegal header value"),
+        by_alias["key-1"].attempt_id: _answer(
+            by_alias["key-1"], None, transport="LocalProtocolError", message="Illegal header value"
+        ),
+        by_alias["key-2"].attempt_id: _answer(
+            by_alias["key-2"], None, transport="LocalProtocolError", message="Illegal header value"
+        ),
     }
     listings = {by_alias["dotenv"].attempt_id: ("claude-haiku-4-5", "claude-sonnet-4-6")}
     return dims, stage1, done, listings
@@ -132,26 +168,31 @@ def test_a_contradicted_check_is_isolated_one_dimension_at_a_time():
     assert stage2 is not None
     for attempt in stage2.attempts:
         # the SDK check is refused: Bearer not accepted here
-        done[attempt.attempt_id] = _answer(attempt, 401, error_type="authentication_error",
-                                           message="Invalid bearer token")
+        done[attempt.attempt_id] = _answer(
+            attempt, 401, error_type="authentication_error", message="Invalid bearer token"
+        )
     stage3 = next_stage(dims, 3, done, listings)
     assert stage3 is not None
     isolated = [(a.client, a.api_version, a.model) for a in stage3.attempts]
-    assert isolated == [("sdk-python", "2023-06-01", None), ("httpx2", "2023-01-01", None),
-                        ("httpx2", "2023-06-01", MODELS[0])]
+    assert isolated == [
+        ("sdk-python", "2023-06-01", None),
+        ("httpx2", "2023-01-01", None),
+        ("httpx2", "2023-06-01", MODELS[0]),
+    ]
     assert "not as predicted" in "\n".join(stage3.notes)
     # the isolating requests answer: only the SDK is refused
     for attempt in stage3.attempts:
         if attempt.client == "sdk-python":
-            done[attempt.attempt_id] = _answer(attempt, 401, error_type="authentication_error",
-                                               message="Invalid bearer token")
+            done[attempt.attempt_id] = _answer(
+                attempt, 401, error_type="authentication_error", message="Invalid bearer token"
+            )
         else:
-            done[attempt.attempt_id] = _answer(attempt, 404 if attempt.model else 200,
-                                               message=f"model: {attempt.model}" if attempt.model else None)
+            done[attempt.attempt_id] = _answer(
+                attempt, 404 if attempt.model else 200, message=f"model: {attempt.model}" if attempt.model else None
+            )
     stage4 = next_stage(dims, 4, done, listings)
     assert stage4 is not None and stage4.attempts == ()
-    assert set(stage4.checked) == {("dotenv", "client", True), ("dotenv", "version", False),
-                                   ("dotenv", "model", True)}
+    assert set(stage4.checked) == {("dotenv", "client", True), ("dotenv", "version", False), ("dotenv", "model", True)}
     assert any("the client (sdk-python" in note and "alone changes the answer" in note for note in stage4.notes)
 
 
@@ -159,8 +200,9 @@ def test_scheme_in_doubt_tries_the_other_header():
     keys = _keys("k")
     dims = Dimensions(keys=keys, base_url=URL, clients=("httpx2",))
     first = first_stage(dims).attempts[0]
-    done = {first.attempt_id: _answer(first, 401, error_type="authentication_error",
-                                      message="x-api-key header is required")}
+    done = {
+        first.attempt_id: _answer(first, 401, error_type="authentication_error", message="x-api-key header is required")
+    }
     stage2 = next_stage(dims, 2, done, {})
     assert stage2 is not None
     assert [(a.client, a.auth_style) for a in stage2.attempts] == [("httpx2", "bearer")]
@@ -172,8 +214,12 @@ def test_gateway_answer_tries_the_other_header_and_version_error_tries_other_ver
     stage1 = {a.key_alias: a for a in first_stage(dims).attempts}
     done = {
         stage1["g"].attempt_id: _answer(stage1["g"], 401, message="API key required", responder="gateway"),
-        stage1["v"].attempt_id: _answer(stage1["v"], 400, error_type="invalid_request_error",
-                                        message='anthropic-version: "2024-10-22" is not a valid version'),
+        stage1["v"].attempt_id: _answer(
+            stage1["v"],
+            400,
+            error_type="invalid_request_error",
+            message='anthropic-version: "2024-10-22" is not a valid version',
+        ),
     }
     stage2 = next_stage(dims, 2, done, {})
     assert stage2 is not None

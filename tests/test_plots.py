@@ -13,24 +13,49 @@ from kit.testing import assert_no_leak, fake_key
 from kit.values import OUTCOME_CLASSES, AttemptResult, rows_to_frame
 
 
-def _row(alias: str, key: str, *, model: str, version: str = "2023-06-01", client: str = "httpx2", status: int = 401,
-         n: int = 0) -> AttemptResult:
+def _row(
+    alias: str,
+    key: str,
+    *,
+    model: str,
+    version: str = "2023-06-01",
+    client: str = "httpx2",
+    status: int = 401,
+    n: int = 0,
+) -> AttemptResult:
     ok = status == 200
     return AttemptResult(
-        run_id="r", attempt_id=f"{alias}-{model}-{version}-{client}-{n}", key_alias=alias, fingerprint=fingerprint(key),
-        hint=hint(key), source="env", client=client, client_version="1", endpoint="/v1/models/{id}", method="GET",
-        model=model, api_version=version, auth_style="x-api-key", base_url="http://127.0.0.1:1", status=status,
-        error_type=None if ok else "authentication_error", error_message=None if ok else "invalid x-api-key",
-        request_id="req_011CabcdefghijklmnopqrstU", responder="anthropic", latency_ms=5.0 + n,
-        transport_error=None, started_at=f"2026-11-27T01:00:0{n % 10}+00:00",
+        run_id="r",
+        attempt_id=f"{alias}-{model}-{version}-{client}-{n}",
+        key_alias=alias,
+        fingerprint=fingerprint(key),
+        hint=hint(key),
+        source="env",
+        client=client,
+        client_version="1",
+        endpoint="/v1/models/{id}",
+        method="GET",
+        model=model,
+        api_version=version,
+        auth_style="x-api-key",
+        base_url="http://127.0.0.1:1",
+        status=status,
+        error_type=None if ok else "authentication_error",
+        error_message=None if ok else "invalid x-api-key",
+        request_id="req_011CabcdefghijklmnopqrstU",
+        responder="anthropic",
+        latency_ms=5.0 + n,
+        transport_error=None,
+        started_at=f"2026-11-27T01:00:0{n % 10}+00:00",
     )
 
 
 def _ticket_like() -> tuple[list[AttemptResult], list[str]]:
     stale, fresh = fake_key("plots-stale"), fake_key("plots-fresh")
     rows = []
-    for n, (model, version) in enumerate(itertools.product(["claude-haiku-4-5", "claude-sonnet-4-6"],
-                                                            ["2023-06-01", "2023-01-01"])):
+    for n, (model, version) in enumerate(
+        itertools.product(["claude-haiku-4-5", "claude-sonnet-4-6"], ["2023-06-01", "2023-01-01"])
+    ):
         rows.append(_row("env", stale, model=model, version=version, status=401, n=n))
         rows.append(_row(".env", fresh, model=model, version=version, status=200, n=n))
     return rows, [stale, fresh]
@@ -43,10 +68,13 @@ def _title(fig: object) -> str:
 def test_heatmap_title_states_that_only_the_key_matters() -> None:
     rows, _ = _ticket_like()
     frame = rows_to_frame(rows)
-    assert _title(plots.outcome_heatmap(frame, "key", "model")) == \
-        "The key decides the outcome; the model changes nothing"
-    assert _title(plots.outcome_heatmap(frame, "key", "api_version")) == \
-        "The key decides the outcome; the API version changes nothing"
+    assert (
+        _title(plots.outcome_heatmap(frame, "key", "model")) == "The key decides the outcome; the model changes nothing"
+    )
+    assert (
+        _title(plots.outcome_heatmap(frame, "key", "api_version"))
+        == "The key decides the outcome; the API version changes nothing"
+    )
     plt.close("all")
 
 
@@ -94,10 +122,14 @@ def test_timeline_title_counts_requests() -> None:
 
 def test_sparse_adaptive_data_claims_nothing_about_the_untried_dimension() -> None:
     stale, fresh = fake_key("plots-sparse-a"), fake_key("plots-sparse-b")
-    rows = [_row("env", stale, model="claude-haiku-4-5", status=401),
-            _row(".env", fresh, model="claude-sonnet-4-6", status=200)]
-    assert _title(plots.outcome_heatmap(rows_to_frame(rows), "key", "model")) == \
-        "Outcome by key and model (each key tried with one model)"
+    rows = [
+        _row("env", stale, model="claude-haiku-4-5", status=401),
+        _row(".env", fresh, model="claude-sonnet-4-6", status=200),
+    ]
+    assert (
+        _title(plots.outcome_heatmap(rows_to_frame(rows), "key", "model"))
+        == "Outcome by key and model (each key tried with one model)"
+    )
     plt.close("all")
 
 

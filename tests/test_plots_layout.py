@@ -22,21 +22,52 @@ from kit.present import diagrams, pathview, plots
 from kit.testing import fake_key
 from kit.values import AttemptResult, Evidence, PathCheck, Source, Winner, rows_to_frame
 
-MODELS = ["claude-3-5-sonnet-20241022", "claude-haiku-4-5", "claude-sonnet-4-6", "claude-3-haiku-20240307",
-          "claude-opus-4-1-20250805"]
+MODELS = [
+    "claude-3-5-sonnet-20241022",
+    "claude-haiku-4-5",
+    "claude-sonnet-4-6",
+    "claude-3-haiku-20240307",
+    "claude-opus-4-1-20250805",
+]
 
 
-def _row(alias: str, key: str, *, model: str, version: str = "2023-06-01", client: str = "httpx2",
-         status: int | None = 401, n: int = 0, transport: str | None = None, reason: str = "") -> AttemptResult:
+def _row(
+    alias: str,
+    key: str,
+    *,
+    model: str,
+    version: str = "2023-06-01",
+    client: str = "httpx2",
+    status: int | None = 401,
+    n: int = 0,
+    transport: str | None = None,
+    reason: str = "",
+) -> AttemptResult:
     ok = status == 200
     return AttemptResult(
-        run_id="r", attempt_id=f"{alias}-{model}-{version}-{client}-{n}", key_alias=alias, fingerprint=fingerprint(key),
-        hint=hint(key), source="env", client=client, client_version="1", endpoint="/v1/models/{id}", method="GET",
-        model=model, api_version=version, auth_style="x-api-key", base_url="http://127.0.0.1:1", status=status,
+        run_id="r",
+        attempt_id=f"{alias}-{model}-{version}-{client}-{n}",
+        key_alias=alias,
+        fingerprint=fingerprint(key),
+        hint=hint(key),
+        source="env",
+        client=client,
+        client_version="1",
+        endpoint="/v1/models/{id}",
+        method="GET",
+        model=model,
+        api_version=version,
+        auth_style="x-api-key",
+        base_url="http://127.0.0.1:1",
+        status=status,
         error_type=None if ok or status is None else "authentication_error",
-        error_message=None if ok else "invalid x-api-key", request_id="req_011CabcdefghijklmnopqrstU",
-        responder="anthropic" if status else "none", latency_ms=5.0 + n % 40, transport_error=transport,
-        started_at=f"2026-11-27T01:00:{n % 60:02d}+00:00", reason=reason or f"stage {n % 4}: ask key {alias}",
+        error_message=None if ok else "invalid x-api-key",
+        request_id="req_011CabcdefghijklmnopqrstU",
+        responder="anthropic" if status else "none",
+        latency_ms=5.0 + n % 40,
+        transport_error=transport,
+        started_at=f"2026-11-27T01:00:{n % 60:02d}+00:00",
+        reason=reason or f"stage {n % 4}: ask key {alias}",
     )
 
 
@@ -46,8 +77,15 @@ def _rows(keys: int, models: int, versions: int = 1, clients: int = 1) -> list[A
         key = fake_key(f"layout-{k}")
         model = MODELS[m % len(MODELS)] + ("" if m < len(MODELS) else f"-{m}")
         status: int | None = 200 if k % 3 == 0 else 401
-        row = _row(f"key-{k}.txt" if k % 2 else f"env-{k}", key, model=model, version=f"2023-0{v + 1}-01",
-                   client=["httpx2", "sdk-python", "curl", "sdk-node@0.24.3"][c % 4], status=status, n=n)
+        row = _row(
+            f"key-{k}.txt" if k % 2 else f"env-{k}",
+            key,
+            model=model,
+            version=f"2023-0{v + 1}-01",
+            client=["httpx2", "sdk-python", "curl", "sdk-node@0.24.3"][c % 4],
+            status=status,
+            n=n,
+        )
         if k % 5 == 4:
             row = replace(row, status=None, transport_error="LocalProtocolError", error_type=None)
         out.append(row)
@@ -56,13 +94,31 @@ def _rows(keys: int, models: int, versions: int = 1, clients: int = 1) -> list[A
 
 def _evidence(keys: int, clients: int) -> Evidence:
     names = ["httpx2", "sdk-python", "curl", "sdk-node@0.24.3", "sdk-node@1.x", "dotenv-app"]
-    sources = tuple(Source(id=f"s{k}", location=f"/home/someone/projects/app-{k}/.env line {k + 1}", kind="dotenv",
-                           variable="ANTHROPIC_API_KEY", fingerprint=fingerprint(fake_key(f"layout-{k}")),
-                           hint=hint(fake_key(f"layout-{k}")), length=108) for k in range(keys))
-    winners = tuple(Winner(client=names[c % len(names)] + ("" if c < len(names) else f"-{c}"), client_version="1",
-                           source_id=f"s{c % keys}", fingerprint=sources[c % keys].fingerprint,
-                           hint=sources[c % keys].hint, header="x-api-key" if c % 2 else "authorization",
-                           base_url="https://api.anthropic.com", detail="") for c in range(clients))
+    sources = tuple(
+        Source(
+            id=f"s{k}",
+            location=f"/home/someone/projects/app-{k}/.env line {k + 1}",
+            kind="dotenv",
+            variable="ANTHROPIC_API_KEY",
+            fingerprint=fingerprint(fake_key(f"layout-{k}")),
+            hint=hint(fake_key(f"layout-{k}")),
+            length=108,
+        )
+        for k in range(keys)
+    )
+    winners = tuple(
+        Winner(
+            client=names[c % len(names)] + ("" if c < len(names) else f"-{c}"),
+            client_version="1",
+            source_id=f"s{c % keys}",
+            fingerprint=sources[c % keys].fingerprint,
+            hint=sources[c % keys].hint,
+            header="x-api-key" if c % 2 else "authorization",
+            base_url="https://api.anthropic.com",
+            detail="",
+        )
+        for c in range(clients)
+    )
     attempts = tuple(_rows(keys, 1))
     return Evidence(sources=sources, winners=winners, attempts=attempts)
 
@@ -72,23 +128,38 @@ def _path(size: str) -> list[PathCheck]:
     rows = []
     for i in range(1 if size == "small" else 8):
         responder = "anthropic" if i % 2 == 0 else ["gateway", "html-proxy", "region-block", "proxy"][i % 4]
-        details = (("url", f"https://gateway-{i}.internal.example.com/anthropic/v1"),
-                   ("clients", "httpx2, sdk-python, curl, sdk-node@0.24.3"[: 12 + 9 * (i % 4)]),
-                   ("proxy", "" if i % 3 else f"http://proxy-{i}.corp.example:3128"), ("status", "401"),
-                   ("responder", responder), ("request-id", "req_011CabcdefghijklmnopqrstU"))
-        rows.append(PathCheck(step="http", target=f"gateway-{i}.internal.example.com:443", ok=True,
-                              verdict="answered", elapsed_ms=3.0, details=details))
+        details = (
+            ("url", f"https://gateway-{i}.internal.example.com/anthropic/v1"),
+            ("clients", "httpx2, sdk-python, curl, sdk-node@0.24.3"[: 12 + 9 * (i % 4)]),
+            ("proxy", "" if i % 3 else f"http://proxy-{i}.corp.example:3128"),
+            ("status", "401"),
+            ("responder", responder),
+            ("request-id", "req_011CabcdefghijklmnopqrstU"),
+        )
+        rows.append(
+            PathCheck(
+                step="http",
+                target=f"gateway-{i}.internal.example.com:443",
+                ok=True,
+                verdict="answered",
+                elapsed_ms=3.0,
+                details=details,
+            )
+        )
     return rows
 
 
 PLOTS: dict[str, Callable[[str], Figure]] = {
     "path_figure": lambda size: pathview.path_figure(_path(size)),
-    "outcome_heatmap": lambda size: plots.outcome_heatmap(rows_to_frame(
-        _rows(1, 1) if size == "small" else _rows(50, 12)), "key", "model"),
-    "outcome_matrix": lambda size: plots.outcome_matrix(rows_to_frame(
-        _rows(1, 2) if size == "small" else _rows(50, 5, 3, 4))),
-    "latency_by_client": lambda size: plots.latency_by_client(rows_to_frame(
-        _rows(1, 1) if size == "small" else _rows(12, 2, 1, 4))),
+    "outcome_heatmap": lambda size: plots.outcome_heatmap(
+        rows_to_frame(_rows(1, 1) if size == "small" else _rows(50, 12)), "key", "model"
+    ),
+    "outcome_matrix": lambda size: plots.outcome_matrix(
+        rows_to_frame(_rows(1, 2) if size == "small" else _rows(50, 5, 3, 4))
+    ),
+    "latency_by_client": lambda size: plots.latency_by_client(
+        rows_to_frame(_rows(1, 1) if size == "small" else _rows(12, 2, 1, 4))
+    ),
     "timeline": lambda size: plots.timeline(rows_to_frame(_rows(1, 1) if size == "small" else _rows(50, 2))),
     "plan_steps": lambda size: diagrams.plan_steps(rows_to_frame(_rows(1, 1) if size == "small" else _rows(30, 5))),
     "who_reads_what": lambda size: diagrams.who_reads_what(_evidence(1, 1) if size == "small" else _evidence(8, 14)),
@@ -106,8 +177,11 @@ def _texts(fig: Figure) -> list[Text]:
             if ax.axison and axis.get_visible():
                 for tick in axis._update_ticks():
                     drawn.update(id(t) for t in (tick.label1, tick.label2) if t.get_visible())
-    found = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()
-             and (id(t) not in ticks or id(t) in drawn)]
+    found = [
+        t
+        for t in fig.findobj(Text)
+        if t.get_visible() and t.get_text().strip() and (id(t) not in ticks or id(t) in drawn)
+    ]
     return [t for t in found if t.get_window_extent().width > 0]
 
 
@@ -124,8 +198,12 @@ def check_layout(fig: Figure) -> list[str]:
     if len(texts) > 1:
         tol = 0.5
         x0, y0, x1, y1 = (boxes[:, i] for i in range(4))
-        overlap = ((x0[:, None] < x1[None, :] - tol) & (x0[None, :] < x1[:, None] - tol)
-                   & (y0[:, None] < y1[None, :] - tol) & (y0[None, :] < y1[:, None] - tol))
+        overlap = (
+            (x0[:, None] < x1[None, :] - tol)
+            & (x0[None, :] < x1[:, None] - tol)
+            & (y0[:, None] < y1[None, :] - tol)
+            & (y0[None, :] < y1[:, None] - tol)
+        )
         np.fill_diagonal(overlap, False)
         for i, j in zip(*np.nonzero(np.triu(overlap)), strict=True):
             problems.append(f"overlap: {texts[i].get_text()!r} and {texts[j].get_text()!r}")
@@ -155,8 +233,11 @@ def test_no_text_overlaps_or_leaves_its_cell_or_the_figure(name: str, size: str)
 
 
 def test_every_plot_function_is_covered() -> None:
-    public = {n for n in plots.__all__ if callable(getattr(plots, n)) and n not in
-              {"style", "figure_png", "key_label", "heatmaps", "outcome_figures"}}
+    public = {
+        n
+        for n in plots.__all__
+        if callable(getattr(plots, n)) and n not in {"style", "figure_png", "key_label", "heatmaps", "outcome_figures"}
+    }
     public |= {n for n in diagrams.__all__ if callable(getattr(diagrams, n))} | {"path_figure"}
     assert public <= set(PLOTS), public - set(PLOTS)
 

@@ -33,8 +33,12 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[s
     out = tmp_path_factory.mktemp("present") / "investigation.html"
     full, share = build_report(out=out, scenario="ticket", sandbox="ticket")
     nb = nbformat.read(str(out.with_suffix(".ipynb")), as_version=4)
-    markdown = [o["data"]["text/markdown"] for c in nb.cells for o in c.get("outputs", [])
-                if "text/markdown" in o.get("data", {})]
+    markdown = [
+        o["data"]["text/markdown"]
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if "text/markdown" in o.get("data", {})
+    ]
     fixes = [line for m in markdown for line in m.splitlines() if "**Fix:**" in line]
     wanted = sorted({c for line in fixes for c in commands(line)})
     assert "unset ANTHROPIC_API_KEY" in wanted and any(c.startswith("printf %s") for c in wanted), wanted
@@ -46,18 +50,22 @@ def page_of() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
+        )
         context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
-        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
-                      else route.abort())
+        context.route(
+            "**/*",
+            lambda route: route.continue_() if route.request.url.startswith(("file:", "data:")) else route.abort(),
+        )
         yield context
         browser.close()
 
 
 @pytest.mark.parametrize("which", ["full", "share"])
-def test_the_answer_is_on_the_first_screen_and_everything_fits(report: tuple[Path, Path, list[str]],
-                                                               page_of: object, which: str) -> None:
+def test_the_answer_is_on_the_first_screen_and_everything_fits(
+    report: tuple[Path, Path, list[str]], page_of: object, which: str
+) -> None:
     full, share, wanted = report
     page = page_of.new_page()  # type: ignore[attr-defined]
     page.goto((full if which == "full" else share).as_uri())
@@ -77,7 +85,8 @@ def test_the_answer_is_on_the_first_screen_and_everything_fits(report: tuple[Pat
     if which == "share":
         shot = full.parent / "verdict.png"
         page.locator(".jp-OutputArea-output:has(h2:has-text('The exported ANTHROPIC_API_KEY'))").first.screenshot(
-            path=str(shot))
+            path=str(shot)
+        )
         assert shot.stat().st_size > 10_000, "the verdict card screenshot is not blank"
         if os.environ.get("KEYLAB_UPDATE_SCREENSHOT"):
             HERO.parent.mkdir(parents=True, exist_ok=True)

@@ -23,10 +23,17 @@ def test_notebook_00_in_jupyterlab_leads_with_the_card_and_reruns_cleanly(browse
     from kit.testing import simulator
 
     with simulator("ticket") as url:
-        papermill.execute_notebook(str(ROOT / "notebooks" / "00-investigation.ipynb"),
-                                   str(tmp_path / "00-investigation.ipynb"), prepare_only=True,
-                                   parameters={"api_url": url, "sandbox": str(ROOT / "data" / "demo" / "ticket"),
-                                               "run_dir": str(tmp_path / "runs")}, progress_bar=False)
+        papermill.execute_notebook(
+            str(ROOT / "notebooks" / "00-investigation.ipynb"),
+            str(tmp_path / "00-investigation.ipynb"),
+            prepare_only=True,
+            parameters={
+                "api_url": url,
+                "sandbox": str(ROOT / "data" / "demo" / "ticket"),
+                "run_dir": str(tmp_path / "runs"),
+            },
+            progress_bar=False,
+        )
         with test_browser._jupyterlab(tmp_path) as lab_url:
             page = browser.new_page(viewport={"width": 1440, "height": 900})  # type: ignore[attr-defined]
             page.goto(lab_url)
@@ -38,7 +45,8 @@ def test_notebook_00_in_jupyterlab_leads_with_the_card_and_reruns_cleanly(browse
             page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=30_000)
             try:
                 page.locator(".jp-OutputArea-output :text('KeyLab investigation summary')").first.wait_for(
-                    timeout=240_000)
+                    timeout=240_000
+                )
                 page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
             except Exception:
                 page.screenshot(path=str(tmp_path / "lab-failure.png"), full_page=True)
@@ -71,4 +79,3 @@ def test_notebook_00_in_jupyterlab_leads_with_the_card_and_reruns_cleanly(browse
             logged = console.inner_text()
             assert "probe" not in logged and "KeyLab" not in logged and "req" not in logged, logged[:500]
             page.close()
-

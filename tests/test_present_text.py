@@ -26,15 +26,27 @@ from kit.testing import simulator
 from kit.values import Finding
 
 HOSTILE = [
-    Finding(cause="key-whitespace", severity="blocker", confidence=0.9,
-            title="'key.txt' ends with a line break; $KEY and $(cat key.txt) differ",
-            evidence=("`echo \"$KEY\" | wc -c` prints 109 ($ANTHROPIC_API_KEY)", "sent by sdk-node@0.24.3 and curl",
-                      "404 model: <model> for *every* key_alias [sic]"),
-            fix="Rewrite it: `printf %s \"$(cat key.txt)\" > key.txt.new && mv key.txt.new key.txt` ($(cat) drops "
-                "trailing newlines); costs $0."),
-    Finding(cause="stale-env-shadows-dotenv", severity="warning", confidence=0.8,
-            title="sdk-node@0.24.3 sends $ANTHROPIC_API_KEY", evidence=("a | b | c", "1. not a list"),
-            fix="Run `unset ANTHROPIC_API_KEY` and `export ANTHROPIC_BASE_URL=https://api.anthropic.com`."),
+    Finding(
+        cause="key-whitespace",
+        severity="blocker",
+        confidence=0.9,
+        title="'key.txt' ends with a line break; $KEY and $(cat key.txt) differ",
+        evidence=(
+            '`echo "$KEY" | wc -c` prints 109 ($ANTHROPIC_API_KEY)',
+            "sent by sdk-node@0.24.3 and curl",
+            "404 model: <model> for *every* key_alias [sic]",
+        ),
+        fix='Rewrite it: `printf %s "$(cat key.txt)" > key.txt.new && mv key.txt.new key.txt` ($(cat) drops '
+        "trailing newlines); costs $0.",
+    ),
+    Finding(
+        cause="stale-env-shadows-dotenv",
+        severity="warning",
+        confidence=0.8,
+        title="sdk-node@0.24.3 sends $ANTHROPIC_API_KEY",
+        evidence=("a | b | c", "1. not a list"),
+        fix="Run `unset ANTHROPIC_API_KEY` and `export ANTHROPIC_BASE_URL=https://api.anthropic.com`.",
+    ),
 ]
 
 
@@ -71,7 +83,7 @@ def test_each_fix_command_survives_the_notebook_path_verbatim(finding: Finding) 
 
 
 def test_commands_are_picked_from_code_spans_that_read_as_commands() -> None:
-    assert commands(HOSTILE[0].fix) == ["printf %s \"$(cat key.txt)\" > key.txt.new && mv key.txt.new key.txt"]
+    assert commands(HOSTILE[0].fix) == ['printf %s "$(cat key.txt)" > key.txt.new && mv key.txt.new key.txt']
     assert commands("`unset X_Y_Z_KEY`, `ANTHROPIC_API_KEY`, `anthropic-version: 2023-06-01`") == ["unset X_Y_Z_KEY"]
     assert "```" not in code_block("a ``` b").split("\n", 1)[1].rsplit("\n", 1)[0].replace("a ``` b", "")
 
@@ -134,10 +146,15 @@ def test_the_card_links_point_at_notebook_00s_headings() -> None:
     from kit.present.report import ROOT
 
     nb = json.loads((ROOT / "notebooks" / "00-investigation.ipynb").read_text())
-    headings = [line[3:].strip() for c in nb["cells"] if c["cell_type"] == "markdown"
-                for line in "".join(c["source"]).splitlines() if line.startswith("## ")]
+    headings = [
+        line[3:].strip()
+        for c in nb["cells"]
+        if c["cell_type"] == "markdown"
+        for line in "".join(c["source"]).splitlines()
+        if line.startswith("## ")
+    ]
     ids = {"#" + h.replace(" ", "-") for h in headings}
-    assert set(NOTEBOOK_ANCHORS.values()) <= ids, (set(NOTEBOOK_ANCHORS.values()) - ids)
+    assert set(NOTEBOOK_ANCHORS.values()) <= ids, set(NOTEBOOK_ANCHORS.values()) - ids
 
 
 def test_no_diagnosis_yet_is_a_card_too() -> None:

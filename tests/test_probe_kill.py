@@ -44,8 +44,24 @@ def test_kill_9_loses_nothing_finished_and_resume_repeats_nothing(tmp_path: Path
     access = tmp_path / "access.jsonl"
     with simulator_process(_scenario(tmp_path), "--access-log", str(access)) as (url, _sim):
         assert url.startswith("http://127.0.0.1:"), url
-        args = [sys.executable, "-m", "kit", "probe", "--api-url", url, "--plan", "full", "--run-id", "killed",
-                "--run-dir", str(tmp_path), "--concurrency", "4", "--no-progress", "--json"]
+        args = [
+            sys.executable,
+            "-m",
+            "kit",
+            "probe",
+            "--api-url",
+            url,
+            "--plan",
+            "full",
+            "--run-id",
+            "killed",
+            "--run-dir",
+            str(tmp_path),
+            "--concurrency",
+            "4",
+            "--no-progress",
+            "--json",
+        ]
         for name in KEYS:
             (tmp_path / f"{name}.txt").write_text(fake_key(name))
             args += ["--key-file", str(tmp_path / f"{name}.txt")]

@@ -23,8 +23,9 @@ def test_the_parameters_cell_comes_first():
 @pytest.mark.slow
 def test_runs_headless_on_the_ticket_and_shows_the_matrix(tmp_path: Path, sim_ticket: str):
     out = tmp_path / "04.ipynb"
-    execute_notebook(NOTEBOOK, out, {"api_url": sim_ticket, "sandbox": "ticket", "run_dir": str(tmp_path / "runs"),
-                                     "plan": "full"})
+    execute_notebook(
+        NOTEBOOK, out, {"api_url": sim_ticket, "sandbox": "ticket", "run_dir": str(tmp_path / "runs"), "plan": "full"}
+    )
     nb = nbformat.read(str(out), as_version=4)
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors, errors

@@ -26,8 +26,14 @@ def _creds(*names: str) -> list[Credential]:
 
 def test_a_script_per_key_gives_each_key_its_answers(tmp_path: Path) -> None:
     transport = ScriptedTransport({"beta": [Answer.rejected()]})
-    run = probe(_creds("alpha", "beta"), base_url=NOWHERE, run_dir=tmp_path, progress=None, plan="full",
-                client_factory=transport)
+    run = probe(
+        _creds("alpha", "beta"),
+        base_url=NOWHERE,
+        run_dir=tmp_path,
+        progress=None,
+        plan="full",
+        client_factory=transport,
+    )
     by = {r.key_alias: r for r in run.results}
     assert (by["alpha"].outcome, by["beta"].outcome) == ("ok", "auth rejected")
     assert by["beta"].error_message == "invalid x-api-key" and by["beta"].responder == "anthropic"
@@ -41,16 +47,16 @@ def test_a_function_script_sees_each_try(tmp_path: Path) -> None:
         seen.append((attempt.endpoint, attempt_try))
         return Answer(429, headers={"retry-after-ms": "10"}) if attempt_try < 2 else Answer.ok(models=())
 
-    run = probe(_creds("alpha"), base_url=NOWHERE, run_dir=tmp_path, progress=None,
-                client_factory=ScriptedTransport(script))
+    run = probe(
+        _creds("alpha"), base_url=NOWHERE, run_dir=tmp_path, progress=None, client_factory=ScriptedTransport(script)
+    )
     assert seen == [("/v1/models", 0), ("/v1/models", 1), ("/v1/models", 2)]
     assert (run.results[0].status, run.results[0].retry_wait_s, run.sent) == (200, 0.02, 3)
 
 
 def test_retries_spend_the_budget(tmp_path: Path) -> None:
     transport = ScriptedTransport([Answer.rate_limited("0"), Answer.ok(models=())])
-    run = probe(_creds("alpha"), base_url=NOWHERE, run_dir=tmp_path, progress=None, budget=1,
-                client_factory=transport)
+    run = probe(_creds("alpha"), base_url=NOWHERE, run_dir=tmp_path, progress=None, budget=1, client_factory=transport)
     assert (run.results[0].status, run.sent, len(transport.calls)) == (429, 1, 1)
 
 
@@ -63,8 +69,9 @@ def test_at_most_three_retries_after_429(tmp_path: Path) -> None:
 
 def test_a_transport_failure_is_a_row(tmp_path: Path) -> None:
     transport = ScriptedTransport([Answer.failed("ConnectTimeout", "timed out")])
-    run = probe(_creds("alpha"), base_url=NOWHERE, run_dir=tmp_path, progress=None, plan="full",
-                client_factory=transport)
+    run = probe(
+        _creds("alpha"), base_url=NOWHERE, run_dir=tmp_path, progress=None, plan="full", client_factory=transport
+    )
     row = run.results[0]
     assert (row.status, row.transport_error, row.outcome) == (None, "ConnectTimeout", "transport")
 
@@ -72,8 +79,15 @@ def test_a_transport_failure_is_a_row(tmp_path: Path) -> None:
 def test_the_client_names_come_from_the_probe_not_the_script(tmp_path: Path) -> None:
     """A scripted ``sdk-node@…`` needs no node: the factory replaces every real adapter."""
     transport = ScriptedTransport()
-    run = probe(_creds("alpha"), base_url=NOWHERE, run_dir=tmp_path, progress=None, plan="full",
-                clients=("httpx2", "sdk-node"), client_factory=transport)
+    run = probe(
+        _creds("alpha"),
+        base_url=NOWHERE,
+        run_dir=tmp_path,
+        progress=None,
+        plan="full",
+        clients=("httpx2", "sdk-node"),
+        client_factory=transport,
+    )
     assert {r.client for r in run.results} == {"httpx2", *(c.client for c in transport.calls)}
     assert len({r.client for r in run.results}) == 3  # httpx2 and the two Node SDK versions
 
@@ -96,7 +110,13 @@ def test_one_run_id_format_checked_as_a_whole() -> None:
 
 def test_a_run_id_with_a_trailing_newline_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="not usable as a file name"):
-        probe(_creds("alpha"), base_url=NOWHERE, run_dir=tmp_path, progress=None, run_id="resume-me\n",
-              client_factory=ScriptedTransport())
+        probe(
+            _creds("alpha"),
+            base_url=NOWHERE,
+            run_dir=tmp_path,
+            progress=None,
+            run_id="resume-me\n",
+            client_factory=ScriptedTransport(),
+        )
     with pytest.raises(UsageError, match="not usable as a file name"):
         runlog.load_run("resume-me\n", tmp_path)

@@ -26,8 +26,15 @@ CLIENTS = ("httpx2", "sdk-python", "curl") if shutil.which("curl") else ("httpx2
 
 
 def _rows(url: str, tmp_path: Path, timeout: float = 3.0):
-    run = probe([Credential("alpha", fake_key("alpha"), "test")], base_url=url, clients=CLIENTS, plan="full",
-                run_dir=tmp_path, progress=None, timeout=timeout)
+    run = probe(
+        [Credential("alpha", fake_key("alpha"), "test")],
+        base_url=url,
+        clients=CLIENTS,
+        plan="full",
+        run_dir=tmp_path,
+        progress=None,
+        timeout=timeout,
+    )
     assert {r.client for r in run.results} == set(CLIENTS)
     return run.results
 
@@ -125,8 +132,12 @@ def test_garbage_instead_of_http(tmp_path: Path):
 
 def test_http_answer_that_is_not_json(tmp_path: Path):
     body = b"upstream connect error or disconnect/reset before headers"
-    reply = (b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: "
-             + str(len(body)).encode() + b"\r\nconnection: close\r\n\r\n" + body)
+    reply = (
+        b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: "
+        + str(len(body)).encode()
+        + b"\r\nconnection: close\r\n\r\n"
+        + body
+    )
     with _socket_server(reply) as url:
         rows = _rows(url, tmp_path)
     _assert_transport(rows, "decode")

@@ -38,28 +38,35 @@ def test_an_openrouter_key_in_the_openai_slot_is_named_as_such() -> None:
 
 
 def test_a_key_of_the_provider_the_base_url_names_is_not_foreign() -> None:
-    report = inspect_for(fake_key("r", "openrouter"), OPENAI, variable="OPENAI_API_KEY",
-                         base_url="https://openrouter.ai/api/v1")
+    report = inspect_for(
+        fake_key("r", "openrouter"), OPENAI, variable="OPENAI_API_KEY", base_url="https://openrouter.ai/api/v1"
+    )
     assert "key-wrong-provider" not in report.causes
 
 
-@pytest.mark.parametrize(("value", "profile", "cause"), [
-    (fake_key("a", "openai-project")[:-10], OPENAI, "key-truncated"),
-    (fake_key("a", "openai-project") + "x", OPENAI, "key-extra-chars"),
-    ('"' + fake_key("a", "openai-project") + '"', OPENAI, "key-quoted"),
-    (fake_key("a", "openai-project") + "\n", OPENAI, "key-whitespace"),
-    (fake_key("a", "openai-admin"), OPENAI, "key-admin"),
-    (fake_key("a"), GEMINI, "key-wrong-provider"),
-    (fake_key("a", "openai-project"), GEMINI, "key-wrong-provider"),
-    ("", GEMINI, "key-missing"),
-])
+@pytest.mark.parametrize(
+    ("value", "profile", "cause"),
+    [
+        (fake_key("a", "openai-project")[:-10], OPENAI, "key-truncated"),
+        (fake_key("a", "openai-project") + "x", OPENAI, "key-extra-chars"),
+        ('"' + fake_key("a", "openai-project") + '"', OPENAI, "key-quoted"),
+        (fake_key("a", "openai-project") + "\n", OPENAI, "key-whitespace"),
+        (fake_key("a", "openai-admin"), OPENAI, "key-admin"),
+        (fake_key("a"), GEMINI, "key-wrong-provider"),
+        (fake_key("a", "openai-project"), GEMINI, "key-wrong-provider"),
+        ("", GEMINI, "key-missing"),
+    ],
+)
 def test_each_provider_judges_its_own_formats(value: str, profile: object, cause: str) -> None:
     assert cause in inspect_for(value, profile, alias="k").causes  # type: ignore[arg-type]
 
 
 def test_well_formed_keys_of_each_provider_have_no_defects() -> None:
-    for value, profile in ((fake_key("a", "openai-project"), OPENAI), (fake_key("a", "google-api"), GEMINI),
-                           (fake_key("a", "gemini-auth-key"), GEMINI)):
+    for value, profile in (
+        (fake_key("a", "openai-project"), OPENAI),
+        (fake_key("a", "google-api"), GEMINI),
+        (fake_key("a", "gemini-auth-key"), GEMINI),
+    ):
         report = inspect_for(value, profile)
         assert report.well_formed, report.summary()
         assert value not in json.dumps(report.to_row())
@@ -99,11 +106,20 @@ def test_found_providers_reads_the_environment_and_the_dotenv(tmp_path: Path) ->
 
 
 def test_the_envelope_is_read_per_provider() -> None:
-    body = json.dumps({"error": {"message": "m", "type": "invalid_request_error", "param": None,
-                                 "code": "mismatched_organization"}}).encode()
+    body = json.dumps(
+        {"error": {"message": "m", "type": "invalid_request_error", "param": None, "code": "mismatched_organization"}}
+    ).encode()
     assert read_envelope(OPENAI, body) == ("mismatched_organization", "m")
-    body = json.dumps({"error": {"code": 403, "message": "n", "status": "PERMISSION_DENIED", "details": [
-        {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "SERVICE_DISABLED"}]}}).encode()
+    body = json.dumps(
+        {
+            "error": {
+                "code": 403,
+                "message": "n",
+                "status": "PERMISSION_DENIED",
+                "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "SERVICE_DISABLED"}],
+            }
+        }
+    ).encode()
     assert read_envelope(GEMINI, body) == ("SERVICE_DISABLED", "n")
     assert read_envelope(GEMINI, b"[" + body + b"]") == ("SERVICE_DISABLED", "n")
     assert read_envelope(OPENAI, b"<html>") == (None, None)
@@ -116,11 +132,31 @@ def test_targets_put_the_zero_token_path_under_a_base_url_override() -> None:
 
 
 def test_outcome_of_a_provider_answer_is_not_a_foreign_responder() -> None:
-    row = AttemptResult(run_id="r", attempt_id="a", key_alias="k", fingerprint="f", hint="h", source="s",
-                        client="httpx2", client_version="", endpoint="/v1/models", method="GET", model=None,
-                        api_version=None, auth_style="bearer", base_url="u", status=200, error_type=None,
-                        error_message=None, request_id=None, responder="openai", latency_ms=1.0,
-                        transport_error=None, started_at="", provider="openai")
+    row = AttemptResult(
+        run_id="r",
+        attempt_id="a",
+        key_alias="k",
+        fingerprint="f",
+        hint="h",
+        source="s",
+        client="httpx2",
+        client_version="",
+        endpoint="/v1/models",
+        method="GET",
+        model=None,
+        api_version=None,
+        auth_style="bearer",
+        base_url="u",
+        status=200,
+        error_type=None,
+        error_message=None,
+        request_id=None,
+        responder="openai",
+        latency_ms=1.0,
+        transport_error=None,
+        started_at="",
+        provider="openai",
+    )
     assert row.outcome == "ok"
     assert row.to_row()["provider"] == "openai"
     assert Finding(cause="healthy", severity="info", confidence=1, title="t").to_dict()["provider"] == "anthropic"
@@ -136,13 +172,15 @@ def openai_sim() -> Iterator[str]:
 
 
 def test_doctor_json_with_provider_and_sandbox(openai_sim: str) -> None:
-    result = CliRunner().invoke(doctor, ["--provider", "openai", "--sandbox", "openai-ticket", "--api-url",
-                                         openai_sim, "--json"])
+    result = CliRunner().invoke(
+        doctor, ["--provider", "openai", "--sandbox", "openai-ticket", "--api-url", openai_sim, "--json"]
+    )
     assert result.exit_code == 1, result.output
     data = json.loads(result.output)
     assert data["top"] == "stale-env-shadows-dotenv"
-    assert {item["provider"] for key in ("findings", "keys", "attempts", "sources", "winners")
-            for item in data[key]} == {"openai"}
+    assert {
+        item["provider"] for key in ("findings", "keys", "attempts", "sources", "winners") for item in data[key]
+    } == {"openai"}
     assert_no_leak([result.output], [fake_key("old", "openai-project"), fake_key("alpha", "openai-project")])
 
 
@@ -159,11 +197,19 @@ def test_an_unknown_provider_is_a_one_line_usage_error() -> None:
 
 def test_several_providers_make_one_report_with_the_one_provider_shape(tmp_path: Path) -> None:
     old = fake_key("old", "google-api")
-    env = sandbox_env(tmp_path, {"GOOGLE_API_KEY": old, "GEMINI_API_KEY": fake_key("alpha", "google-api"),
-                                 "OPENAI_API_KEY": fake_key("alpha", "openai-project")})
+    env = sandbox_env(
+        tmp_path,
+        {
+            "GOOGLE_API_KEY": old,
+            "GEMINI_API_KEY": fake_key("alpha", "google-api"),
+            "OPENAI_API_KEY": fake_key("alpha", "openai-project"),
+        },
+    )
     with simulator("openai/healthy") as o, simulator("gemini/revoked-key") as g:
-        parts = (run_doctor(env, api_url=o, provider="openai", run_dir=tmp_path / "runs"),
-                 run_doctor(env, api_url=g, provider="gemini", run_dir=tmp_path / "runs"))
+        parts = (
+            run_doctor(env, api_url=o, provider="openai", run_dir=tmp_path / "runs"),
+            run_doctor(env, api_url=g, provider="gemini", run_dir=tmp_path / "runs"),
+        )
     multi = MultiResult(parts)
     data = json.loads(render_json_all(multi, render_json))
     assert data["providers"] == ["openai", "gemini"]
@@ -176,19 +222,29 @@ def test_several_providers_make_one_report_with_the_one_provider_shape(tmp_path:
     assert_no_leak([text, json.dumps(data)], [old])
 
 
-@pytest.mark.parametrize(("scenario", "name", "prov", "answers"), [
-    ("openai/org-mismatch", "alpha", "openai", {(401, "mismatched_organization")}),
-    ("gemini/api-not-enabled", "alpha", "gemini", {(403, "SERVICE_DISABLED")}),
-])
-def test_httpx2_curl_and_the_official_sdk_each_read_the_envelope(tmp_path: Path, scenario: str, name: str,
-                                                                  prov: str, answers: set[tuple[int, str]]) -> None:
+@pytest.mark.parametrize(
+    ("scenario", "name", "prov", "answers"),
+    [
+        ("openai/org-mismatch", "alpha", "openai", {(401, "mismatched_organization")}),
+        ("gemini/api-not-enabled", "alpha", "gemini", {(403, "SERVICE_DISABLED")}),
+    ],
+)
+def test_httpx2_curl_and_the_official_sdk_each_read_the_envelope(
+    tmp_path: Path, scenario: str, name: str, prov: str, answers: set[tuple[int, str]]
+) -> None:
     from kit.keys.credential import Credential
     from kit.probe.provider import probe_provider
 
     kind = "openai-project" if prov == "openai" else "google-api"
     with simulator(scenario) as url:
-        run = probe_provider(provider(prov), [Credential("k", fake_key(name, kind))], api_url=url, run_id="t1",
-                             run_dir=tmp_path, context={"OPENAI_ORG_ID": "org-old"})
+        run = probe_provider(
+            provider(prov),
+            [Credential("k", fake_key(name, kind))],
+            api_url=url,
+            run_id="t1",
+            run_dir=tmp_path,
+            context={"OPENAI_ORG_ID": "org-old"},
+        )
     assert [a.client for a in run.results] == ["httpx2", "curl", "sdk-python"]
     assert {(a.status, a.error_type) for a in run.results} == answers
     assert {a.responder for a in run.results} == {prov}
@@ -196,8 +252,9 @@ def test_httpx2_curl_and_the_official_sdk_each_read_the_envelope(tmp_path: Path,
 
 
 def test_the_installed_sdks_are_asked_in_the_child_and_warn_about_the_alias(tmp_path: Path) -> None:
-    env = sandbox_env(tmp_path, {"GOOGLE_API_KEY": fake_key("old", "google-api"),
-                                 "GEMINI_API_KEY": fake_key("new", "google-api")})
+    env = sandbox_env(
+        tmp_path, {"GOOGLE_API_KEY": fake_key("old", "google-api"), "GEMINI_API_KEY": fake_key("new", "google-api")}
+    )
     (env.cwd / ".env").write_text(f"OPENAI_API_KEY={fake_key('a', 'openai-project')}\n")
     gemini = discover_provider(env, GEMINI).winner("sdk-python")
     assert gemini is not None and gemini.source_id == "env:GOOGLE_API_KEY"
@@ -216,9 +273,11 @@ def test_notebook_00_checks_the_provider_it_is_given(tmp_path: Path) -> None:
 
     out = tmp_path / "00.ipynb"
     with simulator("openai/revoked-key") as url:
-        execute_notebook(ROOT / "notebooks" / "00-investigation.ipynb", out,
-                         {"api_url": url, "sandbox": "openai-ticket", "provider": "openai",
-                          "run_dir": str(tmp_path / "runs")})
+        execute_notebook(
+            ROOT / "notebooks" / "00-investigation.ipynb",
+            out,
+            {"api_url": url, "sandbox": "openai-ticket", "provider": "openai", "run_dir": str(tmp_path / "runs")},
+        )
     assert not read_notebook(out).errors
     text = out.read_text()
     assert "### OpenAI" in text and "stale-env-shadows-dotenv" in text

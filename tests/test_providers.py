@@ -45,8 +45,12 @@ def test_sdk_variables_and_precedence_follow_the_facts() -> None:
     assert provider("gemini").key_vars() == ("GOOGLE_API_KEY", "GEMINI_API_KEY")  # og §10
     openai = provider("openai")
     assert openai.key_vars() == ("OPENAI_API_KEY",)
-    for role, name in (("base-url", "OPENAI_BASE_URL"), ("organization", "OPENAI_ORG_ID"),
-                       ("project", "OPENAI_PROJECT_ID"), ("headers", "OPENAI_CUSTOM_HEADERS")):
+    for role, name in (
+        ("base-url", "OPENAI_BASE_URL"),
+        ("organization", "OPENAI_ORG_ID"),
+        ("project", "OPENAI_PROJECT_ID"),
+        ("headers", "OPENAI_CUSTOM_HEADERS"),
+    ):
         assert openai.var(role) == (name,)
     assert provider("gemini").var("backend-switch") == ("GOOGLE_GENAI_USE_VERTEXAI",)
     assert (openai.auth_header, openai.auth_scheme) == ("authorization", "Bearer")

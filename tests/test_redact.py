@@ -23,7 +23,7 @@ from kit.keys.naming import fingerprint, hint
 from kit.testing import fake_key, find_leaks
 
 KEY = fake_key("redact")
-BODY = KEY[len("sk-ant-api03-"):]
+BODY = KEY[len("sk-ant-api03-") :]
 
 
 def test_sensitive_headers_cover_the_credential_headers() -> None:
@@ -31,8 +31,14 @@ def test_sensitive_headers_cover_the_credential_headers() -> None:
 
 
 def test_headers_keep_their_names_and_show_only_hint_and_fingerprint() -> None:
-    out = redact_headers({"X-Api-Key": KEY, "Authorization": f"Bearer {KEY}", "anthropic-version": "2023-06-01",
-                          "Cookie": "session=abcdefghijklmnop"})
+    out = redact_headers(
+        {
+            "X-Api-Key": KEY,
+            "Authorization": f"Bearer {KEY}",
+            "anthropic-version": "2023-06-01",
+            "Cookie": "session=abcdefghijklmnop",
+        }
+    )
     assert out["X-Api-Key"] == f"[REDACTED {hint(KEY)} fp:{fingerprint(KEY)}]"
     assert out["Authorization"].startswith("Bearer [REDACTED ")
     assert out["anthropic-version"] == "2023-06-01"
@@ -143,8 +149,10 @@ def test_the_logging_filter_scrubs_messages_arguments_and_tracebacks() -> None:
 
 
 def test_urls_lose_passwords_and_secret_query_values() -> None:
-    assert redact_url("https://user:pa55word@gw.example/v1?key=abc&x=1") == \
-        "https://user:[REDACTED]@gw.example/v1?key=[REDACTED]&x=1"
+    assert (
+        redact_url("https://user:pa55word@gw.example/v1?key=abc&x=1")
+        == "https://user:[REDACTED]@gw.example/v1?key=[REDACTED]&x=1"
+    )
     assert redact_url("https://api.anthropic.com") == "https://api.anthropic.com"
     assert redact_url("http://token@127.0.0.1:8080/") == "http://[REDACTED]@127.0.0.1:8080/"
 

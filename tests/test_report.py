@@ -39,6 +39,7 @@ def test_report_shows_the_attempts_table_the_heatmap_and_the_findings(report: tu
 def test_share_variant_has_no_code(report: tuple[Path, Path, str]) -> None:
     _, share, full_html = report
     text = share.read_text()
+
     def code_cells(html: str) -> list[str]:
         return re.findall(r'<div class="(jp-Cell jp-CodeCell[^"]*)"', html)
 
@@ -53,16 +54,22 @@ def test_simulator_is_stopped_when_the_notebook_fails(tmp_path: Path) -> None:
     from kit.errors import KitError
 
     broken = tmp_path / "broken.ipynb"
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                           "language": "python"}})
+    nb = nbformat.v4.new_notebook(
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    )
     nb.cells = [
         nbformat.v4.new_code_cell('api_url = ""\nsandbox = ""\nmarker = ""', metadata={"tags": ["parameters"]}),
         nbformat.v4.new_code_cell("open(marker, 'w').write(api_url)\nraise SystemExit(3)"),
     ]
     nbformat.write(nb, str(broken))
     with pytest.raises(KitError, match="failed in cell"):
-        build_report(notebook=broken, out=tmp_path / "r.html", scenario="healthy", sandbox=None,
-                     extra_parameters={"marker": str(tmp_path / "url")})
+        build_report(
+            notebook=broken,
+            out=tmp_path / "r.html",
+            scenario="healthy",
+            sandbox=None,
+            extra_parameters={"marker": str(tmp_path / "url")},
+        )
     url = urlparse((tmp_path / "url").read_text())
     with pytest.raises(OSError), socket.create_connection((url.hostname or "", url.port or 0), timeout=1):
         pass
@@ -75,8 +82,9 @@ def test_strip_widgets_removes_state_and_views() -> None:
     nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {}}
     cell = nbformat.v4.new_code_cell("x")
     cell.outputs = [
-        nbformat.v4.new_output("display_data", data={"application/vnd.jupyter.widget-view+json": {"model_id": "1"},
-                                                     "text/plain": "VBox()"}),
+        nbformat.v4.new_output(
+            "display_data", data={"application/vnd.jupyter.widget-view+json": {"model_id": "1"}, "text/plain": "VBox()"}
+        ),
         nbformat.v4.new_output("stream", name="stderr", text="10%\r50%\r100%\n"),
     ]
     nb.cells.append(cell)

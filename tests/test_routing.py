@@ -74,15 +74,22 @@ def _httpx_oracle(variables: dict[str, str], urls: list[str]) -> dict[str, str |
         "print(json.dumps(out))\n"
     )
     env = {"PATH": os.environ.get("PATH", ""), **variables}
-    done = subprocess.run([sys.executable, "-c", script, json.dumps(urls)], env=env, capture_output=True,
-                          text=True, timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(urls)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     result: dict[str, str | None] = json.loads(done.stdout)
     return result
 
 
 @pytest.mark.parametrize(("variables", "url", "expected"), HTTPX_CASES)
-def test_httpx2_model_matches_the_installed_httpx2(tmp_path: Path, variables: dict[str, str], url: str,
-                                                   expected: str | None) -> None:
+def test_httpx2_model_matches_the_installed_httpx2(
+    tmp_path: Path, variables: dict[str, str], url: str, expected: str | None
+) -> None:
     env = env_with(tmp_path, **variables)
     for client in ("httpx2", "sdk-python"):
         choice = proxy_for(env, url, client)
@@ -118,7 +125,11 @@ def _curl_uses_proxy(variables: dict[str, str], url: str, home: Path) -> bool:
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(home), **variables}
     done = subprocess.run(
         ["curl", "-sv", "--max-time", "5", "--resolve", f"{host}:{port}:127.0.0.1", url],
-        env=env, capture_output=True, text=True, timeout=30, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     tried = re.findall(r"Trying 127\.0\.0\.1:(\d+)", done.stderr)
     assert tried, done.stderr
@@ -127,8 +138,7 @@ def _curl_uses_proxy(variables: dict[str, str], url: str, home: Path) -> bool:
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
 @pytest.mark.parametrize(("variables", "url", "proxied"), CURL_CASES)
-def test_curl_model_matches_the_system_curl(tmp_path: Path, variables: dict[str, str], url: str,
-                                            proxied: bool) -> None:
+def test_curl_model_matches_the_system_curl(tmp_path: Path, variables: dict[str, str], url: str, proxied: bool) -> None:
     env = env_with(tmp_path, **variables)
     choice = proxy_for(env, url, "curl")
     assert (choice.proxy_url is not None) == proxied, choice
@@ -220,8 +230,9 @@ def test_profile_base_url_applies_only_without_a_key_variable(tmp_path: Path) ->
 def test_base_url_model_matches_the_installed_python_sdk(tmp_path: Path) -> None:
     env = env_with(tmp_path, ANTHROPIC_BASE_URL="http://127.0.0.1:4000")
     script = "import anthropic; print(anthropic.Anthropic(api_key='placeholder').base_url)"
-    done = subprocess.run([sys.executable, "-c", script], env=dict(env.variables), capture_output=True, text=True,
-                          timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=dict(env.variables), capture_output=True, text=True, timeout=60, check=True
+    )
     assert done.stdout.strip().rstrip("/") == base_url_for(env, "sdk-python").url
 
 
@@ -231,8 +242,12 @@ def test_base_url_model_matches_the_installed_python_sdk(tmp_path: Path) -> None
 def test_ca_settings_per_client(tmp_path: Path) -> None:
     bundle = tmp_path / "corp.pem"
     bundle.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
-    env = env_with(tmp_path, REQUESTS_CA_BUNDLE=str(bundle), NODE_EXTRA_CA_CERTS=str(bundle),
-                   CURL_CA_BUNDLE=str(tmp_path / "missing.pem"))
+    env = env_with(
+        tmp_path,
+        REQUESTS_CA_BUNDLE=str(bundle),
+        NODE_EXTRA_CA_CERTS=str(bundle),
+        CURL_CA_BUNDLE=str(tmp_path / "missing.pem"),
+    )
     py = ca_for(env, "httpx2")
     assert not py.files and "REQUESTS_CA_BUNDLE" in py.ignored  # httpx2 never reads it
     curl = ca_for(env, "curl")
@@ -279,24 +294,27 @@ def test_display_url_masks_passwords() -> None:
 # ── The allow-list ──────────────────────────────────────────────────────────────────────
 
 
-@pytest.mark.parametrize(("url", "allowed"), [
-    ("https://api.anthropic.com/v1/models", True),
-    ("https://API.Anthropic.com./v1/models", True),
-    ("http://api.anthropic.com/v1/models", False),  # cleartext to a non-loopback host
-    ("https://api.anthropic.com:8443/", False),
-    ("https://api.anthropic.com@evil.example/", False),
-    ("https://evil.example\\@api.anthropic.com/", False),
-    ("https://evil.example/ @api.anthropic.com", False),
-    ("http://127.0.0.1:8080/v1/models", True),
-    ("http://[::1]:8080/", True),
-    ("http://localhost:1234/", True),
-    ("https://gateway.example.com/v1", False),
-    ("https://gw.corp.example/v1", True),
-    ("http://gw.corp.example/v1", False),
-    ("https://other.corp.example:9443/", True),
-    ("https://other.corp.example/", False),
-    ("file:///etc/passwd", False),
-    ("", False),
-])
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://api.anthropic.com/v1/models", True),
+        ("https://API.Anthropic.com./v1/models", True),
+        ("http://api.anthropic.com/v1/models", False),  # cleartext to a non-loopback host
+        ("https://api.anthropic.com:8443/", False),
+        ("https://api.anthropic.com@evil.example/", False),
+        ("https://evil.example\\@api.anthropic.com/", False),
+        ("https://evil.example/ @api.anthropic.com", False),
+        ("http://127.0.0.1:8080/v1/models", True),
+        ("http://[::1]:8080/", True),
+        ("http://localhost:1234/", True),
+        ("https://gateway.example.com/v1", False),
+        ("https://gw.corp.example/v1", True),
+        ("http://gw.corp.example/v1", False),
+        ("https://other.corp.example:9443/", True),
+        ("https://other.corp.example/", False),
+        ("file:///etc/passwd", False),
+        ("", False),
+    ],
+)
 def test_is_allowed_host(url: str, allowed: bool) -> None:
     assert is_allowed_host(url, API, ["gw.corp.example", "https://other.corp.example:9443"]) is allowed

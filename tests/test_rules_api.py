@@ -59,8 +59,7 @@ def test_key_rejected_ignores_a_gateway_401() -> None:
 
 
 def test_key_rejected_is_a_warning_for_a_key_no_client_sends() -> None:
-    ev = evidence(attempt("spare", "invalid-key"), attempt("main", 200),
-                  winners=(winner("sdk-python", "main"),))
+    ev = evidence(attempt("spare", "invalid-key"), attempt("main", 200), winners=(winner("sdk-python", "main"),))
     f = only(api.key_rejected(ev), "key-rejected")
     assert f.severity == "warning"
 
@@ -93,17 +92,20 @@ def test_key_inactive_expired_says_create_a_new_key() -> None:
 
 
 def test_workspace_id_required_names_the_header_and_the_workspace_from_the_admin_api() -> None:
-    ev = evidence(attempt("person", "workspace-required"),
-                  admin_keys=(admin_key("person", "active", workspace_id="wrkspc_team"),))
+    ev = evidence(
+        attempt("person", "workspace-required"), admin_keys=(admin_key("person", "active", workspace_id="wrkspc_team"),)
+    )
     f = only(api.workspace_id_required(ev), "workspace-id-required")
     assert "anthropic-workspace-id: wrkspc_team" in f.fix
     assert f.severity == "blocker"
 
 
 def test_wrong_auth_scheme_when_bearer_fails_and_x_api_key_works() -> None:
-    ev = evidence(attempt("k", "invalid-bearer", auth="bearer", client="sdk-python"),
-                  attempt("k", 200, auth="x-api-key", client="httpx2"),
-                  sources=(source("k", variable="ANTHROPIC_AUTH_TOKEN", location="/p/.env line 2"),))
+    ev = evidence(
+        attempt("k", "invalid-bearer", auth="bearer", client="sdk-python"),
+        attempt("k", 200, auth="x-api-key", client="httpx2"),
+        sources=(source("k", variable="ANTHROPIC_AUTH_TOKEN", location="/p/.env line 2"),),
+    )
     f = only(api.wrong_auth_scheme(ev), "wrong-auth-scheme")
     assert f.confidence >= 0.9
     assert "ANTHROPIC_API_KEY" in f.fix and "ANTHROPIC_AUTH_TOKEN" in f.fix and "/p/.env line 2" in f.fix
@@ -116,16 +118,17 @@ def test_wrong_auth_scheme_defers_to_key_rejected_when_x_api_key_is_rejected_too
 
 
 def test_wrong_auth_scheme_leaves_oauth_tokens_to_the_key_rules() -> None:
-    ev = evidence(attempt("t", "invalid-bearer", auth="bearer", kind="oauth"),
-                  reports=(report("t", kind="oauth"),))
+    ev = evidence(attempt("t", "invalid-bearer", auth="bearer", kind="oauth"), reports=(report("t", kind="oauth"),))
     assert api.wrong_auth_scheme(ev) == ()
 
 
 def test_both_auth_headers() -> None:
-    ev = evidence(attempt("k", "both-auth-headers", auth="both", client="sdk-python"),
-                  attempt("k", 200, auth="x-api-key"),
-                  sources=(source("tok", variable="ANTHROPIC_AUTH_TOKEN", location="/h/.bashrc line 3"),),
-                  winners=(winner("sdk-python", "k", header="both"),))
+    ev = evidence(
+        attempt("k", "both-auth-headers", auth="both", client="sdk-python"),
+        attempt("k", 200, auth="x-api-key"),
+        sources=(source("tok", variable="ANTHROPIC_AUTH_TOKEN", location="/h/.bashrc line 3"),),
+        winners=(winner("sdk-python", "k", header="both"),),
+    )
     f = only(api.both_auth_headers(ev), "both-auth-headers")
     assert f.severity == "blocker" and "unset ANTHROPIC_AUTH_TOKEN" in f.fix and "/h/.bashrc line 3" in f.fix
 
@@ -133,16 +136,21 @@ def test_both_auth_headers() -> None:
 # ---------------------------------------------------------------- the account
 
 
-@pytest.mark.parametrize(("error", "cause", "words"), [
-    ("credit-exhausted", "credit-exhausted", "Billing"),
-    ("org-disabled", "org-disabled", "support"),
-    ("permission-denied", "permission-denied", "admin"),
-])
+@pytest.mark.parametrize(
+    ("error", "cause", "words"),
+    [
+        ("credit-exhausted", "credit-exhausted", "Billing"),
+        ("org-disabled", "org-disabled", "support"),
+        ("permission-denied", "permission-denied", "admin"),
+    ],
+)
 def test_account_answers(error: str, cause: str, words: str) -> None:
-    ev = evidence(attempt("k", error, endpoint="/v1/messages/count_tokens", method="POST",
-                          model="claude-haiku-4-5"))
-    rule = {"credit-exhausted": api.credit_exhausted, "org-disabled": api.org_disabled,
-            "permission-denied": api.permission_denied}[cause]
+    ev = evidence(attempt("k", error, endpoint="/v1/messages/count_tokens", method="POST", model="claude-haiku-4-5"))
+    rule = {
+        "credit-exhausted": api.credit_exhausted,
+        "org-disabled": api.org_disabled,
+        "permission-denied": api.permission_denied,
+    }[cause]
     f = only(rule(ev), cause)
     assert f.severity == "blocker" and words in f.fix
     assert "org-main" in f.to_text()
@@ -186,17 +194,18 @@ def test_overloaded_and_server_error() -> None:
 
 
 def test_model_unavailable_gives_the_retirement_date_and_successor() -> None:
-    ev = evidence(attempt("k", 200),
-                  attempt("k", "model-not-found", endpoint="/v1/models/{id}", model="claude-3-haiku-20240307"),
-                  winners=(winner("sdk-python", "k"),))
+    ev = evidence(
+        attempt("k", 200),
+        attempt("k", "model-not-found", endpoint="/v1/models/{id}", model="claude-3-haiku-20240307"),
+        winners=(winner("sdk-python", "k"),),
+    )
     f = only(api.model_unavailable(ev), "model-unavailable")
     assert f.severity == "blocker"
     assert "2026-04-19" in f.to_text() and "claude-3-haiku-20240307 → claude-haiku-4-5" in f.fix
 
 
 def test_model_unavailable_from_the_catalog_when_auth_failed_first_is_a_warning() -> None:
-    ev = evidence(attempt("k", "invalid-key"),
-                  models_requested=("claude-3-5-sonnet-20241022", "claude-haiku-4-5"))
+    ev = evidence(attempt("k", "invalid-key"), models_requested=("claude-3-5-sonnet-20241022", "claude-haiku-4-5"))
     f = only(api.model_unavailable(ev), "model-unavailable")
     assert f.severity == "warning"
     assert "2025-10-28" in f.to_text() and "claude-sonnet-4-6" in f.fix
@@ -210,8 +219,7 @@ def test_model_unavailable_suggests_the_closest_id_for_a_misspelling() -> None:
 
 
 def test_version_invalid() -> None:
-    ev = evidence(attempt("k", "version-invalid", version="2024-10-22"),
-                  attempt("k", 200, version="2023-06-01"))
+    ev = evidence(attempt("k", "version-invalid", version="2024-10-22"), attempt("k", 200, version="2023-06-01"))
     f = only(api.version_invalid(ev), "version-invalid")
     assert "2024-10-22" in f.title and "anthropic-version: 2023-06-01" in f.fix
     assert f.severity == "warning"  # another version works
@@ -249,7 +257,7 @@ def test_no_api_rule_fires_on_empty_evidence_or_transport_failures() -> None:
 
 
 def test_every_api_rule_declares_only_causes_from_the_catalog() -> None:
-    causes_md = (Path(__file__).parent.parent.parent / "shared" / "causes.md")
+    causes_md = Path(__file__).parent.parent.parent / "shared" / "causes.md"
     declared = {c for r in api.RULES for c in r.causes}
     if causes_md.is_file():
         text = causes_md.read_text()
@@ -275,16 +283,20 @@ def test_healthy_says_whether_billing_was_checked() -> None:
 
 
 def test_version_invalid_blocks_a_client_that_only_gets_version_errors() -> None:
-    ev = evidence(attempt("k", 200, client="httpx2", version="2023-06-01"),
-                  attempt("k", "version-invalid", client="sdk-python", version="2026-10-21"))
+    ev = evidence(
+        attempt("k", 200, client="httpx2", version="2023-06-01"),
+        attempt("k", "version-invalid", client="sdk-python", version="2026-10-21"),
+    )
     f = only(api.version_invalid(ev), "version-invalid")
     assert f.severity == "blocker" and "sdk-python got only version errors" in f.to_text()
 
 
 def test_both_auth_headers_predicted_from_the_winners_when_the_pair_was_not_tried() -> None:
-    ev = evidence(attempt("k", 200),
-                  sources=(source("k", variable="ANTHROPIC_CUSTOM_HEADERS", location="process environment"),),
-                  winners=(winner("sdk-python", "k", header="both"),))
+    ev = evidence(
+        attempt("k", 200),
+        sources=(source("k", variable="ANTHROPIC_CUSTOM_HEADERS", location="process environment"),),
+        winners=(winner("sdk-python", "k", header="both"),),
+    )
     f = only(api.both_auth_headers(ev), "both-auth-headers")
     assert f.severity == "warning" and f.confidence <= 0.6 and "prediction" in f.to_text()
     assert "ANTHROPIC_CUSTOM_HEADERS" in f.fix

@@ -9,12 +9,30 @@ from kit.values import AttemptResult
 
 
 def _row(attempt_id: str = "a1", **changes: object) -> dict[str, object]:
-    row = AttemptResult(run_id="r", attempt_id=attempt_id, key_alias="k", fingerprint="f", hint="h", source="s",
-                        client="httpx2", client_version="1", endpoint="/v1/models", method="GET", model=None,
-                        api_version="2023-06-01", auth_style="x-api-key", base_url="http://127.0.0.1:1", status=401,
-                        error_type="authentication_error", error_message="invalid x-api-key", request_id=None,
-                        responder="anthropic", latency_ms=1.5, transport_error=None,
-                        started_at="2026-12-01T00:00:00Z").to_row()
+    row = AttemptResult(
+        run_id="r",
+        attempt_id=attempt_id,
+        key_alias="k",
+        fingerprint="f",
+        hint="h",
+        source="s",
+        client="httpx2",
+        client_version="1",
+        endpoint="/v1/models",
+        method="GET",
+        model=None,
+        api_version="2023-06-01",
+        auth_style="x-api-key",
+        base_url="http://127.0.0.1:1",
+        status=401,
+        error_type="authentication_error",
+        error_message="invalid x-api-key",
+        request_id=None,
+        responder="anthropic",
+        latency_ms=1.5,
+        transport_error=None,
+        started_at="2026-12-01T00:00:00Z",
+    ).to_row()
     row.update(changes)
     return row
 
@@ -30,8 +48,17 @@ def test_a_good_row_passes_and_round_trips() -> None:
 
 
 def test_each_kind_of_tampering_is_named_by_line_and_skipped() -> None:
-    data = _jsonl(_row("a1", status="401"), [1, 2], _row("a3", latency_ms="fast"), _row("a4", status=True),
-                  _row("a5", status=99999)) + b"{not json\n" + _jsonl(_row("ok"))
+    data = (
+        _jsonl(
+            _row("a1", status="401"),
+            [1, 2],
+            _row("a3", latency_ms="fast"),
+            _row("a4", status=True),
+            _row("a5", status=99999),
+        )
+        + b"{not json\n"
+        + _jsonl(_row("ok"))
+    )
     rows, problems = parse_rows(data, "run.jsonl")
     assert list(rows) == ["ok"]
     assert problems == [
@@ -46,7 +73,8 @@ def test_each_kind_of_tampering_is_named_by_line_and_skipped() -> None:
 
 def test_a_closed_set_is_checked() -> None:
     assert row_problem(_row(auth_style="cookie")) == (
-        'field auth_style is str "cookie", not one of x-api-key, bearer, both, none, default')
+        'field auth_style is str "cookie", not one of x-api-key, bearer, both, none, default'
+    )
 
 
 def test_a_missing_field_is_a_problem_not_a_type_error() -> None:
@@ -56,12 +84,19 @@ def test_a_missing_field_is_a_problem_not_a_type_error() -> None:
 
 
 def test_models_lines_are_checked() -> None:
-    data = _jsonl({"attempt_id": "x", "models": 5}, {"attempt_id": "y", "models": ["m1", 2]}, {"models": []},
-                  {"attempt_id": "z", "models": ["claude-haiku-4-5"]})
+    data = _jsonl(
+        {"attempt_id": "x", "models": 5},
+        {"attempt_id": "y", "models": ["m1", 2]},
+        {"models": []},
+        {"attempt_id": "z", "models": ["claude-haiku-4-5"]},
+    )
     listings, problems = parse_models(data, "run.models.jsonl")
     assert listings == {"z": ("claude-haiku-4-5",)}
-    assert [p.split(":")[0] for p in problems] == ["run.models.jsonl line 1", "run.models.jsonl line 2",
-                                                   "run.models.jsonl line 3"]
+    assert [p.split(":")[0] for p in problems] == [
+        "run.models.jsonl line 1",
+        "run.models.jsonl line 2",
+        "run.models.jsonl line 3",
+    ]
 
 
 def test_many_bad_lines_are_counted_not_listed() -> None:

@@ -22,8 +22,16 @@ VERSIONS = ("2023-06-01", "2023-01-01")
 
 
 def _probe(tmp_path: Path, run_id: str = "r1", transport: ScriptedTransport | None = None):
-    return probe([Credential("alpha", fake_key("alpha"), "t")], base_url=NOWHERE, plan="full", versions=VERSIONS,
-                 run_id=run_id, run_dir=tmp_path, progress=None, client_factory=transport or ScriptedTransport())
+    return probe(
+        [Credential("alpha", fake_key("alpha"), "t")],
+        base_url=NOWHERE,
+        plan="full",
+        versions=VERSIONS,
+        run_id=run_id,
+        run_dir=tmp_path,
+        progress=None,
+        client_factory=transport or ScriptedTransport(),
+    )
 
 
 def test_run_logs_are_created_0600_in_a_0700_folder(tmp_path: Path) -> None:
@@ -58,9 +66,28 @@ def test_the_cli_says_so_in_one_line_and_exits_2(tmp_path: Path) -> None:
     (runs / "linked.jsonl").symlink_to(target)
     key = tmp_path / "key.txt"
     key.write_text(fake_key("alpha"))
-    done = subprocess.run([sys.executable, "-m", "kit", "probe", "--api-url", NOWHERE, "--key-file", str(key),
-                           "--run-dir", str(runs), "--run-id", "linked", "--timeout", "1"],
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kit",
+            "probe",
+            "--api-url",
+            NOWHERE,
+            "--key-file",
+            str(key),
+            "--run-dir",
+            str(runs),
+            "--run-id",
+            "linked",
+            "--timeout",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "is a symbolic link" in done.stderr and target.read_text() == "keep me"
 
@@ -86,6 +113,6 @@ def test_a_fifo_at_the_log_path_is_refused_not_hung_on(tmp_path: Path) -> None:
 
 def test_a_huge_sparse_log_is_refused_without_reading_it(tmp_path: Path) -> None:
     with (tmp_path / "r1.jsonl").open("wb") as fh:
-        fh.truncate(1024 ** 3)  # 1 GB, no blocks: reading it would cost 1 GB and more
+        fh.truncate(1024**3)  # 1 GB, no blocks: reading it would cost 1 GB and more
     with pytest.raises(InputError, match=f"more than the {MAX_LOG_BYTES:,}"):
         _probe(tmp_path)

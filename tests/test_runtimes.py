@@ -1,6 +1,6 @@
 """Env-file runtimes as data: the engine's rules, detection, precedence, and each rule checked against the real
 tool where this machine can run it (Node --env-file, python-dotenv, bash, direnv, Docker's CLI parser, uv, npm
-dotenv); the others cite the facts sheet (shared/reference/claude-code-and-runtimes-facts.md §3)."""
+dotenv); the others cite the facts sheet (docs/reference/claude-code-and-runtimes.md §3)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from kit.sources.runtimes import apply, detect, parse_env_file, runtime_catalog
 
 CAT = runtime_catalog()
 #: One line per reading rule: quotes, a spaced comment, a glued `#`, single quotes, CRLF.
-CORPUS = 'A="q v"\nB=v # c\nC=v#c\nE=\'single\'\nF=crlf\r\n'
+CORPUS = "A=\"q v\"\nB=v # c\nC=v#c\nE='single'\nF=crlf\r\n"
 NAMES = ("A", "B", "C", "E", "F")
 
 
@@ -69,16 +69,22 @@ def test_every_catalog_entry_has_the_fields_the_engine_reads() -> None:
 
 
 def test_nextjs_env_local_beats_env_but_not_in_test_mode(tmp_path: Path) -> None:
-    files = {"package.json": '{"dependencies": {"next": "16"}}', ".env": "ANTHROPIC_API_KEY=base\n",
-             ".env.local": "ANTHROPIC_API_KEY=local\n"}
+    files = {
+        "package.json": '{"dependencies": {"next": "16"}}',
+        ".env": "ANTHROPIC_API_KEY=base\n",
+        ".env.local": "ANTHROPIC_API_KEY=local\n",
+    }
     assert _value(_project(tmp_path, files), "nextjs") == ("local", ".env.local line 1")
     assert _value(_project(tmp_path, files, NODE_ENV="test"), "nextjs")[0] == "base"
     assert _value(_project(tmp_path, files, ANTHROPIC_API_KEY="shell"), "nextjs") == ("shell", "process environment")
 
 
 def test_vite_mode_file_beats_env_local(tmp_path: Path) -> None:
-    files = {"package.json": '{"devDependencies": {"vite": "8"}}', ".env.local": "ANTHROPIC_API_KEY=local\n",
-             ".env.development": "ANTHROPIC_API_KEY=mode\n"}
+    files = {
+        "package.json": '{"devDependencies": {"vite": "8"}}',
+        ".env.local": "ANTHROPIC_API_KEY=local\n",
+        ".env.development": "ANTHROPIC_API_KEY=mode\n",
+    }
     assert _value(_project(tmp_path, files), "vite")[0] == "mode"
 
 
@@ -93,8 +99,11 @@ def test_direnv_file_beats_the_shell(tmp_path: Path) -> None:
 
 
 def test_docker_env_file_found_in_a_script_and_compose(tmp_path: Path) -> None:
-    files = {"run.sh": "docker run --rm --env-file ./prod.env app\n", "prod.env": 'ANTHROPIC_API_KEY="x"\n',
-             "compose.yaml": "services:\n  app:\n    env_file: prod.env\n"}
+    files = {
+        "run.sh": "docker run --rm --env-file ./prod.env app\n",
+        "prod.env": 'ANTHROPIC_API_KEY="x"\n',
+        "compose.yaml": "services:\n  app:\n    env_file: prod.env\n",
+    }
     env = _project(tmp_path, files)
     assert _value(env, "docker-env-file")[0] == '"x"'
     assert _value(env, "compose")[0] == "x"
@@ -124,8 +133,14 @@ def test_node_env_file_matches_the_engine(tmp_path: Path) -> None:
         pytest.skip("node is not installed")
     path = _write(tmp_path)
     script = f"console.log(JSON.stringify(Object.fromEntries({list(NAMES)!r}.map(k => [k, process.env[k]]))))"
-    out = subprocess.run([node, f"--env-file={path}", "-e", script], capture_output=True, text=True, timeout=60,
-                         env={"PATH": os.environ.get("PATH", "")}, check=True)
+    out = subprocess.run(
+        [node, f"--env-file={path}", "-e", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": os.environ.get("PATH", "")},
+        check=True,
+    )
     assert json.loads(out.stdout) == _engine("node-env-file")
 
 
@@ -134,9 +149,14 @@ def test_node_env_file_keeps_an_existing_variable(tmp_path: Path) -> None:
     if node is None:
         pytest.skip("node is not installed")
     path = _write(tmp_path, "ANTHROPIC_API_KEY=file\n")
-    out = subprocess.run([node, f"--env-file={path}", "-e", "console.log(process.env.ANTHROPIC_API_KEY)"],
-                         capture_output=True, text=True, timeout=60, check=True,
-                         env={"PATH": os.environ.get("PATH", ""), "ANTHROPIC_API_KEY": "shell"})
+    out = subprocess.run(
+        [node, f"--env-file={path}", "-e", "console.log(process.env.ANTHROPIC_API_KEY)"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={"PATH": os.environ.get("PATH", ""), "ANTHROPIC_API_KEY": "shell"},
+    )
     assert out.stdout.strip() == "shell"
     assert CAT["node-env-file"]["existing_wins"] is True
 
@@ -151,9 +171,14 @@ def test_bash_source_matches_the_engine(tmp_path: Path) -> None:
     path = _write(tmp_path)
     printer = tmp_path / "print.py"
     printer.write_text(_python_print(NAMES))
-    out = subprocess.run(["bash", "-c", f"set -a; . {path}; set +a; python3 {printer}"],
-                         capture_output=True, text=True, timeout=60, check=True,
-                         env={"PATH": os.environ.get("PATH", "")})
+    out = subprocess.run(
+        ["bash", "-c", f"set -a; . {path}; set +a; python3 {printer}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={"PATH": os.environ.get("PATH", "")},
+    )
     assert json.loads(out.stdout) == _engine("bash-source")
 
 
@@ -165,11 +190,22 @@ def test_direnv_matches_the_engine(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / ".envrc").write_text("dotenv\n")
     (folder / ".env").write_bytes(CORPUS.encode())
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "d"),
-           "XDG_CONFIG_HOME": str(tmp_path / "c"), "C": "shell"}
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "XDG_DATA_HOME": str(tmp_path / "d"),
+        "XDG_CONFIG_HOME": str(tmp_path / "c"),
+        "C": "shell",
+    }
     subprocess.run([direnv, "allow", str(folder)], env=env, capture_output=True, timeout=60, check=True)
-    out = subprocess.run([direnv, "exec", str(folder), "python3", "-c", _python_print(NAMES)], env=env,
-                         capture_output=True, text=True, timeout=60, check=True)
+    out = subprocess.run(
+        [direnv, "exec", str(folder), "python3", "-c", _python_print(NAMES)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert json.loads(out.stdout) == _engine("direnv")  # C: the file beat the variable already set
     assert CAT["direnv"]["existing_wins"] is False
 
@@ -226,9 +262,13 @@ def test_docker_cli_parser_matches_the_engine(tmp_path: Path) -> None:
         pytest.skip("the docker CLI is not installed")
     path = _write(tmp_path)
     with _fake_docker_daemon(tmp_path) as (host, seen):
-        subprocess.run([docker, "run", "--env-file", str(path), "busybox", "true"], capture_output=True, timeout=60,
-                       env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "DOCKER_HOST": host},
-                       check=False)
+        subprocess.run(
+            [docker, "run", "--env-file", str(path), "busybox", "true"],
+            capture_output=True,
+            timeout=60,
+            env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "DOCKER_HOST": host},
+            check=False,
+        )
     if not seen:
         pytest.skip("this docker CLI did not reach the fake daemon's create call")
     env = dict(item.split("=", 1) for item in seen[0]["Env"])
@@ -240,10 +280,14 @@ def test_docker_cli_refuses_export(tmp_path: Path) -> None:
     if docker is None:
         pytest.skip("the docker CLI is not installed")
     path = _write(tmp_path, "export A=1\n")
-    out = subprocess.run([docker, "run", "--env-file", str(path), "busybox", "true"], capture_output=True,
-                         text=True, timeout=60, check=False,
-                         env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path),
-                              "DOCKER_HOST": f"unix://{tmp_path}/none.sock"})
+    out = subprocess.run(
+        [docker, "run", "--env-file", str(path), "busybox", "true"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "DOCKER_HOST": f"unix://{tmp_path}/none.sock"},
+    )
     assert "contains whitespaces" in out.stderr
     assert CAT["docker-env-file"]["export"] == "error"
 
@@ -253,9 +297,14 @@ def test_uv_env_file_matches_the_engine(tmp_path: Path) -> None:
     if uv is None:
         pytest.skip("uv is not installed here; its row cites the facts sheet §3 (uv 0.13.9, Obs)")
     path = _write(tmp_path)
-    out = subprocess.run([uv, "run", "--no-project", "--env-file", str(path), "python3", "-c", _python_print(NAMES)],
-                         capture_output=True, text=True, timeout=120, check=True,
-                         env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)})
+    out = subprocess.run(
+        [uv, "run", "--no-project", "--env-file", str(path), "python3", "-c", _python_print(NAMES)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)},
+    )
     assert json.loads(out.stdout.splitlines()[-1]) == _engine("uv")
 
 
@@ -265,7 +314,9 @@ def test_npm_dotenv_matches_the_engine(tmp_path: Path) -> None:
     if found is None or shutil.which("node") is None:
         pytest.skip("npm dotenv is not installed in KEYLAB_CACHE; its row cites the facts sheet §3 (dotenv 18.0.10)")
     path = _write(tmp_path)
-    script = (f"const d=require({str(found.parent)!r});const r=d.parse(require('fs').readFileSync({str(path)!r}));"
-              f"console.log(JSON.stringify(r))")
+    script = (
+        f"const d=require({str(found.parent)!r});const r=d.parse(require('fs').readFileSync({str(path)!r}));"
+        f"console.log(JSON.stringify(r))"
+    )
     out = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=60, check=True)
     assert json.loads(out.stdout) == _engine("dotenv")

@@ -22,8 +22,9 @@ KEY = fake_key("sdk-child")
 TOKEN = fake_key("sdk-child-token", "oauth")
 
 
-@pytest.mark.parametrize("value", [KEY, KEY.encode(), KEY + "\n", "caf\u00e9", "bad\udcff", "lone\ud800", "",
-                                   b"\xff\xfe"])
+@pytest.mark.parametrize(
+    "value", [KEY, KEY.encode(), KEY + "\n", "caf\u00e9", "bad\udcff", "lone\ud800", "", b"\xff\xfe"]
+)
 def test_fp_labels_values_exactly_as_the_parent_does(value: str | bytes) -> None:
     assert sdk_child.fp(value) == fingerprint(value)
 
@@ -43,8 +44,22 @@ def test_the_child_imports_nothing_from_kit() -> None:
             imported.add((node.module or "").split(".")[0])
     assert "kit" not in imported
     # The other providers' official SDKs (openai, google-genai) are asked in the same child (issue 13).
-    assert imported <= {"__future__", "anthropic", "contextlib", "dotenv", "hashlib", "importlib", "json", "logging",
-                        "os", "stat", "sys", "typing", "openai", "google"}
+    assert imported <= {
+        "__future__",
+        "anthropic",
+        "contextlib",
+        "dotenv",
+        "hashlib",
+        "importlib",
+        "json",
+        "logging",
+        "os",
+        "stat",
+        "sys",
+        "typing",
+        "openai",
+        "google",
+    }
 
 
 def test_the_parent_runs_this_very_file() -> None:
@@ -98,8 +113,15 @@ def test_the_file_run_as_the_parent_runs_it_answers_in_one_json_line(tmp_path: P
     home = tmp_path / "home"
     home.mkdir()
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(home), "ANTHROPIC_API_KEY": KEY}
-    done = subprocess.run([sys.executable, "-I", str(SDK_CHILD)], env=env, cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-I", str(SDK_CHILD)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     [line] = done.stdout.splitlines()
     answer = json.loads(line)

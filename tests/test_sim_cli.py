@@ -20,8 +20,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 @contextmanager
 def running(*args: str) -> Iterator[subprocess.Popen[str]]:
-    proc = subprocess.Popen([sys.executable, "-m", "kit", "sim", *args], cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kit", "sim", *args], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         yield proc
     finally:
@@ -72,15 +73,21 @@ def test_capture_mode_echoes_each_request_on_stderr(tmp_path: Path) -> None:
 
 
 def test_bad_scenario_exits_2_with_the_fix() -> None:
-    done = subprocess.run([sys.executable, "-m", "kit", "sim", "--scenario", "helthy"], cwd=REPO, capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "kit", "sim", "--scenario", "helthy"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2 and done.stdout == ""
     assert "no scenario named 'helthy'" in done.stderr and "did you mean 'healthy'" in done.stderr
     assert "Traceback" not in done.stderr
 
 
 def test_list_shows_the_scenarios() -> None:
-    done = subprocess.run([sys.executable, "-m", "kit", "sim", "--list"], cwd=REPO, capture_output=True, text=True,
-                          timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "kit", "sim", "--list"], cwd=REPO, capture_output=True, text=True, timeout=60, check=True
+    )
     names = [line.split()[0] for line in done.stdout.splitlines()]
     assert {"healthy", "ticket", "capture", "gateway"} <= set(names)

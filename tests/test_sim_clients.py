@@ -43,8 +43,14 @@ class Outcome:
 @pytest.fixture(scope="module")
 def servers() -> Iterator[dict[str, SimServer]]:
     names = ["healthy", "revoked-key", "oauth-token", "retired-models", "credit-exhausted", "bearer-rejected"]
-    with serve(names[0]) as a, serve(names[1]) as b, serve(names[2]) as c, serve(names[3]) as d, \
-            serve(names[4]) as e, serve(names[5]) as f:
+    with (
+        serve(names[0]) as a,
+        serve(names[1]) as b,
+        serve(names[2]) as c,
+        serve(names[3]) as d,
+        serve(names[4]) as e,
+        serve(names[5]) as f,
+    ):
         yield dict(zip(names, (a, b, c, d, e, f), strict=True))
 
 
@@ -61,13 +67,19 @@ def py_call(url: str, key: str | None, *, model: str = "claude-haiku-4-5", omit_
     client = anthropic.Anthropic(api_key=key, base_url=url, max_retries=0)
     headers: dict[str, Any] = {"anthropic-version": anthropic.omit} if omit_version else {}
     try:
-        message = client.messages.create(model=model, max_tokens=5, messages=[{"role": "user", "content": "Hi"}],
-                                         extra_headers=headers)
+        message = client.messages.create(
+            model=model, max_tokens=5, messages=[{"role": "user", "content": "Hi"}], extra_headers=headers
+        )
     except anthropic.APIStatusError as exc:
         body = exc.body if isinstance(exc.body, dict) else {}
         error = body.get("error", {})
-        return Outcome(exc.status_code, error.get("type"), error.get("message"), body.get("request_id"),
-                       exc.response.headers.get("request-id"))
+        return Outcome(
+            exc.status_code,
+            error.get("type"),
+            error.get("message"),
+            body.get("request_id"),
+            exc.response.headers.get("request-id"),
+        )
     except TypeError as exc:
         return Outcome(None, None, None, None, local_error=str(exc))
     return Outcome(200, None, None, message._request_id, message._request_id, text=message.content[0].text)  # type: ignore[union-attr]
@@ -83,8 +95,9 @@ def test_python_sdk_healthy_key(servers: dict[str, SimServer]) -> None:
 
 
 def test_python_sdk_revoked_key_gets_invalid_bearer_token(servers: dict[str, SimServer]) -> None:
-    _assert_api_error(py_call(servers["revoked-key"].url, fake_key("old")), 401, "authentication_error",
-                      "Invalid bearer token")
+    _assert_api_error(
+        py_call(servers["revoked-key"].url, fake_key("old")), 401, "authentication_error", "Invalid bearer token"
+    )
 
 
 def test_python_sdk_missing_key_fails_locally_without_a_request(servers: dict[str, SimServer]) -> None:
@@ -96,28 +109,40 @@ def test_python_sdk_missing_key_fails_locally_without_a_request(servers: dict[st
 
 
 def test_python_sdk_oauth_token_as_bearer(servers: dict[str, SimServer]) -> None:
-    _assert_api_error(py_call(servers["oauth-token"].url, fake_key("claude-code", "oauth")), 401,
-                      "authentication_error", "OAuth authentication is currently not supported.")
+    _assert_api_error(
+        py_call(servers["oauth-token"].url, fake_key("claude-code", "oauth")),
+        401,
+        "authentication_error",
+        "OAuth authentication is currently not supported.",
+    )
 
 
 def test_python_sdk_retired_model(servers: dict[str, SimServer]) -> None:
-    _assert_api_error(py_call(servers["retired-models"].url, fake_key("alpha"), model="claude-3-haiku-20240307"),
-                      404, "not_found_error", "model: claude-3-haiku-20240307")
+    _assert_api_error(
+        py_call(servers["retired-models"].url, fake_key("alpha"), model="claude-3-haiku-20240307"),
+        404,
+        "not_found_error",
+        "model: claude-3-haiku-20240307",
+    )
 
 
 def test_python_sdk_missing_version(servers: dict[str, SimServer]) -> None:
-    _assert_api_error(py_call(servers["healthy"].url, fake_key("alpha"), omit_version=True), 400,
-                      "invalid_request_error", "anthropic-version: header is required")
+    _assert_api_error(
+        py_call(servers["healthy"].url, fake_key("alpha"), omit_version=True),
+        400,
+        "invalid_request_error",
+        "anthropic-version: header is required",
+    )
 
 
 def test_python_sdk_credit_exhausted(servers: dict[str, SimServer]) -> None:
-    _assert_api_error(py_call(servers["credit-exhausted"].url, fake_key("alpha")), 400, "invalid_request_error",
-                      CREDIT)
+    _assert_api_error(py_call(servers["credit-exhausted"].url, fake_key("alpha")), 400, "invalid_request_error", CREDIT)
 
 
 def test_python_sdk_valid_key_refused_as_bearer_before_2026(servers: dict[str, SimServer]) -> None:
-    _assert_api_error(py_call(servers["bearer-rejected"].url, fake_key("alpha")), 401, "authentication_error",
-                      "Invalid bearer token")
+    _assert_api_error(
+        py_call(servers["bearer-rejected"].url, fake_key("alpha")), 401, "authentication_error", "Invalid bearer token"
+    )
 
 
 def test_python_sdk_exception_classes_and_request_id(servers: dict[str, SimServer]) -> None:
@@ -127,8 +152,9 @@ def test_python_sdk_exception_classes_and_request_id(servers: dict[str, SimServe
     assert info.value.request_id and REQUEST_ID.match(info.value.request_id)
     client = anthropic.Anthropic(api_key=fake_key("alpha"), base_url=servers["retired-models"].url, max_retries=0)
     with pytest.raises(anthropic.NotFoundError):
-        client.messages.create(model="claude-3-5-sonnet-20241022", max_tokens=5,
-                               messages=[{"role": "user", "content": "Hi"}])
+        client.messages.create(
+            model="claude-3-5-sonnet-20241022", max_tokens=5, messages=[{"role": "user", "content": "Hi"}]
+        )
 
 
 def test_python_sdk_lists_models_with_pagination(servers: dict[str, SimServer]) -> None:
@@ -143,8 +169,9 @@ def test_python_sdk_lists_models_with_pagination(servers: dict[str, SimServer]) 
 
 def test_python_sdk_streaming_reply(servers: dict[str, SimServer]) -> None:
     client = anthropic.Anthropic(api_key=fake_key("alpha"), base_url=servers["healthy"].url, max_retries=0)
-    with client.messages.stream(model="claude-haiku-4-5", max_tokens=50,
-                                messages=[{"role": "user", "content": "Hi"}]) as stream:
+    with client.messages.stream(
+        model="claude-haiku-4-5", max_tokens=50, messages=[{"role": "user", "content": "Hi"}]
+    ) as stream:
         text = "".join(stream.text_stream)
         final = stream.get_final_message()
     assert text.startswith("Hello!") and final.usage.output_tokens > 0 and final.stop_reason == "end_turn"
@@ -153,8 +180,14 @@ def test_python_sdk_streaming_reply(servers: dict[str, SimServer]) -> None:
 # --- curl (x-api-key from a config on stdin, never argv) ---------------------------------------------------
 
 
-def curl_call(url: str, *, x_api_key: str | None = None, bearer: str | None = None, version: str | None = "2023-06-01",
-              model: str = "claude-haiku-4-5") -> Outcome:
+def curl_call(
+    url: str,
+    *,
+    x_api_key: str | None = None,
+    bearer: str | None = None,
+    version: str | None = "2023-06-01",
+    model: str = "claude-haiku-4-5",
+) -> Outcome:
     curl = shutil.which("curl")
     if curl is None:
         pytest.skip("curl is not installed")
@@ -167,40 +200,83 @@ def curl_call(url: str, *, x_api_key: str | None = None, bearer: str | None = No
         config.append(f'header = "anthropic-version: {version}"')
     body = json.dumps({"model": model, "max_tokens": 5, "messages": [{"role": "user", "content": "Hi"}]})
     done = subprocess.run(
-        [curl, "-sS", "--max-time", "20", "-D", "-", "-H", "content-type: application/json", "--data-binary", body,
-         "--config", "-", url + "/v1/messages"],
-        input="\n".join(config) + "\n", capture_output=True, text=True, check=True, timeout=30,
+        [
+            curl,
+            "-sS",
+            "--max-time",
+            "20",
+            "-D",
+            "-",
+            "-H",
+            "content-type: application/json",
+            "--data-binary",
+            body,
+            "--config",
+            "-",
+            url + "/v1/messages",
+        ],
+        input="\n".join(config) + "\n",
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
     )
     head, _, payload = done.stdout.partition("\n\n")  # text mode turned CRLF into LF
     status = int(head.split()[1])
     headers = dict(line.split(": ", 1) for line in head.split("\n")[1:] if ": " in line)
     data = json.loads(payload)
     error = data.get("error") or {}
-    return Outcome(status, error.get("type"), error.get("message"), data.get("request_id"),
-                   {k.lower(): v for k, v in headers.items()}.get("request-id"),
-                   text=data["content"][0]["text"] if status == 200 else None)
+    return Outcome(
+        status,
+        error.get("type"),
+        error.get("message"),
+        data.get("request_id"),
+        {k.lower(): v for k, v in headers.items()}.get("request-id"),
+        text=data["content"][0]["text"] if status == 200 else None,
+    )
 
 
 def test_curl_cases(servers: dict[str, SimServer]) -> None:
     ok = curl_call(servers["healthy"].url, x_api_key=fake_key("alpha"))
     assert ok.status == 200 and ok.text and REQUEST_ID.match(ok.header_request_id or "")
-    _assert_api_error(curl_call(servers["revoked-key"].url, x_api_key=fake_key("old")), 401, "authentication_error",
-                      "invalid x-api-key")
+    _assert_api_error(
+        curl_call(servers["revoked-key"].url, x_api_key=fake_key("old")),
+        401,
+        "authentication_error",
+        "invalid x-api-key",
+    )
     _assert_api_error(curl_call(servers["healthy"].url), 401, "authentication_error", "x-api-key header is required")
     token = fake_key("claude-code", "oauth")
-    _assert_api_error(curl_call(servers["oauth-token"].url, x_api_key=token), 401, "authentication_error",
-                      "invalid x-api-key")
-    _assert_api_error(curl_call(servers["oauth-token"].url, bearer=token), 401, "authentication_error",
-                      "OAuth authentication is currently not supported.")
-    _assert_api_error(curl_call(servers["retired-models"].url, x_api_key=fake_key("alpha"),
-                                model="claude-3-sonnet-20240229"), 404, "not_found_error",
-                      "model: claude-3-sonnet-20240229")
-    _assert_api_error(curl_call(servers["healthy"].url, x_api_key=fake_key("alpha"), version=None), 400,
-                      "invalid_request_error", "anthropic-version: header is required")
-    _assert_api_error(curl_call(servers["credit-exhausted"].url, x_api_key=fake_key("alpha")), 400,
-                      "invalid_request_error", CREDIT)
-    _assert_api_error(curl_call(servers["bearer-rejected"].url, bearer=fake_key("alpha")), 401,
-                      "authentication_error", "Invalid bearer token")
+    _assert_api_error(
+        curl_call(servers["oauth-token"].url, x_api_key=token), 401, "authentication_error", "invalid x-api-key"
+    )
+    _assert_api_error(
+        curl_call(servers["oauth-token"].url, bearer=token),
+        401,
+        "authentication_error",
+        "OAuth authentication is currently not supported.",
+    )
+    _assert_api_error(
+        curl_call(servers["retired-models"].url, x_api_key=fake_key("alpha"), model="claude-3-sonnet-20240229"),
+        404,
+        "not_found_error",
+        "model: claude-3-sonnet-20240229",
+    )
+    _assert_api_error(
+        curl_call(servers["healthy"].url, x_api_key=fake_key("alpha"), version=None),
+        400,
+        "invalid_request_error",
+        "anthropic-version: header is required",
+    )
+    _assert_api_error(
+        curl_call(servers["credit-exhausted"].url, x_api_key=fake_key("alpha")), 400, "invalid_request_error", CREDIT
+    )
+    _assert_api_error(
+        curl_call(servers["bearer-rejected"].url, bearer=fake_key("alpha")),
+        401,
+        "authentication_error",
+        "Invalid bearer token",
+    )
 
 
 # --- the Node SDK (0.24.3: x-api-key + 2023-06-01; current: Bearer + 2026-10-21) --------------------------
@@ -242,27 +318,49 @@ def node_sdks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     current = node_install.current_version()
     script = tmp_path_factory.mktemp("node") / "call.js"
     script.write_text(NODE_SCRIPT)
-    return {"script": script,
-            node_install.TICKET_VERSION: node_install.package_dir(node_install.install(node_install.TICKET_VERSION)),
-            "current": node_install.package_dir(node_install.install(current))}
+    return {
+        "script": script,
+        node_install.TICKET_VERSION: node_install.package_dir(node_install.install(node_install.TICKET_VERSION)),
+        "current": node_install.package_dir(node_install.install(current)),
+    }
 
 
-def node_call(sdks: dict[str, Path], version: str, url: str, key: str | None, *, model: str = "claude-haiku-4-5",
-              omit_version: bool = False) -> tuple[Outcome, str]:
+def node_call(
+    sdks: dict[str, Path],
+    version: str,
+    url: str,
+    key: str | None,
+    *,
+    model: str = "claude-haiku-4-5",
+    omit_version: bool = False,
+) -> tuple[Outcome, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
     if key is not None:
         env["ANTHROPIC_API_KEY"] = key
     cfg = {"sdk": str(sdks[version]), "baseURL": url, "model": model, "omitVersion": omit_version}
-    done = subprocess.run(["node", str(sdks["script"])], input=json.dumps(cfg), capture_output=True, text=True,
-                          env=env, timeout=60, check=False)
+    done = subprocess.run(
+        ["node", str(sdks["script"])],
+        input=json.dumps(cfg),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     data = json.loads(done.stdout.strip().splitlines()[-1])
     if "local_error" in data:
         return Outcome(None, None, None, None, local_error=data["local_error"]), ""
     body = data.get("body") or {}
     error = body.get("error") or {}
-    return Outcome(data["status"], error.get("type"), error.get("message"), body.get("request_id"),
-                   data.get("header_request_id"), text=data.get("text")), data.get("message", "")
+    return Outcome(
+        data["status"],
+        error.get("type"),
+        error.get("message"),
+        body.get("request_id"),
+        data.get("header_request_id"),
+        text=data.get("text"),
+    ), data.get("message", "")
 
 
 @pytest.mark.node
@@ -281,18 +379,24 @@ def test_node_sdk_cases(servers: dict[str, SimServer], node_sdks: dict[str, Path
     out, message = node_call(node_sdks, version, servers["revoked-key"].url, fake_key("old"))
     _assert_api_error(out, 401, "authentication_error", "invalid x-api-key" if old else "Invalid bearer token")
     if old:  # the JS SDK prints status + the JSON body: the string in the support ticket
-        assert message.startswith('401 {"type":"error","error":{"type":"authentication_error",'
-                                  '"message":"invalid x-api-key"}')
+        assert message.startswith(
+            '401 {"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}'
+        )
 
     out, _ = node_call(node_sdks, version, h.url, None)
     assert out.local_error and "Could not resolve authentication method" in out.local_error, (version, out)
 
     out, _ = node_call(node_sdks, version, servers["oauth-token"].url, fake_key("claude-code", "oauth"))
-    _assert_api_error(out, 401, "authentication_error",
-                      "invalid x-api-key" if old else "OAuth authentication is currently not supported.")
+    _assert_api_error(
+        out,
+        401,
+        "authentication_error",
+        "invalid x-api-key" if old else "OAuth authentication is currently not supported.",
+    )
 
-    out, _ = node_call(node_sdks, version, servers["retired-models"].url, fake_key("alpha"),
-                       model="claude-3-5-sonnet-20241022")
+    out, _ = node_call(
+        node_sdks, version, servers["retired-models"].url, fake_key("alpha"), model="claude-3-5-sonnet-20241022"
+    )
     _assert_api_error(out, 404, "not_found_error", "model: claude-3-5-sonnet-20241022")
 
     out, _ = node_call(node_sdks, version, h.url, fake_key("alpha"), omit_version=True)

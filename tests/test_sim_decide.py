@@ -20,9 +20,20 @@ from kit.testing import fake_key
 MSG = {"model": "claude-haiku-4-5", "max_tokens": 5, "messages": [{"role": "user", "content": "Hi"}]}
 
 
-def ask(scenario: str | Scenario, *, method: str = "POST", path: str = "/v1/messages", key: str | None = "alpha",
-        kind: str = "api", bearer: str | None = None, version: str | None = "2023-06-01", body: Any = MSG,
-        draw: float = 1.0, limiter: RateLimiter | None = None, **extra: Any) -> Answer:
+def ask(
+    scenario: str | Scenario,
+    *,
+    method: str = "POST",
+    path: str = "/v1/messages",
+    key: str | None = "alpha",
+    kind: str = "api",
+    bearer: str | None = None,
+    version: str | None = "2023-06-01",
+    body: Any = MSG,
+    draw: float = 1.0,
+    limiter: RateLimiter | None = None,
+    **extra: Any,
+) -> Answer:
     s = load_scenario(scenario)
     raw = json.dumps(body).encode() if not isinstance(body, bytes) else body
     fields: dict[str, Any] = {
@@ -107,16 +118,19 @@ def test_faults_pick_by_share_and_path() -> None:
     assert ask(flaky, draw=0.5).kind == "json"
 
 
-@pytest.mark.parametrize(("kwargs", "error_id"), [
-    ({"key": None}, "missing-key"),
-    ({"key": "nobody"}, "invalid-key"),
-    ({"key": "old"}, "invalid-key"),
-    ({"key": "archived"}, "invalid-key"),
-    ({"key": "expired"}, "invalid-key"),
-    ({"key": None, "bearer": "old"}, "invalid-bearer"),
-    ({"key": None, "bearer": "nobody"}, "invalid-bearer"),
-    ({"key": "alpha", "bearer": "alpha"}, "both-auth-headers"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error_id"),
+    [
+        ({"key": None}, "missing-key"),
+        ({"key": "nobody"}, "invalid-key"),
+        ({"key": "old"}, "invalid-key"),
+        ({"key": "archived"}, "invalid-key"),
+        ({"key": "expired"}, "invalid-key"),
+        ({"key": None, "bearer": "old"}, "invalid-bearer"),
+        ({"key": None, "bearer": "nobody"}, "invalid-bearer"),
+        ({"key": "alpha", "bearer": "alpha"}, "both-auth-headers"),
+    ],
+)
 def test_authentication_on_revoked_key_scenario(kwargs: dict[str, Any], error_id: str) -> None:
     answer = ask("revoked-key", **kwargs)
     expect(answer, error_id, "authentication")
@@ -193,22 +207,47 @@ def test_rate_limit_counts_per_organization() -> None:
     assert 1 <= retry <= 60
 
 
-@pytest.mark.parametrize(("body", "ctype", "error_id", "fields"), [
-    (b"{not json", "application/json", "invalid-json", {}),
-    (json.dumps(MSG).encode(), "text/plain", "invalid-content-type", {}),
-    (json.dumps({"model": "claude-haiku-4-5", "messages": []}).encode(), "application/json", "field-required",
-     {"field": "max_tokens"}),
-    (json.dumps({"max_tokens": 5, "messages": [{}]}).encode(), "application/json", "field-required",
-     {"field": "model"}),
-    (json.dumps(dict(MSG, max_tokens="5")).encode(), "application/json", "field-invalid",
-     {"field": "max_tokens", "problem": "Input should be a valid integer"}),
-    (b"[1, 2]", "application/json", "field-invalid",
-     {"field": "body", "problem": "Input should be a valid dictionary"}),
-])
+@pytest.mark.parametrize(
+    ("body", "ctype", "error_id", "fields"),
+    [
+        (b"{not json", "application/json", "invalid-json", {}),
+        (json.dumps(MSG).encode(), "text/plain", "invalid-content-type", {}),
+        (
+            json.dumps({"model": "claude-haiku-4-5", "messages": []}).encode(),
+            "application/json",
+            "field-required",
+            {"field": "max_tokens"},
+        ),
+        (
+            json.dumps({"max_tokens": 5, "messages": [{}]}).encode(),
+            "application/json",
+            "field-required",
+            {"field": "model"},
+        ),
+        (
+            json.dumps(dict(MSG, max_tokens="5")).encode(),
+            "application/json",
+            "field-invalid",
+            {"field": "max_tokens", "problem": "Input should be a valid integer"},
+        ),
+        (
+            b"[1, 2]",
+            "application/json",
+            "field-invalid",
+            {"field": "body", "problem": "Input should be a valid dictionary"},
+        ),
+    ],
+)
 def test_body_errors(body: bytes, ctype: str, error_id: str, fields: dict[str, str]) -> None:
     s = load_scenario("healthy")
-    req = Request(method="POST", path="/v1/messages", x_api_key=fake_key("alpha"), version="2023-06-01",
-                  content_type=ctype, body=body)
+    req = Request(
+        method="POST",
+        path="/v1/messages",
+        x_api_key=fake_key("alpha"),
+        version="2023-06-01",
+        content_type=ctype,
+        body=body,
+    )
     expect(decide(req, Context(s, RateLimiter(0), time.time())), error_id, "body", **fields)
 
 
@@ -219,10 +258,15 @@ def test_parameters_removed_in_2026_10_21() -> None:
 
 
 def test_models_retired_and_unknown() -> None:
-    expect(ask("retired-models", body=dict(MSG, model="claude-3-haiku-20240307")), "model-not-found", "model",
-           model="claude-3-haiku-20240307")
-    expect(ask("healthy", body=dict(MSG, model="claude-haiku-4.5")), "model-not-found", "model",
-           model="claude-haiku-4.5")
+    expect(
+        ask("retired-models", body=dict(MSG, model="claude-3-haiku-20240307")),
+        "model-not-found",
+        "model",
+        model="claude-3-haiku-20240307",
+    )
+    expect(
+        ask("healthy", body=dict(MSG, model="claude-haiku-4.5")), "model-not-found", "model", model="claude-haiku-4.5"
+    )
     expect(ask("healthy", key="nobody", body=dict(MSG, model="nope")), "invalid-key", "authentication")
     got = ask("retired-models", method="GET", path="/v1/models/claude-3-haiku-20240307")
     assert got.status == 200 and json.loads(got.body)["lifecycle"] == "retired"

@@ -17,8 +17,12 @@ from kit.sim.faces import mask_key
 from kit.sim.scenario import all_scenarios, list_scenarios
 from kit.testing import assert_no_leak, fake_key
 
-OPENAI = {"name": "o", "api": {"provider": "openai"}, "orgs": [{"id": "org-main"}],
-          "keys": [{"name": "alpha", "project": "proj_main"}]}
+OPENAI = {
+    "name": "o",
+    "api": {"provider": "openai"},
+    "orgs": [{"id": "org-main"}],
+    "keys": [{"name": "alpha", "project": "proj_main"}],
+}
 GEMINI = {"name": "g", "api": {"provider": "gemini"}, "orgs": [{"id": "proj-main"}], "keys": [{"name": "alpha"}]}
 
 
@@ -34,20 +38,23 @@ def _with(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
     return out
 
 
-@pytest.mark.parametrize(("scenario", "needle"), [
-    (_with(OPENAI, keys={"referrers": ["x"]}), "'keys[0].referrers' belongs to gemini scenarios"),
-    (_with(OPENAI, keys={"workspace": "wrkspc_x"}), "'keys[0].workspace' belongs to anthropic scenarios"),
-    (_with(GEMINI, keys={"scopes": ["model.read"]}), "'keys[0].scopes' belongs to openai scenarios"),
-    (_with(GEMINI, orgs={"disabled": True}), "'orgs[0].disabled' belongs to anthropic and openai scenarios"),
-    (_with(GEMINI, api={"versions": ["2023-06-01"]}), "'api.versions' belongs to anthropic scenarios"),
-    ({"name": "a", "keys": [{"name": "k", "project": "proj_x"}]}, "'keys[0].project' belongs to openai scenarios"),
-    ({"name": "a", "orgs": [{"id": "o", "api_enabled": False}]}, "'orgs[0].api_enabled' belongs to gemini"),
-    (_with(OPENAI, rate_limit={"requests_per_minute": 2}), "'rate_limit' belongs to anthropic scenarios"),
-    (_with(OPENAI, keys={"scopes": ["model.read"]}), "'keys[0].scopes' is set on a key that is not restricted"),
-    (_with(OPENAI, keys={"kind": "admin"}), "'keys[0].kind' is 'admin', which is not one of api, restricted"),
-    (_with(OPENAI, keys={"format": "google-api"}), "'keys[0].format' is 'google-api'"),
-    (_with(OPENAI, api={"provider": "opnai"}), "did you mean 'openai'?"),
-])
+@pytest.mark.parametrize(
+    ("scenario", "needle"),
+    [
+        (_with(OPENAI, keys={"referrers": ["x"]}), "'keys[0].referrers' belongs to gemini scenarios"),
+        (_with(OPENAI, keys={"workspace": "wrkspc_x"}), "'keys[0].workspace' belongs to anthropic scenarios"),
+        (_with(GEMINI, keys={"scopes": ["model.read"]}), "'keys[0].scopes' belongs to openai scenarios"),
+        (_with(GEMINI, orgs={"disabled": True}), "'orgs[0].disabled' belongs to anthropic and openai scenarios"),
+        (_with(GEMINI, api={"versions": ["2023-06-01"]}), "'api.versions' belongs to anthropic scenarios"),
+        ({"name": "a", "keys": [{"name": "k", "project": "proj_x"}]}, "'keys[0].project' belongs to openai scenarios"),
+        ({"name": "a", "orgs": [{"id": "o", "api_enabled": False}]}, "'orgs[0].api_enabled' belongs to gemini"),
+        (_with(OPENAI, rate_limit={"requests_per_minute": 2}), "'rate_limit' belongs to anthropic scenarios"),
+        (_with(OPENAI, keys={"scopes": ["model.read"]}), "'keys[0].scopes' is set on a key that is not restricted"),
+        (_with(OPENAI, keys={"kind": "admin"}), "'keys[0].kind' is 'admin', which is not one of api, restricted"),
+        (_with(OPENAI, keys={"format": "google-api"}), "'keys[0].format' is 'google-api'"),
+        (_with(OPENAI, api={"provider": "opnai"}), "did you mean 'openai'?"),
+    ],
+)
 def test_fields_of_another_face_are_refused_with_field_and_fix(scenario: dict[str, Any], needle: str) -> None:
     with pytest.raises(ScenarioError) as info:
         load_scenario(scenario)
@@ -76,10 +83,34 @@ def test_shipped_provider_scenarios_load_and_are_described(name: str) -> None:
 
 def test_every_face_has_its_common_failures_and_a_listing() -> None:
     shipped = set(all_scenarios())
-    for face, families in (("openai", ("healthy", "revoked-key", "quota-exhausted", "org-mismatch", "restricted-key",
-                                       "account-deactivated", "gateway", "capture")),
-                           ("gemini", ("healthy", "revoked-key", "quota-exhausted", "referrer-restricted",
-                                       "api-restricted", "api-not-enabled", "standard-key-retired", "capture"))):
+    for face, families in (
+        (
+            "openai",
+            (
+                "healthy",
+                "revoked-key",
+                "quota-exhausted",
+                "org-mismatch",
+                "restricted-key",
+                "account-deactivated",
+                "gateway",
+                "capture",
+            ),
+        ),
+        (
+            "gemini",
+            (
+                "healthy",
+                "revoked-key",
+                "quota-exhausted",
+                "referrer-restricted",
+                "api-restricted",
+                "api-not-enabled",
+                "standard-key-retired",
+                "capture",
+            ),
+        ),
+    ):
         assert {f"{face}/{f}" for f in families} <= shipped
     assert set(list_scenarios()) <= shipped and "openai/healthy" not in list_scenarios()
     with pytest.raises(ScenarioError, match="did you mean 'openai/healthy'"):
@@ -90,9 +121,17 @@ def test_every_face_has_its_common_failures_and_a_listing() -> None:
 def sims() -> Iterator[dict[str, SimServer]]:
     import contextlib
 
-    names = ["openai/healthy", "openai/account-deactivated", "openai/capture", "openai/region-block",
-             "openai/gateway", "gemini/healthy", "gemini/api-not-enabled", "gemini/standard-key-retired",
-             "gemini/capture"]
+    names = [
+        "openai/healthy",
+        "openai/account-deactivated",
+        "openai/capture",
+        "openai/region-block",
+        "openai/gateway",
+        "gemini/healthy",
+        "gemini/api-not-enabled",
+        "gemini/standard-key-retired",
+        "gemini/capture",
+    ]
     with contextlib.ExitStack() as stack:
         yield {name: stack.enter_context(serve(name)) for name in names}
 
@@ -138,8 +177,11 @@ def test_openai_account_region_gateway_and_capture(sims: dict[str, SimServer]) -
     assert r.status_code == 401 and "x-request-id" not in r.headers and "x-litellm-version" in r.headers
     c = sims["openai/capture"]
     key = fake_key("mine", "openai-project")
-    r = _get(c.url + "/v1/chat/completions", {"authorization": f"Bearer {key}", "openai-organization": "org-x"},
-             {"model": "gpt-4o", "messages": []})
+    r = _get(
+        c.url + "/v1/chat/completions",
+        {"authorization": f"Bearer {key}", "openai-organization": "org-x"},
+        {"model": "gpt-4o", "messages": []},
+    )
     message = r.json()["error"]["message"]
     assert r.status_code == 401 and "KeyLab capture" in message and "openai-organization org-x" in message
     assert "key-wrong-provider" not in message and _is_openai_request_id(r.headers["x-request-id"])
@@ -154,8 +196,11 @@ def test_gemini_project_policy_and_capture(sims: dict[str, SimServer]) -> None:
     s = sims["gemini/api-not-enabled"]
     r = _get(s.url + "/v1beta/models", {"x-goog-api-key": s.key("alpha")})
     error = r.json()["error"]
-    assert (r.status_code, error["status"], error["details"][0]["reason"]) == (403, "PERMISSION_DENIED",
-                                                                              "SERVICE_DISABLED")
+    assert (r.status_code, error["status"], error["details"][0]["reason"]) == (
+        403,
+        "PERMISSION_DENIED",
+        "SERVICE_DISABLED",
+    )
     assert "project 123456789012 before or it is disabled" in error["message"]
     assert error["details"][-1]["@type"].endswith("google.rpc.Help")
     assert r.text.startswith('{\n  "error": {\n    "code": 403')  # pretty-printed, two spaces
@@ -180,8 +225,9 @@ def test_gemini_unknown_model_route_and_body(sims: dict[str, SimServer]) -> None
     assert _get(s.url + "/v2/models", auth).status_code == 404
     r = _get(s.url + "/v1beta/models/gemini-2.5-flash:generateContent", auth, {"prompt": "x"})
     assert (r.status_code, r.json()["error"]["status"]) == (400, "INVALID_ARGUMENT")
-    r = _get(s.url + "/v1beta/models/gemini-2.5-flash:generateContent", auth,
-             {"contents": [{"parts": [{"text": "Hi"}]}]})
+    r = _get(
+        s.url + "/v1beta/models/gemini-2.5-flash:generateContent", auth, {"contents": [{"parts": [{"text": "Hi"}]}]}
+    )
     assert r.status_code == 200 and r.headers["x-gemini-service-tier"] == "standard"
     r = _get(s.url + "/v1/models/gemini-2.5-flash", {"x-goog-api-key": ""})
     assert r.status_code == 403  # an empty key counts as none

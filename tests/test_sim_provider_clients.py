@@ -27,12 +27,33 @@ from kit.sim.faces import mask_key
 from kit.testing import assert_no_leak
 
 OPENAI_ID = re.compile(r"^req_[0-9a-f]{32}$")
-ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID", "OPENAI_CUSTOM_HEADERS",
-       "OPENAI_ADMIN_KEY", "GOOGLE_API_KEY", "GEMINI_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_GEMINI_BASE_URL",
-       "GOOGLE_GENAI_API_VERSION", "GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION")
-NAMES = ["openai/healthy", "openai/revoked-key", "openai/org-mismatch", "openai/restricted-key",
-         "openai/quota-exhausted", "gemini/healthy", "gemini/revoked-key", "gemini/referrer-restricted",
-         "gemini/quota-exhausted", "gemini/api-restricted"]
+ENV = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "OPENAI_ORG_ID",
+    "OPENAI_PROJECT_ID",
+    "OPENAI_CUSTOM_HEADERS",
+    "OPENAI_ADMIN_KEY",
+    "GOOGLE_API_KEY",
+    "GEMINI_API_KEY",
+    "GOOGLE_GENAI_USE_VERTEXAI",
+    "GOOGLE_GEMINI_BASE_URL",
+    "GOOGLE_GENAI_API_VERSION",
+    "GOOGLE_CLOUD_PROJECT",
+    "GOOGLE_CLOUD_LOCATION",
+)
+NAMES = [
+    "openai/healthy",
+    "openai/revoked-key",
+    "openai/org-mismatch",
+    "openai/restricted-key",
+    "openai/quota-exhausted",
+    "gemini/healthy",
+    "gemini/revoked-key",
+    "gemini/referrer-restricted",
+    "gemini/quota-exhausted",
+    "gemini/api-restricted",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -155,8 +176,9 @@ def test_openai_org_and_project_mismatch(sims: dict[str, SimServer]) -> None:
     assert_openai_error(info.value, openai.AuthenticationError, 401, "openai-mismatched-project")
 
 
-def test_openai_stale_org_variable_is_read_from_the_environment(sims: dict[str, SimServer],
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_openai_stale_org_variable_is_read_from_the_environment(
+    sims: dict[str, SimServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
     s = sims["openai/org-mismatch"]
     monkeypatch.setenv("OPENAI_API_KEY", s.key("alpha"))
     monkeypatch.setenv("OPENAI_ORG_ID", "org-old")
@@ -235,13 +257,16 @@ def test_gemini_whitespace_is_stripped_by_the_sdk(sims: dict[str, SimServer], mo
     assert s.entries()[-1]["length"] == 39
 
 
-def test_gemini_google_api_key_shadows_gemini_api_key(sims: dict[str, SimServer], monkeypatch: pytest.MonkeyPatch,
-                                                       caplog: pytest.LogCaptureFixture) -> None:
+def test_gemini_google_api_key_shadows_gemini_api_key(
+    sims: dict[str, SimServer], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     s = sims["gemini/revoked-key"]
     monkeypatch.setenv("GOOGLE_API_KEY", s.key("old"))  # the stale one
     monkeypatch.setenv("GEMINI_API_KEY", s.key("alpha"))  # the one the user set
-    with caplog.at_level(logging.WARNING, logger="google_genai._api_client"), \
-            pytest.raises(genai_errors.ClientError) as info:
+    with (
+        caplog.at_level(logging.WARNING, logger="google_genai._api_client"),
+        pytest.raises(genai_errors.ClientError) as info,
+    ):
         generate(gem(s))
     assert "Both GOOGLE_API_KEY and GEMINI_API_KEY are set. Using GOOGLE_API_KEY." in caplog.text
     assert_gemini_error(info.value, 400, "gemini-invalid-key")
@@ -253,8 +278,10 @@ def test_gemini_referrer_restricted_key(sims: dict[str, SimServer]) -> None:
     with pytest.raises(genai_errors.ClientError) as info:
         generate(gem(s, s.key("browser")))
     assert_gemini_error(info.value, 403, "gemini-referrer-blocked", referer="<empty>")
-    ok = genai.Client(api_key=s.key("browser"),
-                      http_options={"base_url": s.url, "headers": {"Referer": "https://app.example.com/chat"}})
+    ok = genai.Client(
+        api_key=s.key("browser"),
+        http_options={"base_url": s.url, "headers": {"Referer": "https://app.example.com/chat"}},
+    )
     assert generate(ok)
 
 
@@ -301,8 +328,15 @@ def test_curl_against_the_openai_face(sims: dict[str, SimServer]) -> None:
     status, headers, body = curl(s.url + "/v1/models", {"Authorization": f"Bearer {s.key('alpha')}"})
     assert status == 200 and body["object"] == "list" and OPENAI_ID.match(headers["x-request-id"])
     status, headers, body = curl(s.url + "/v1/models", {})
-    assert (status, body["error"]) == (401, {"message": provider_error("openai-missing-key").message,  # type: ignore[index]
-                                             "type": "invalid_request_error", "param": None, "code": None})
+    assert (status, body["error"]) == (
+        401,
+        {
+            "message": provider_error("openai-missing-key").message,  # type: ignore[index]
+            "type": "invalid_request_error",
+            "param": None,
+            "code": None,
+        },
+    )
     status, _, body = curl(s.url + "/v1/models", {"Authorization": f"Bearer {s.key('old')}"})
     assert status == 401 and body["error"]["code"] == "invalid_api_key"  # type: ignore[index]
 
@@ -327,7 +361,8 @@ def test_curl_against_the_gemini_face(sims: dict[str, SimServer]) -> None:
 def test_streaming_replies_reach_both_sdks(sims: dict[str, SimServer]) -> None:
     s = sims["openai/healthy"]
     stream = oai(s, s.key("alpha")).chat.completions.create(
-        model="gpt-4o", messages=[{"role": "user", "content": "Hi"}], stream=True)
+        model="gpt-4o", messages=[{"role": "user", "content": "Hi"}], stream=True
+    )
     text = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
     assert text.startswith("Hello! This is the KeyLab simulator")
     g = sims["gemini/healthy"]

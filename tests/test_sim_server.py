@@ -58,8 +58,12 @@ def test_testing_helper_yields_the_url() -> None:
 def test_tls_with_the_throwaway_ca() -> None:
     with serve("healthy", tls=True) as s:
         assert s.url.startswith("https://") and s.ca_path is not None and s.ca_path.is_file()
-        assert httpx2.get(s.url + "/v1/models", headers=auth(),
-                          verify=ssl.create_default_context(cafile=str(s.ca_path))).status_code == 200
+        assert (
+            httpx2.get(
+                s.url + "/v1/models", headers=auth(), verify=ssl.create_default_context(cafile=str(s.ca_path))
+            ).status_code
+            == 200
+        )
         with pytest.raises(httpx2.ConnectError):
             httpx2.get(s.url + "/v1/models", headers=auth())  # the system trust store does not know this CA
         ca = s.ca_path
@@ -72,8 +76,10 @@ def test_a_burst_of_200_connections_is_answered() -> None:
     with serve("healthy") as s:
         host, port = s.host, s.port
         go = threading.Barrier(200)
-        request = (f"GET /v1/models HTTP/1.1\r\nHost: x\r\nx-api-key: {fake_key('alpha')}\r\n"
-                   "anthropic-version: 2023-06-01\r\nConnection: close\r\n\r\n").encode()
+        request = (
+            f"GET /v1/models HTTP/1.1\r\nHost: x\r\nx-api-key: {fake_key('alpha')}\r\n"
+            "anthropic-version: 2023-06-01\r\nConnection: close\r\n\r\n"
+        ).encode()
 
         def one() -> None:
             try:
@@ -100,8 +106,9 @@ def test_a_burst_of_200_connections_is_answered() -> None:
 
 def test_reset_and_truncated_faults_reach_the_client_as_transport_errors() -> None:
     for fault, error in (("reset", httpx2.ReadError), ("truncated", httpx2.RemoteProtocolError)):
-        scenario = load_scenario({"name": fault, "keys": [{"name": "alpha"}],
-                                  "faults": {fault: 1.0, "paths": ["/v1/models"]}})
+        scenario = load_scenario(
+            {"name": fault, "keys": [{"name": "alpha"}], "faults": {fault: 1.0, "paths": ["/v1/models"]}}
+        )
         with serve(scenario) as s:
             with pytest.raises(error):
                 httpx2.get(s.url + "/v1/models", headers=auth())
@@ -135,8 +142,10 @@ def test_latency_is_added() -> None:
 
 def test_huge_body_is_refused_by_content_length_before_reading() -> None:
     with serve("healthy") as s:
-        head = (f"POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {catalog().messages_max_bytes + 1}\r\n\r\n").encode()
+        head = (
+            f"POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {catalog().messages_max_bytes + 1}\r\n\r\n"
+        ).encode()
         reply = raw_exchange(s.url, head)  # the body is never sent: the answer must not wait for it
         assert reply.startswith(b"HTTP/1.1 413 ")
         body = json.loads(reply.split(b"\r\n\r\n", 1)[1])
@@ -146,20 +155,24 @@ def test_huge_body_is_refused_by_content_length_before_reading() -> None:
 def test_chunked_body_over_the_limit_is_refused() -> None:
     scenario = load_scenario({"name": "small", "api": {"max_body_bytes": 1000}, "keys": [{"name": "alpha"}]})
     with serve(scenario) as s:
+
         def chunks():  # type: ignore[no-untyped-def]
             for _ in range(10):
                 yield b"x" * 500
 
-        r = httpx2.post(s.url + "/v1/messages", headers={**auth(), "content-type": "application/json"},
-                        content=chunks())
+        r = httpx2.post(
+            s.url + "/v1/messages", headers={**auth(), "content-type": "application/json"}, content=chunks()
+        )
         assert r.status_code == 413
 
 
 def test_slow_body_gets_408_and_slow_headers_are_dropped() -> None:
     scenario = load_scenario({"name": "slow", "api": {"body_timeout_s": 0.5}, "keys": [{"name": "alpha"}]})
     with serve(scenario, idle_timeout_s=1.0) as s:
-        reply = raw_exchange(s.url, b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                                    b"Content-Length: 100\r\n\r\n{")
+        reply = raw_exchange(
+            s.url,
+            b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+        )
         assert reply.startswith(b"HTTP/1.1 408 ")
         assert json.loads(reply.split(b"\r\n\r\n", 1)[1])["error"]["type"] == "timeout_error"
         assert raw_exchange(s.url, b"GET /v1/models HTTP/1.1\r\nHost: x\r\n", timeout=10) == b""  # closed, no answer
@@ -170,8 +183,9 @@ def test_malformed_requests_never_break_the_server() -> None:
     with serve("healthy") as s:
         assert raw_exchange(s.url, b"\x16\x03\x01 garbage\r\n\r\n").split(b" ")[1] == b"400"
         assert raw_exchange(s.url, b"GET / HTTP/1.1\r\n" + b"x" * 20000 + b"\r\n\r\n").split(b" ")[1] == b"400"
-        r = httpx2.post(s.url + "/v1/messages", headers={**auth(), "content-type": "application/json"},
-                        content=b"{oops")
+        r = httpx2.post(
+            s.url + "/v1/messages", headers={**auth(), "content-type": "application/json"}, content=b"{oops"
+        )
         assert r.status_code == 400 and r.json()["error"]["type"] == "invalid_request_error"
         r = httpx2.post(s.url + "/v1/messages", headers={**auth(), "content-type": "text/plain"}, content=b"hi")
         assert r.status_code == 400
@@ -199,13 +213,28 @@ def test_access_log_fields_and_no_key(tmp_path: Path) -> None:
     log = tmp_path / "a.jsonl"
     key = fake_key("alpha")
     with serve("healthy", access_log=log) as s:
-        httpx2.get(s.url + "/v1/models", headers={**H, "x-api-key": key, "anthropic-beta": "prompt-caching-2024-07-31",
-                                                  "user-agent": "my-app/1.0"})
+        httpx2.get(
+            s.url + "/v1/models",
+            headers={**H, "x-api-key": key, "anthropic-beta": "prompt-caching-2024-07-31", "user-agent": "my-app/1.0"},
+        )
         httpx2.get(s.url + "/v1/models", headers={**H, "authorization": f"Bearer {key}"})
         httpx2.get(s.url + "/v1/models", headers=H)
     first, second, third = (json.loads(line) for line in log.read_text().splitlines())
-    for field in ("time", "method", "path", "status", "auth_style", "fingerprint", "hint", "length", "defects",
-                  "anthropic_version", "anthropic_beta", "user_agent", "request_id"):
+    for field in (
+        "time",
+        "method",
+        "path",
+        "status",
+        "auth_style",
+        "fingerprint",
+        "hint",
+        "length",
+        "defects",
+        "anthropic_version",
+        "anthropic_beta",
+        "user_agent",
+        "request_id",
+    ):
         assert field in first
     assert (first["auth_style"], first["status"], first["length"]) == ("x-api-key", 200, 108)
     assert first["anthropic_beta"] == "prompt-caching-2024-07-31" and first["user_agent"] == "my-app/1.0"

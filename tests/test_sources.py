@@ -24,15 +24,29 @@ def by_kind(found: Discovery, kind: str) -> list:
 
 
 def test_process_variables_are_sources(tmp_path: Path) -> None:
-    env = sandbox_env(tmp_path, {
-        "ANTHROPIC_API_KEY": KEY, "ANTHROPIC_AUTH_TOKEN": "", "ANTHROPIC_ADMIN_API_KEY": fake_key("s", "admin"),
-        "ANTHROPIC_BASE_URL": "https://user:secret-pass@gw.example/v1", "ANTHROPIC_PROFILE": "work",
-        "ANTHROPIC_CONFIG_DIR": str(tmp_path / "cfg"), "ANTHROPIC_CUSTOM_HEADERS": f"x-api-key: {OTHER}\nX-Team: a",
-    })
+    env = sandbox_env(
+        tmp_path,
+        {
+            "ANTHROPIC_API_KEY": KEY,
+            "ANTHROPIC_AUTH_TOKEN": "",
+            "ANTHROPIC_ADMIN_API_KEY": fake_key("s", "admin"),
+            "ANTHROPIC_BASE_URL": "https://user:secret-pass@gw.example/v1",
+            "ANTHROPIC_PROFILE": "work",
+            "ANTHROPIC_CONFIG_DIR": str(tmp_path / "cfg"),
+            "ANTHROPIC_CUSTOM_HEADERS": f"x-api-key: {OTHER}\nX-Team: a",
+        },
+    )
     found = discover(env, ask_sdk=False)
     envs = {s.variable: s for s in by_kind(found, "env") if "#" not in s.id}
-    assert set(envs) == {"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_ADMIN_API_KEY", "ANTHROPIC_BASE_URL",
-                         "ANTHROPIC_PROFILE", "ANTHROPIC_CONFIG_DIR", "ANTHROPIC_CUSTOM_HEADERS"}
+    assert set(envs) == {
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_AUTH_TOKEN",
+        "ANTHROPIC_ADMIN_API_KEY",
+        "ANTHROPIC_BASE_URL",
+        "ANTHROPIC_PROFILE",
+        "ANTHROPIC_CONFIG_DIR",
+        "ANTHROPIC_CUSTOM_HEADERS",
+    }
     assert envs["ANTHROPIC_API_KEY"].fingerprint == fingerprint(KEY) and envs["ANTHROPIC_API_KEY"].exported
     assert envs["ANTHROPIC_AUTH_TOKEN"].note == "set but empty"
     assert "https://user:[REDACTED]@gw.example/v1" in envs["ANTHROPIC_BASE_URL"].note
@@ -73,8 +87,15 @@ def test_shell_files_and_the_value_a_new_terminal_gets(tmp_path: Path) -> None:
 OLD_KEY = fake_key("sources-old")
 
 
-def _profile(root: Path, name: str, token: str | None, *, kind: str = "user_oauth", mode: int = 0o600,
-             base_url: str | None = None) -> None:
+def _profile(
+    root: Path,
+    name: str,
+    token: str | None,
+    *,
+    kind: str = "user_oauth",
+    mode: int = 0o600,
+    base_url: str | None = None,
+) -> None:
     (root / "configs").mkdir(parents=True, exist_ok=True)
     config: dict[str, object] = {"authentication": {"type": kind}}
     if base_url:
@@ -130,8 +151,9 @@ def test_key_files_are_read_as_raw_bytes(tmp_path: Path) -> None:
     (env.cwd / "keys" / "key-1.txt").write_bytes(KEY.encode() + b"\n")
     (env.cwd / "keys" / "bad.bin").write_bytes(b"\xff\xfe" + KEY.encode())
     (env.home / "k.txt").write_bytes(OTHER.encode())
-    found = discover(env, ["keys/key-1.txt", env.cwd / "keys" / "bad.bin", "~/k.txt", "nope.txt", "keys"],
-                     ask_sdk=False)
+    found = discover(
+        env, ["keys/key-1.txt", env.cwd / "keys" / "bad.bin", "~/k.txt", "nope.txt", "keys"], ask_sdk=False
+    )
     files = {Path(s.path or "").name: s for s in by_kind(found, "file")}
     assert files["key-1.txt"].fingerprint == fingerprint(KEY.encode() + b"\n") and files["key-1.txt"].length == 109
     assert "ends with a newline" in files["key-1.txt"].note
@@ -202,8 +224,9 @@ def test_named_variables_and_dotenv_files_are_read_too(tmp_path: Path) -> None:
     elsewhere = tmp_path / "config" / "prod.env"
     elsewhere.parent.mkdir()
     elsewhere.write_text(f"MY_CLAUDE_KEY={OTHER}\nANTHROPIC_API_KEY={OLD_KEY}\n")
-    found = discover(env, ask_sdk=False, variables=["MY_CLAUDE_KEY", "NOT_SET_ANYWHERE"],
-                     dotenv_files=[elsewhere, "missing.env"])
+    found = discover(
+        env, ask_sdk=False, variables=["MY_CLAUDE_KEY", "NOT_SET_ANYWHERE"], dotenv_files=[elsewhere, "missing.env"]
+    )
     aliases = {c.alias: c.source for c in found.credentials}
     assert aliases["env:MY_CLAUDE_KEY"] == "env:MY_CLAUDE_KEY"
     named = [s for s in found.sources if s.path == str(elsewhere)]

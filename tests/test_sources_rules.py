@@ -14,19 +14,46 @@ OLD = fake_key("rules-old")
 API = "ANTHROPIC_API_KEY"
 
 
-def src(source_id: str, value: str | None, *, kind: str = "env", variable: str | None = API, location: str = "",
-        path: str | None = None, line: int | None = None, exported: bool | None = None, note: str = "") -> Source:
-    return Source(id=source_id, kind=kind, variable=variable, location=location or source_id, path=path, line=line,
-                  fingerprint=fingerprint(value) if value is not None else None,
-                  hint=hint(value) if value is not None else None, length=len(value) if value is not None else None,
-                  exported=exported, note=note)
+def src(
+    source_id: str,
+    value: str | None,
+    *,
+    kind: str = "env",
+    variable: str | None = API,
+    location: str = "",
+    path: str | None = None,
+    line: int | None = None,
+    exported: bool | None = None,
+    note: str = "",
+) -> Source:
+    return Source(
+        id=source_id,
+        kind=kind,
+        variable=variable,
+        location=location or source_id,
+        path=path,
+        line=line,
+        fingerprint=fingerprint(value) if value is not None else None,
+        hint=hint(value) if value is not None else None,
+        length=len(value) if value is not None else None,
+        exported=exported,
+        note=note,
+    )
 
 
-def win(client: str, value: str | None, source_id: str | None = None, header: str = "x-api-key",
-        detail: str = "") -> Winner:
-    return Winner(client=client, client_version="1", source_id=source_id, header=header if value else None,
-                  fingerprint=fingerprint(value) if value is not None else None, hint=None,
-                  base_url="https://api.anthropic.com", detail=detail)
+def win(
+    client: str, value: str | None, source_id: str | None = None, header: str = "x-api-key", detail: str = ""
+) -> Winner:
+    return Winner(
+        client=client,
+        client_version="1",
+        source_id=source_id,
+        header=header if value else None,
+        fingerprint=fingerprint(value) if value is not None else None,
+        hint=None,
+        base_url="https://api.anthropic.com",
+        detail=detail,
+    )
 
 
 def run(r: Rule, *sources: Source, winners: tuple[Winner, ...] = (), keys: tuple[str, ...] = ()) -> list[Finding]:
@@ -39,11 +66,15 @@ def run(r: Rule, *sources: Source, winners: tuple[Winner, ...] = (), keys: tuple
 
 
 ENV_OLD = src("env:ANTHROPIC_API_KEY", OLD, location="process environment ($ANTHROPIC_API_KEY)", exported=True)
-ZSHRC_OLD = src("shell:/h/.zshrc:6", OLD, kind="shell", location="~/.zshrc line 6", path="/h/.zshrc", line=6,
-                exported=True)
+ZSHRC_OLD = src(
+    "shell:/h/.zshrc:6", OLD, kind="shell", location="~/.zshrc line 6", path="/h/.zshrc", line=6, exported=True
+)
 DOTENV_NEW = src("dotenv:/p/.env:1", NEW, kind="dotenv", location="/p/.env line 1", path="/p/.env", line=1)
-SENT_OLD = (win("sdk-python", OLD, ENV_OLD.id, "authorization"), win("dotenv-app", OLD, ENV_OLD.id, "authorization"),
-            win("curl", OLD, ZSHRC_OLD.id))
+SENT_OLD = (
+    win("sdk-python", OLD, ENV_OLD.id, "authorization"),
+    win("dotenv-app", OLD, ENV_OLD.id, "authorization"),
+    win("curl", OLD, ZSHRC_OLD.id),
+)
 
 
 def test_the_ticket_an_exported_key_beats_the_dotenv_key() -> None:
@@ -81,8 +112,9 @@ def test_a_blank_export_shadows_dotenv_too() -> None:
 
 
 def test_when_the_shell_files_agree_with_dotenv_only_the_process_is_stale() -> None:
-    zshrc_new = src("shell:/h/.zshrc:6", NEW, kind="shell", location="~/.zshrc line 6", path="/h/.zshrc", line=6,
-                    exported=True)
+    zshrc_new = src(
+        "shell:/h/.zshrc:6", NEW, kind="shell", location="~/.zshrc line 6", path="/h/.zshrc", line=6, exported=True
+    )
     winners = (win("sdk-python", OLD, ENV_OLD.id), win("curl", NEW, zshrc_new.id))
     assert not run(rules.exported_beats_dotenv, ENV_OLD, zshrc_new, DOTENV_NEW, winners=winners)
     (stale,) = run(rules.process_env_is_stale, ENV_OLD, zshrc_new, DOTENV_NEW, winners=winners)
@@ -113,8 +145,15 @@ def test_auth_token_sent_as_bearer_with_an_api_key_inside() -> None:
 def test_auth_token_ignored_beside_an_api_key_is_a_warning_and_a_gateway_softens_it() -> None:
     oauth = fake_key("cc", "oauth")
     token = src("env:ANTHROPIC_AUTH_TOKEN", oauth, variable="ANTHROPIC_AUTH_TOKEN")
-    winners = (win("sdk-python", NEW, "env:ANTHROPIC_API_KEY", "authorization",
-                   detail="ANTHROPIC_AUTH_TOKEN is ignored (the API key wins)"),)
+    winners = (
+        win(
+            "sdk-python",
+            NEW,
+            "env:ANTHROPIC_API_KEY",
+            "authorization",
+            detail="ANTHROPIC_AUTH_TOKEN is ignored (the API key wins)",
+        ),
+    )
     (finding,) = run(rules.auth_token_set, src("env:ANTHROPIC_API_KEY", NEW), token, winners=winners)
     assert finding.severity == "warning" and "send both headers" in "\n".join(finding.evidence)
     gateway = src("env:ANTHROPIC_BASE_URL", None, variable="ANTHROPIC_BASE_URL", note="= https://gw.example")
@@ -126,18 +165,35 @@ def test_auth_token_ignored_beside_an_api_key_is_a_warning_and_a_gateway_softens
 
 
 def test_profile_that_cannot_load_is_a_blocker() -> None:
-    sdk = Winner(client="sdk-python", client_version="2", source_id=None, header=None, fingerprint=None, hint=None,
-                 base_url="https://api.anthropic.com",
-                 detail="asked ...: anthropic.Anthropic() raised CredentialsError: Config file not found")
+    sdk = Winner(
+        client="sdk-python",
+        client_version="2",
+        source_id=None,
+        header=None,
+        fingerprint=None,
+        hint=None,
+        base_url="https://api.anthropic.com",
+        detail="asked ...: anthropic.Anthropic() raised CredentialsError: Config file not found",
+    )
     (finding,) = run(rules.profile_shadowing, winners=(sdk,))
     assert finding.severity == "blocker" and "unset ANTHROPIC_PROFILE" in finding.fix
 
 
 def test_the_sdk_uses_a_profile_while_a_key_sits_in_dotenv() -> None:
-    profile = src("profile:work", fake_key("p", "oauth"), kind="profile", variable=None,
-                  location="SDK profile 'work'", note="active profile (selected by default)")
-    (finding,) = run(rules.profile_shadowing, profile, DOTENV_NEW,
-                     winners=(win("sdk-python", fake_key("p", "oauth"), "profile:work", "authorization"),))
+    profile = src(
+        "profile:work",
+        fake_key("p", "oauth"),
+        kind="profile",
+        variable=None,
+        location="SDK profile 'work'",
+        note="active profile (selected by default)",
+    )
+    (finding,) = run(
+        rules.profile_shadowing,
+        profile,
+        DOTENV_NEW,
+        winners=(win("sdk-python", fake_key("p", "oauth"), "profile:work", "authorization"),),
+    )
     assert finding.severity == "warning" and "SDK profile 'work'" in finding.title and "/p/.env" in finding.title
 
 
@@ -157,7 +213,8 @@ def test_no_client_finds_a_key() -> None:
     blank = src("env:ANTHROPIC_API_KEY", "")
     (with_blank,) = run(rules.nobody_finds_a_key, blank, winners=nobody)
     assert with_blank.fix.startswith("Run `unset ANTHROPIC_API_KEY`") and "blank: env:" in "\n".join(
-        with_blank.evidence)
+        with_blank.evidence
+    )
     assert not run(rules.nobody_finds_a_key)  # no winners known: nothing to say
 
 
@@ -174,6 +231,11 @@ def test_keys_only_in_files_or_only_in_dotenv_are_warnings() -> None:
 
 def test_every_rule_is_declared() -> None:
     assert {c for r in rules.RULES for c in r.causes} == {
-        "stale-env-shadows-dotenv", "auth-token-conflict", "stale-process-env", "profile-shadows", "key-missing"}
+        "stale-env-shadows-dotenv",
+        "auth-token-conflict",
+        "stale-process-env",
+        "profile-shadows",
+        "key-missing",
+    }
     for r in rules.RULES:
         assert list(r(Evidence())) == []

@@ -13,8 +13,9 @@ KEY = fake_key("shell")
 OLD = fake_key("shell-old")
 
 
-def parse(tmp_path: Path, text: str, syntax: str = "posix", name: str = ".zshrc",
-          variables: dict[str, str] | None = None) -> shellrc.ShellFile:
+def parse(
+    tmp_path: Path, text: str, syntax: str = "posix", name: str = ".zshrc", variables: dict[str, str] | None = None
+) -> shellrc.ShellFile:
     path = tmp_path / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -63,7 +64,7 @@ def test_functions_blocks_and_prefix_assignments(tmp_path: Path) -> None:
     text = (
         "use_old() {\n  export ANTHROPIC_API_KEY=" + OLD + "\n}\n"
         "function other {\n  export IN_OTHER=1\n}\n"
-        "if [ -n \"$WORK\" ]; then\n  export ANTHROPIC_AUTH_TOKEN=" + OLD + "\nfi\n"
+        'if [ -n "$WORK" ]; then\n  export ANTHROPIC_AUTH_TOKEN=' + OLD + "\nfi\n"
         "case $HOST in\n  laptop) export CASE_VAR=1 ;;\nesac\n"
         "ANTHROPIC_BASE_URL=http://127.0.0.1:9 some-command --flag\n"
     )
@@ -100,7 +101,7 @@ def test_expansions_defaults_and_command_substitution(tmp_path: Path) -> None:
     (tmp_path / ".anthropic_key").write_text(KEY + "\n")
     text = (
         f"MY_KEY={KEY}\n"
-        "export ANTHROPIC_API_KEY=\"$MY_KEY\"\n"
+        'export ANTHROPIC_API_KEY="$MY_KEY"\n'
         "export ANTHROPIC_AUTH_TOKEN=${UNSET_VAR:-fallback}\n"
         "export FROM_FILE=$(cat ~/.anthropic_key)\n"
         "export FROM_KEYCHAIN=$(security find-generic-password -w -s anthropic)\n"
@@ -131,7 +132,7 @@ def test_fish_syntax(tmp_path: Path) -> None:
     text = (
         f"set -gx ANTHROPIC_API_KEY '{KEY}'\n"
         "set -x PLAIN value  # comment\n"
-        "set --global --export QUOTED \"a $PLAIN b\"\n"
+        'set --global --export QUOTED "a $PLAIN b"\n'
         "set -Ux UNIVERSAL 'it\\'s'\n"
         "set -e GONE\n"
         "function f\n    set -gx IN_FUNC 1\nend\n"
@@ -150,8 +151,12 @@ def test_fish_syntax(tmp_path: Path) -> None:
 
 def test_fish_universal_variables_file(tmp_path: Path) -> None:
     escaped = KEY.replace("-", "\\x2d")
-    file = parse(tmp_path, f"# fish\nSETUVAR --export ANTHROPIC_API_KEY:{escaped}\nSETUVAR fish_color:blue\n",
-                 "fish-universal", ".config/fish/fish_variables")
+    file = parse(
+        tmp_path,
+        f"# fish\nSETUVAR --export ANTHROPIC_API_KEY:{escaped}\nSETUVAR fish_color:blue\n",
+        "fish-universal",
+        ".config/fish/fish_variables",
+    )
     (key,) = named(file, "ANTHROPIC_API_KEY")
     assert key.value == KEY and key.exported and key.line == 2
 
@@ -173,8 +178,24 @@ def test_binary_and_bom_files_are_problems_not_crashes(tmp_path: Path) -> None:
 
 
 def test_garbage_never_raises(tmp_path: Path) -> None:
-    garbage = ['export A="unterminated', "f() {", "}}}", "((((", "$(", "`", "cat <<EOF\nno end", "\\", "'", "fi\ndone",
-               "set -gx", "setenv", "export =x", "A=$'\\x'", "A=${", "for x in 1 2; do export X=$x; done"]
+    garbage = [
+        'export A="unterminated',
+        "f() {",
+        "}}}",
+        "((((",
+        "$(",
+        "`",
+        "cat <<EOF\nno end",
+        "\\",
+        "'",
+        "fi\ndone",
+        "set -gx",
+        "setenv",
+        "export =x",
+        "A=$'\\x'",
+        "A=${",
+        "for x in 1 2; do export X=$x; done",
+    ]
     for text in garbage:
         for syntax in ("posix", "fish", "csh"):
             parse(tmp_path, text, syntax)

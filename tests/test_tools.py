@@ -68,10 +68,14 @@ def test_managed_settings_beat_every_other_level(tmp_path: Path) -> None:
 def test_claude_config_dir_moves_settings_and_credentials(tmp_path: Path) -> None:
     moved = tmp_path / "elsewhere"
     env = _env(tmp_path, CLAUDE_CONFIG_DIR=str(moved))
-    _write(env.home / ".claude" / ".credentials.json",
-           {"claudeAiOauth": {"accessToken": fake_key("ignored", "oauth"), "expiresAt": (NOW + 9999) * 1000}})
-    _write(moved / ".credentials.json",
-           {"claudeAiOauth": {"accessToken": fake_key("moved", "oauth"), "expiresAt": (NOW + 9999) * 1000}})
+    _write(
+        env.home / ".claude" / ".credentials.json",
+        {"claudeAiOauth": {"accessToken": fake_key("ignored", "oauth"), "expiresAt": (NOW + 9999) * 1000}},
+    )
+    _write(
+        moved / ".credentials.json",
+        {"claudeAiOauth": {"accessToken": fake_key("moved", "oauth"), "expiresAt": (NOW + 9999) * 1000}},
+    )
     cc = from_claude_code(env, now=NOW)
     assert cc.login is not None and cc.login.path == str(moved / ".credentials.json")
 
@@ -160,18 +164,29 @@ def _event(tmp: Path, data: dict[str, object]) -> str:
 
 
 def test_fork_pull_request_and_empty_secret_are_recognised(tmp_path: Path) -> None:
-    path = _event(tmp_path, {"pull_request": {"head": {"repo": {"full_name": "x/app", "fork": True}},
-                                              "user": {"login": "x"}}, "repository": {"full_name": "acme/app"}})
-    env = _env(tmp_path, GITHUB_ACTIONS="true", GITHUB_EVENT_NAME="pull_request", GITHUB_EVENT_PATH=path,
-               ANTHROPIC_API_KEY="")
+    path = _event(
+        tmp_path,
+        {
+            "pull_request": {"head": {"repo": {"full_name": "x/app", "fork": True}}, "user": {"login": "x"}},
+            "repository": {"full_name": "acme/app"},
+        },
+    )
+    env = _env(
+        tmp_path, GITHUB_ACTIONS="true", GITHUB_EVENT_NAME="pull_request", GITHUB_EVENT_PATH=path, ANTHROPIC_API_KEY=""
+    )
     ids = {f.id for f in from_github_actions(env)}
     assert {"ci:github:fork", "ci:github:empty:ANTHROPIC_API_KEY"} <= ids
     assert from_github_actions(_env(tmp_path, GITHUB_EVENT_NAME="pull_request")) == []
 
 
 def test_same_repository_pull_request_is_not_a_fork(tmp_path: Path) -> None:
-    path = _event(tmp_path, {"pull_request": {"head": {"repo": {"full_name": "acme/app", "fork": False}}},
-                             "repository": {"full_name": "acme/app"}})
+    path = _event(
+        tmp_path,
+        {
+            "pull_request": {"head": {"repo": {"full_name": "acme/app", "fork": False}}},
+            "repository": {"full_name": "acme/app"},
+        },
+    )
     env = _env(tmp_path, GITHUB_ACTIONS="true", GITHUB_EVENT_NAME="pull_request", GITHUB_EVENT_PATH=path)
     assert "ci:github:fork" not in {f.id for f in from_github_actions(env)}
 
@@ -208,8 +223,11 @@ def test_settings_override_rule() -> None:
     settings = source("old", kind="tool", location="~/.claude/settings.json env (user settings)")
     settings = Source(**{**settings.__dict__, "id": "claude:settings:user:ANTHROPIC_API_KEY"})
     shell = source("new", kind="shell")
-    ev = Evidence(sources=(settings, shell), winners=(_cc(settings.id, "old"),),
-                  attempts=(attempt("old", "invalid-key"), attempt("new", 200)))
+    ev = Evidence(
+        sources=(settings, shell),
+        winners=(_cc(settings.id, "old"),),
+        attempts=(attempt("old", "invalid-key"), attempt("new", 200)),
+    )
     [f] = tools.settings_override(ev)
     assert f.cause == "tool-settings-override" and f.severity == "blocker"
     assert tools.settings_override(Evidence(sources=(settings,), winners=(_cc(settings.id, "old"),))) == ()
@@ -227,7 +245,8 @@ def test_api_key_over_login_rule() -> None:
 def test_oauth_expired_rule_from_file_and_from_api() -> None:
     login = Source("claude:login", "tool", "claudeAiOauth", "creds", fingerprint="a" * 12, note="expired: x")
     assert [f.cause for f in tools.oauth_expired(Evidence(sources=(login,), winners=(_cc(login.id),)))] == [
-        "oauth-token-expired"]
+        "oauth-token-expired"
+    ]
     valid = Source("claude:login", "tool", "claudeAiOauth", "creds", fingerprint="a" * 12, note="valid until x")
     assert tools.oauth_expired(Evidence(sources=(valid,), winners=(_cc(valid.id),))) == ()
     ev = Evidence(attempts=(attempt("t", "oauth-expired", auth="bearer", kind="oauth"),))
@@ -235,8 +254,9 @@ def test_oauth_expired_rule_from_file_and_from_api() -> None:
 
 
 def test_helper_rule_blocks_only_when_claude_code_uses_the_helper() -> None:
-    helper = Source("claude:settings:user:apiKeyHelper", "tool", "apiKeyHelper", "settings",
-                    note="runs `x`, which does not exist")
+    helper = Source(
+        "claude:settings:user:apiKeyHelper", "tool", "apiKeyHelper", "settings", note="runs `x`, which does not exist"
+    )
     [f] = tools.helper_failed(Evidence(sources=(helper,), winners=(_cc(helper.id, None),)))
     assert f.severity == "blocker"
     [g] = tools.helper_failed(Evidence(sources=(helper,), winners=(_cc("env:ANTHROPIC_API_KEY"),)))
@@ -256,8 +276,13 @@ def test_env_file_precedence_rule() -> None:
     from kit.keys.naming import fingerprint
 
     replaced = fingerprint(fake_key("edited"))
-    src = Source("runtime:nextjs:ANTHROPIC_API_KEY", "runtime", "ANTHROPIC_API_KEY",
-                 ".env.local line 2 as Next.js loads it", note=f"replaces .env line 1 (h, fingerprint {replaced})")
+    src = Source(
+        "runtime:nextjs:ANTHROPIC_API_KEY",
+        "runtime",
+        "ANTHROPIC_API_KEY",
+        ".env.local line 2 as Next.js loads it",
+        note=f"replaces .env line 1 (h, fingerprint {replaced})",
+    )
     w = winner("runtime:nextjs", "stale", source_id=src.id)
     ev = Evidence(sources=(src,), winners=(w,), attempts=(attempt("stale", "invalid-key"),))
     assert [f.severity for f in tools.env_file_precedence(ev)] == ["blocker"]
@@ -268,14 +293,22 @@ def test_env_file_precedence_rule() -> None:
 # ---------------------------------------------------------------- base-URL paths and gateways
 
 
-@pytest.mark.parametrize(("client", "base", "url", "verdict"), [
-    ("sdk-python", "https://api.anthropic.com", "https://api.anthropic.com/v1/messages", "ok"),
-    ("claude-code", "https://api.anthropic.com/v1", "https://api.anthropic.com/v1/v1/messages", "doubled"),
-    ("ai-sdk-anthropic", "https://api.anthropic.com/v1", "https://api.anthropic.com/v1/messages", "ok"),
-    ("ai-sdk-anthropic", "https://gw.example.com/anthropic", "https://gw.example.com/anthropic/messages", "missing"),
-    ("sdk-node@1.14.0", "https://openrouter.ai/api/", "https://openrouter.ai/api/v1/messages", "ok"),
-    ("ai-sdk-anthropic", "https://openrouter.ai/api/v1", "https://openrouter.ai/api/v1/messages", "ok"),
-])
+@pytest.mark.parametrize(
+    ("client", "base", "url", "verdict"),
+    [
+        ("sdk-python", "https://api.anthropic.com", "https://api.anthropic.com/v1/messages", "ok"),
+        ("claude-code", "https://api.anthropic.com/v1", "https://api.anthropic.com/v1/v1/messages", "doubled"),
+        ("ai-sdk-anthropic", "https://api.anthropic.com/v1", "https://api.anthropic.com/v1/messages", "ok"),
+        (
+            "ai-sdk-anthropic",
+            "https://gw.example.com/anthropic",
+            "https://gw.example.com/anthropic/messages",
+            "missing",
+        ),
+        ("sdk-node@1.14.0", "https://openrouter.ai/api/", "https://openrouter.ai/api/v1/messages", "ok"),
+        ("ai-sdk-anthropic", "https://openrouter.ai/api/v1", "https://openrouter.ai/api/v1/messages", "ok"),
+    ],
+)
 def test_messages_url_per_client_follows_the_facts_table(client: str, base: str, url: str, verdict: str) -> None:
     assert messages_url(client, base) == url
     assert path_verdict(url) == verdict
@@ -289,11 +322,12 @@ def test_base_url_path_rule_needs_no_request() -> None:
 
 
 def test_gateway_refusal_is_told_from_a_forwarded_api_refusal() -> None:
-    own = replace(attempt("k", 401, responder="gateway", request_id=None),
-                  error_message="Authentication Error, Invalid proxy server token passed. key=ab, not found in db.")
+    own = replace(
+        attempt("k", 401, responder="gateway", request_id=None),
+        error_message="Authentication Error, Invalid proxy server token passed. key=ab, not found in db.",
+    )
     forwarded = attempt("k", "invalid-key")
-    assert [f.cause for f in gateways.gateway_auth(Evidence(attempts=(own,), api_url=own.base_url))] == [
-        "gateway-auth"]
+    assert [f.cause for f in gateways.gateway_auth(Evidence(attempts=(own,), api_url=own.base_url))] == ["gateway-auth"]
     assert gateways.gateway_auth(Evidence(attempts=(forwarded,), api_url=forwarded.base_url)) == ()
     elsewhere = Evidence(attempts=(own,), api_url="https://api.anthropic.com")
     assert gateways.gateway_auth(elsewhere) == ()  # a base URL override's gateway is base-url-override's
@@ -307,8 +341,14 @@ def test_duplicate_header_rule() -> None:
 
 def test_no_new_module_runs_a_program_without_the_flag() -> None:
     root = Path(__file__).resolve().parent.parent / "kit"
-    for name in ("sources/ci.py", "sources/runtimes.py", "sources/tools.py", "diagnose/rules/tools.py",
-                 "diagnose/rules/gateways.py", "path/routing/urlpaths.py"):
+    for name in (
+        "sources/ci.py",
+        "sources/runtimes.py",
+        "sources/tools.py",
+        "diagnose/rules/tools.py",
+        "diagnose/rules/gateways.py",
+        "path/routing/urlpaths.py",
+    ):
         assert "subprocess" not in (root / name).read_text(), name
     text = (root / "sources" / "claude_code.py").read_text()
     assert text.count("subprocess.run(") == 1 and "if run_key_helper:" in text
@@ -332,8 +372,7 @@ def test_helper_output_never_reaches_the_doctor_output(tmp_path: Path) -> None:
     from kit.testing import simulator
 
     with simulator("healthy") as url:
-        result = run_doctor(env, api_url=url, run_dir=tmp_path / "runs", run_key_helper=True,
-                            clients=("httpx2",))
+        result = run_doctor(env, api_url=url, run_dir=tmp_path / "runs", run_key_helper=True, clients=("httpx2",))
     assert_no_leak([render_text(result), render_json(result)], [value])
     assert any(s.id.endswith(":output") for s in result.evidence.sources)
 
@@ -370,7 +409,9 @@ def test_tools_view_shows_a_table_and_who_reads_what_without_values(tmp_path: Pa
     assert any(r["used by"] == "claude-code" for r in rows)
     items = tools_detail(d, ())
     assert any(type(i).__name__ == "Figure" for i in items)
-    assert_no_leak([repr(rows), *(str(i) for i in items if isinstance(i, str))],
-                   [settings_key, fake_key("local"), fake_key("shell")])
+    assert_no_leak(
+        [repr(rows), *(str(i) for i in items if isinstance(i, str))],
+        [settings_key, fake_key("local"), fake_key("shell")],
+    )
     (tmp_path / "x").mkdir()
     assert tools_detail(discover(_env(tmp_path / "x"), ask_sdk=False), ())[1].startswith("No Claude Code")

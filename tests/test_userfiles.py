@@ -17,14 +17,17 @@ def test_a_small_regular_file_is_read_with_its_mode(tmp_path: Path) -> None:
     assert read_bounded(path, 100) == Read(b"value\n", 0o640)
 
 
-@pytest.mark.parametrize(("make", "reason"), [
-    (lambda p: None, "missing"),
-    (lambda p: p.symlink_to(p.parent / "nowhere"), "dangling-link"),
-    (lambda p: p.symlink_to(p), "link-loop"),
-    (lambda p: p.mkdir(), "directory"),
-    (lambda p: os.mkfifo(p), "fifo"),
-    (lambda p: p.write_bytes(b"x" * 101), "too-large"),
-])
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda p: None, "missing"),
+        (lambda p: p.symlink_to(p.parent / "nowhere"), "dangling-link"),
+        (lambda p: p.symlink_to(p), "link-loop"),
+        (lambda p: p.mkdir(), "directory"),
+        (lambda p: os.mkfifo(p), "fifo"),
+        (lambda p: p.write_bytes(b"x" * 101), "too-large"),
+    ],
+)
 def test_each_kind_of_unusable_file_is_refused_with_its_reason(tmp_path: Path, make: object, reason: str) -> None:
     path = tmp_path / "target"
     make(path)  # type: ignore[operator]

@@ -25,8 +25,12 @@ pytestmark = pytest.mark.slow
 
 
 def _build_wheel(out: Path) -> tuple[Path, str]:
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(out),
-                           str(ROOT)], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(out), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     wheels = sorted(out.glob("keylab-*.whl"))
     assert len(wheels) == 1, wheels
@@ -45,8 +49,22 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # The dependencies, not KeyLab: a directory named in a .pth file has its own .pth files ignored, so the
     # dev venv's editable hook (which points at this checkout) does not apply.
     (fresh_site / "deps.pth").write_text("\n".join(site.getsitepackages()) + "\n")
-    proc = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install",
-                           "--no-deps", "--no-index", str(wheel)], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(venv / "bin" / "python"),
+            "install",
+            "--no-deps",
+            "--no-index",
+            str(wheel),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "warning" not in (proc.stdout + proc.stderr).lower(), proc.stdout + proc.stderr
     return venv / "bin" / "keylab"
@@ -55,33 +73,59 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_contents(installed: Path) -> None:
     wheel = next(installed.parent.parent.parent.glob("dist/keylab-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for needed in ("kit/_data/catalog/keys.toml", "kit/_data/catalog/assumptions.toml",
-                   "kit/_data/scenarios/ticket.toml", "kit/_data/demo/ticket/sandbox.toml",
-                   "kit/_data/demo/ticket/project/.env", "kit/_data/notebooks/00-investigation.ipynb",
-                   "kit/present/templates/keylab/index.html.j2", "kit/py.typed"):
+    for needed in (
+        "kit/_data/catalog/keys.toml",
+        "kit/_data/catalog/assumptions.toml",
+        "kit/_data/scenarios/ticket.toml",
+        "kit/_data/demo/ticket/sandbox.toml",
+        "kit/_data/demo/ticket/project/.env",
+        "kit/_data/notebooks/00-investigation.ipynb",
+        "kit/present/templates/keylab/index.html.j2",
+        "kit/py.typed",
+    ):
         assert needed in names, f"{needed} is missing from the wheel"
     assert not [n for n in names if "node_modules" in n or n.endswith(".pyc")]
 
 
-def test_installed_keylab_runs_the_simulator_and_the_doctor_outside_the_checkout(installed: Path,
-                                                                                 tmp_path: Path) -> None:
+def test_installed_keylab_runs_the_simulator_and_the_doctor_outside_the_checkout(
+    installed: Path, tmp_path: Path
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "PYTHON"))}
     env["HOME"] = str(tmp_path / "home")
     (tmp_path / "home").mkdir()
     where = tmp_path / "elsewhere"
     where.mkdir()
-    sim = subprocess.Popen([str(installed), "sim", "--scenario", "ticket", "--port", "0"], cwd=where, env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sim = subprocess.Popen(
+        [str(installed), "sim", "--scenario", "ticket", "--port", "0"],
+        cwd=where,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert sim.stdout is not None
         url = sim.stdout.readline().strip()
-        assert url.startswith("http://127.0.0.1:"), url + (sim.stderr.read() if sim.poll() is not None and sim.stderr
-                                                            else "")
-        where_kit = subprocess.run([str(installed.parent / "python"), "-c", "import kit; print(kit.__file__)"],
-                                   cwd=where, env=env, capture_output=True, text=True, timeout=60)
+        assert url.startswith("http://127.0.0.1:"), url + (
+            sim.stderr.read() if sim.poll() is not None and sim.stderr else ""
+        )
+        where_kit = subprocess.run(
+            [str(installed.parent / "python"), "-c", "import kit; print(kit.__file__)"],
+            cwd=where,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert str(installed.parent.parent) in where_kit.stdout, "the installed kit must be the wheel's"
-        doctor = subprocess.run([str(installed), "doctor", "--sandbox", "ticket", "--api-url", url, "--json"],
-                                cwd=where, env=env, capture_output=True, text=True, timeout=240)
+        doctor = subprocess.run(
+            [str(installed), "doctor", "--sandbox", "ticket", "--api-url", url, "--json"],
+            cwd=where,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
     finally:
         stop_process(sim)
     assert doctor.returncode == 1, doctor.stderr[-2000:]

@@ -42,6 +42,7 @@ def _profile(env: Environment, name: str = "work") -> None:
 def _dotenv(value: str) -> Callable[[Environment], None]:
     def write(env: Environment) -> None:
         (env.cwd / ".env").write_text(f"ANTHROPIC_API_KEY={value}\n")
+
     return write
 
 
@@ -111,8 +112,11 @@ def test_node_0_24_blank_key_throws_even_with_a_token(tmp_path: Path) -> None:
 
 def test_node_current_sends_api_keys_as_bearer_and_uses_the_profile(tmp_path: Path) -> None:
     env = sandbox_env(tmp_path, {"ANTHROPIC_API_KEY": KEY})
-    assert winners(discover(env, ask_sdk=False))["sdk-node@1.x"] == (fingerprint(KEY), "authorization",
-                                                                      "env:ANTHROPIC_API_KEY")
+    assert winners(discover(env, ask_sdk=False))["sdk-node@1.x"] == (
+        fingerprint(KEY),
+        "authorization",
+        "env:ANTHROPIC_API_KEY",
+    )
     profiled = sandbox_env(tmp_path / "p", {"ANTHROPIC_PROFILE": "work"})
     _profile(profiled)
     node = discover(profiled, ask_sdk=False).winner("sdk-node@1.x")

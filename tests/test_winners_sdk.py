@@ -32,8 +32,9 @@ CASES: list[tuple[str, dict[str, str], Callable[[Environment], None] | None]] = 
 
 
 @pytest.mark.parametrize(("name", "variables", "setup"), CASES, ids=[c[0] for c in CASES])
-def test_the_modelled_python_rules_agree_with_the_real_sdk(tmp_path: Path, name: str, variables: dict[str, str],
-                                                          setup: Callable[[Environment], None] | None) -> None:
+def test_the_modelled_python_rules_agree_with_the_real_sdk(
+    tmp_path: Path, name: str, variables: dict[str, str], setup: Callable[[Environment], None] | None
+) -> None:
     env = sandbox_env(tmp_path, variables)
     if setup:
         setup(env)
@@ -43,8 +44,10 @@ def test_the_modelled_python_rules_agree_with_the_real_sdk(tmp_path: Path, name:
         real, model = asked.winner(client), modelled.winner(client)
         assert real is not None and model is not None
         assert real.detail.startswith("asked the installed anthropic"), real.detail
-        assert (model.fingerprint, model.header, model.source_id, model.base_url) == \
-            (real.fingerprint, real.header, real.source_id, real.base_url), (name, client, real.detail, model.detail)
+        assert (model.fingerprint, model.header, model.source_id, model.base_url) == (
+            real.fingerprint,
+            real.header,
+            real.source_id,
+            real.base_url,
+        ), (name, client, real.detail, model.detail)
         assert not find_leaks(real.detail + model.detail, [KEY, OLD, TOKEN])
-
-

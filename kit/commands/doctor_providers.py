@@ -48,8 +48,11 @@ def render_json_all(result: MultiResult, render_one: Callable[[Any], str]) -> st
     for key in ("findings", "keys", "attempts", "ruled_out", "sources", "winners", "path", "notes"):
         merged[key] = [item for data in datas for item in data.get(key, [])]
     # Each part's findings come in its own rank order, one JSON item per Finding: rank them all together.
-    keyed = [(rank_key(f, n), item) for part, data in zip(result.parts, datas, strict=True)
-             for n, (f, item) in enumerate(zip(part.diagnosis.findings, data.get("findings", []), strict=True))]
+    keyed = [
+        (rank_key(f, n), item)
+        for part, data in zip(result.parts, datas, strict=True)
+        for n, (f, item) in enumerate(zip(part.diagnosis.findings, data.get("findings", []), strict=True))
+    ]
     keyed.sort(key=lambda it: it[0])
     merged["findings"] = [item for _, item in keyed]
     merged["top"] = keyed[0][1]["cause"] if keyed else None
@@ -57,6 +60,5 @@ def render_json_all(result: MultiResult, render_one: Callable[[Any], str]) -> st
     merged["api_url"] = datas[0].get("api_url") if datas else ""
     merged["api_urls"] = {p.provider: data.get("api_url") for p, data in zip(result.parts, datas, strict=True)}
     merged["run_id"] = datas[0].get("run_id") if datas else ""
-    merged["attribution"] = {p.provider: data.get("attribution") for p, data in zip(result.parts, datas,
-                                                                                    strict=True)}
+    merged["attribution"] = {p.provider: data.get("attribution") for p, data in zip(result.parts, datas, strict=True)}
     return json.dumps(merged, ensure_ascii=False, default=str)

@@ -21,14 +21,24 @@ from kit.guard.files import private_dir
 from kit.guard.reader import Read, Refused, read_bounded
 from kit.guard.redact import looks_like_key
 
-__all__ = ["KEY_FILE_LIMIT", "check_access_log", "check_api_url", "check_argv", "check_listen_host", "check_out",
-           "check_run_dir", "read_key_file"]
+__all__ = [
+    "KEY_FILE_LIMIT",
+    "check_access_log",
+    "check_api_url",
+    "check_argv",
+    "check_listen_host",
+    "check_out",
+    "check_run_dir",
+    "read_key_file",
+]
 
 #: A key file holds one key; anything larger is the wrong file (a key is about 108 bytes).
 KEY_FILE_LIMIT = 64 * 1024
 
-_WHERE_KEYS_GO = ("put the key in a file and pass --key-file FILE, or export ANTHROPIC_API_KEY (or keep it in .env); "
-                  "keys never go on a command line")
+_WHERE_KEYS_GO = (
+    "put the key in a file and pass --key-file FILE, or export ANTHROPIC_API_KEY (or keep it in .env); "
+    "keys never go on a command line"
+)
 _LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)\Z")
 
 
@@ -62,8 +72,10 @@ def check_api_url(url: str | None, flag: str = "--api-url") -> str | None:
     if port == 0:
         raise UsageError(f"{flag} has port 0, which nothing listens on", fix)
     if parts.username is not None or parts.password is not None:
-        raise UsageError(f"{flag} carries a user part (user:password@), which is a credential",
-                         f"remove it from the URL; {_WHERE_KEYS_GO}")
+        raise UsageError(
+            f"{flag} carries a user part (user:password@), which is a credential",
+            f"remove it from the URL; {_WHERE_KEYS_GO}",
+        )
     try:
         check_listen_host(host, flag=flag)
     except UsageError as exc:
@@ -104,8 +116,7 @@ def check_run_dir(path: Path | str | None, flag: str = "--run-dir") -> Path | No
             pass
     except (OSError, KitError) as exc:
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-        raise UsageError(f"{flag} {_shown(folder)} cannot hold files ({why})",
-                         fix) from None
+        raise UsageError(f"{flag} {_shown(folder)} cannot hold files ({why})", fix) from None
     return folder
 
 
@@ -115,11 +126,13 @@ def check_out(path: Path | None, suffixes: Sequence[str], flag: str = "--out") -
         return None
     out = Path(path).expanduser()
     if out.suffix.lower() not in suffixes:
-        raise UsageError(f"{flag} {_shown(out)}: cannot tell the format from its suffix",
-                         f"name the file {', '.join(suffixes)}")
+        raise UsageError(
+            f"{flag} {_shown(out)}: cannot tell the format from its suffix", f"name the file {', '.join(suffixes)}"
+        )
     if out.is_dir():
-        raise UsageError(f"{flag} {_shown(out)} is a folder",
-                         f"name a file inside it, e.g. {out / ('out' + suffixes[0])}")
+        raise UsageError(
+            f"{flag} {_shown(out)} is a folder", f"name a file inside it, e.g. {out / ('out' + suffixes[0])}"
+        )
     check_run_dir(out.parent, flag=f"the folder of {flag}")
     return out
 
@@ -130,8 +143,10 @@ def check_access_log(path: Path | None, flag: str = "--access-log") -> Path | No
         return None
     log = Path(path).expanduser()
     if log.is_symlink() or (log.exists() and not log.is_file()):
-        raise UsageError(f"{flag} {_shown(log)} is not a regular file (a folder, a pipe, a device or a link)",
-                         "name a new or existing regular file to append JSON lines to")
+        raise UsageError(
+            f"{flag} {_shown(log)} is not a regular file (a folder, a pipe, a device or a link)",
+            "name a new or existing regular file to append JSON lines to",
+        )
     check_run_dir(log.parent, flag=f"the folder of {flag}")
     return log
 

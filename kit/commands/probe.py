@@ -37,8 +37,10 @@ def read_key_files(paths: tuple[str, ...], env: Environment) -> list[Credential]
     if not creds:
         value = env.get("ANTHROPIC_API_KEY")
         if value is None:
-            raise UsageError("no key to probe: no --key-file was given and ANTHROPIC_API_KEY is not set",
-                             "pass --key-file FILE (repeat it for several keys) or export ANTHROPIC_API_KEY")
+            raise UsageError(
+                "no key to probe: no --key-file was given and ANTHROPIC_API_KEY is not set",
+                "pass --key-file FILE (repeat it for several keys) or export ANTHROPIC_API_KEY",
+            )
         creds.append(Credential(alias="ANTHROPIC_API_KEY", raw=value, source="env:ANTHROPIC_API_KEY"))
     return creds
 
@@ -61,8 +63,9 @@ def write_table(run: object, out: Path) -> None:
     elif suffix == ".md":
         write_private(out, frame.to_markdown(index=False) if _has_tabulate() else frame.to_string(index=False))
     else:
-        raise UsageError(f"cannot tell the format of {out} from its suffix",
-                         "name the file .csv, .jsonl, .json, .html or .md")
+        raise UsageError(
+            f"cannot tell the format of {out} from its suffix", "name the file .csv, .jsonl, .json, .html or .md"
+        )
 
 
 def _has_tabulate() -> bool:
@@ -83,39 +86,99 @@ def _table(run: object) -> str:
 
 
 @click.command()
-@click.option("--api-url", default=None, metavar="URL",
-              help="The API's base URL (default: the official https://api.anthropic.com).")
-@click.option("--key-file", "key_files", multiple=True, metavar="FILE",
-              help="A file holding one key, read as raw bytes (repeat for several). Default: $ANTHROPIC_API_KEY.")
+@click.option(
+    "--api-url",
+    default=None,
+    metavar="URL",
+    help="The API's base URL (default: the official https://api.anthropic.com).",
+)
+@click.option(
+    "--key-file",
+    "key_files",
+    multiple=True,
+    metavar="FILE",
+    help="A file holding one key, read as raw bytes (repeat for several). Default: $ANTHROPIC_API_KEY.",
+)
 @click.option("--model", "models", multiple=True, metavar="M", help="A model id to check (repeat).")
 @click.option("--version", "versions", multiple=True, metavar="V", help="An anthropic-version to check (repeat).")
-@click.option("--client", "clients", multiple=True, metavar="C",
-              help="httpx2 (default), sdk-python, curl, sdk-node (0.24.3 and current) or sdk-node@VERSION (repeat).")
-@click.option("--auth-style", "auth_styles", multiple=True, metavar="S",
-              help="x-api-key (default), bearer, both or none, for httpx2 and curl (repeat).")
-@click.option("--plan", type=click.Choice(["adaptive", "full"]), default="adaptive", show_default=True,
-              help="adaptive: only what can change the answer; full: every combination.")
-@click.option("--send-messages", is_flag=True,
-              help="Also allow POST /v1/messages (max_tokens 1; spends a few tokens). Off: zero tokens.")
-@click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST",
-              help="Also allow sending keys to this host (a gateway you trust).")
+@click.option(
+    "--client",
+    "clients",
+    multiple=True,
+    metavar="C",
+    help="httpx2 (default), sdk-python, curl, sdk-node (0.24.3 and current) or sdk-node@VERSION (repeat).",
+)
+@click.option(
+    "--auth-style",
+    "auth_styles",
+    multiple=True,
+    metavar="S",
+    help="x-api-key (default), bearer, both or none, for httpx2 and curl (repeat).",
+)
+@click.option(
+    "--plan",
+    type=click.Choice(["adaptive", "full"]),
+    default="adaptive",
+    show_default=True,
+    help="adaptive: only what can change the answer; full: every combination.",
+)
+@click.option(
+    "--send-messages",
+    is_flag=True,
+    help="Also allow POST /v1/messages (max_tokens 1; spends a few tokens). Off: zero tokens.",
+)
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="HOST",
+    help="Also allow sending keys to this host (a gateway you trust).",
+)
 @click.option("--run-id", default=None, help="Name the run; the same id again resumes it (nothing is sent twice).")
-@click.option("--run-dir", type=click.Path(path_type=Path), default=None,
-              help="Where the JSONL log goes (default: data/runs in a checkout, else ~/.local/state/keylab/runs).")
+@click.option(
+    "--run-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where the JSONL log goes (default: data/runs in a checkout, else ~/.local/state/keylab/runs).",
+)
 @click.option("--budget", type=click.IntRange(min=0), default=None, help="Send at most this many requests.")
 @click.option("--concurrency", type=click.IntRange(min=1, max=256), default=8, show_default=True)
-@click.option("--rate", type=click.FloatRange(min=0), default=None,
-              help="Requests per second per host (default: unlimited on loopback, 10 elsewhere).")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=20.0, show_default=True,
-              help="Seconds per request.")
-@click.option("--out", type=click.Path(path_type=Path), default=None, metavar="PATH",
-              help="Also save the table (.csv, .jsonl, .json, .html or .md).")
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Requests per second per host (default: unlimited on loopback, 10 elsewhere).",
+)
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=20.0, show_default=True, help="Seconds per request.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="PATH",
+    help="Also save the table (.csv, .jsonl, .json, .html or .md).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the whole run as JSON on stdout.")
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: when on a terminal).")
-def probe(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, ...], versions: tuple[str, ...],
-          clients: tuple[str, ...], auth_styles: tuple[str, ...], plan: str, send_messages: bool,
-          allow_hosts: tuple[str, ...], run_id: str | None, run_dir: Path | None, budget: int | None, concurrency: int,
-          rate: float | None, timeout: float, out: Path | None, as_json: bool, progress: bool | None) -> None:
+def probe(
+    api_url: str | None,
+    key_files: tuple[str, ...],
+    models: tuple[str, ...],
+    versions: tuple[str, ...],
+    clients: tuple[str, ...],
+    auth_styles: tuple[str, ...],
+    plan: str,
+    send_messages: bool,
+    allow_hosts: tuple[str, ...],
+    run_id: str | None,
+    run_dir: Path | None,
+    budget: int | None,
+    concurrency: int,
+    rate: float | None,
+    timeout: float,
+    out: Path | None,
+    as_json: bool,
+    progress: bool | None,
+) -> None:
     """Probe every key through every client: one tidy row per request, zero tokens unless --send-messages.
 
     \b
@@ -141,15 +204,31 @@ def probe(api_url: str | None, key_files: tuple[str, ...], models: tuple[str, ..
         click.echo(f"note: {note}", err=True)
     show = sys.stderr.isatty() if progress is None else progress
     try:
-        run = run_probe(credentials, base_url=api_url or catalog().official_base_url, clients=clients or ("httpx2",),
-                        models=models, versions=versions, plan=plan, auth_styles=auth_styles or ("x-api-key",),
-                        send_messages=send_messages, run_id=run_id, run_dir=run_dir, concurrency=concurrency,
-                        budget=budget, allow_hosts=allow_hosts, progress="text" if show else None, rate=rate,
-                        timeout=timeout)
+        run = run_probe(
+            credentials,
+            base_url=api_url or catalog().official_base_url,
+            clients=clients or ("httpx2",),
+            models=models,
+            versions=versions,
+            plan=plan,
+            auth_styles=auth_styles or ("x-api-key",),
+            send_messages=send_messages,
+            run_id=run_id,
+            run_dir=run_dir,
+            concurrency=concurrency,
+            budget=budget,
+            allow_hosts=allow_hosts,
+            progress="text" if show else None,
+            rate=rate,
+            timeout=timeout,
+        )
     except KeyboardInterrupt:
         log = (run_dir or runs_dir()) / (run_id + ".jsonl")
-        say(f"\ninterrupted: every finished attempt is saved in {log}; run the "
-                   f"same command with --run-id {run_id} to finish without repeating any", err=True)
+        say(
+            f"\ninterrupted: every finished attempt is saved in {log}; run the "
+            f"same command with --run-id {run_id} to finish without repeating any",
+            err=True,
+        )
         sys.exit(130)
     if out is not None:
         write_table(run, out)

@@ -39,8 +39,9 @@ def _provider_key(name: str, kind_id: str) -> str | None:
     """A fake key of a provider profile's format: prefix, body from its alphabet, marker in the middle."""
     from kit.providers import providers
 
-    spec = next((k for p in providers().values() for k in p.kinds if k.id == kind_id and p.protocol != "anthropic"),
-                None)
+    spec = next(
+        (k for p in providers().values() for k in p.kinds if k.id == kind_id and p.protocol != "anthropic"), None
+    )
     if spec is None:
         return None
     alphabet = sorted(spec.allowed)

@@ -72,6 +72,9 @@ def start_demo(scenario: str, *, through_proxy: bool = False) -> DemoPath:
         raise
     atexit.register(stack.close)
     env = sandbox_env(root, variables)
-    kwargs: dict[str, Any] = {"ca_file": api.ca_path, "official_host": api.host,
-                              "expected_issuers": ("KeyLab simulator throwaway CA",)}
+    kwargs: dict[str, Any] = {
+        "ca_file": api.ca_path,
+        "official_host": api.host,
+        "expected_issuers": ("KeyLab simulator throwaway CA",),
+    }
     return DemoPath(env, api.url, kwargs, story, stack)

@@ -17,8 +17,18 @@ def forward_proxy(basic_auth: str | None = None) -> Iterator[str]:
     """
     import proxy  # a dev dependency: pip install -e '.[dev]'
 
-    args = ["--hostname", "127.0.0.1", "--port", "0", "--num-workers", "1", "--num-acceptors", "1",
-            "--log-level", "ERROR"]
+    args = [
+        "--hostname",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--num-workers",
+        "1",
+        "--num-acceptors",
+        "1",
+        "--log-level",
+        "ERROR",
+    ]
     if basic_auth:
         args += ["--basic-auth", basic_auth]
     with proxy.Proxy(args) as running:

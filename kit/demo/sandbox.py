@@ -43,8 +43,10 @@ def materialize(template: Path, dest: Path) -> Environment:
     template = Path(template)
     spec_path = template / "sandbox.toml"
     if not spec_path.is_file():
-        raise InputError(f"{template} is not a sandbox: it has no sandbox.toml",
-                         "point at a folder under data/demo/ or tests/scenarios/")
+        raise InputError(
+            f"{template} is not a sandbox: it has no sandbox.toml",
+            "point at a folder under data/demo/ or tests/scenarios/",
+        )
     with spec_path.open("rb") as fh:
         spec = tomllib.load(fh)
     dest = Path(dest)

@@ -49,8 +49,13 @@ DIMENSIONS: tuple[tuple[str, str], ...] = (
 #: Auth-level verdict of one attempt.
 AuthVerdict = Literal["accepted", "rejected", "undecided"]
 
-_ACCOUNT_MESSAGES = ("credit balance", "organization has been disabled", "usage limits", "spend limit",
-                     "anthropic-workspace-id")
+_ACCOUNT_MESSAGES = (
+    "credit balance",
+    "organization has been disabled",
+    "usage limits",
+    "spend limit",
+    "anthropic-workspace-id",
+)
 
 
 def auth_verdict(a: AttemptResult) -> AuthVerdict:
@@ -69,8 +74,7 @@ def auth_verdict(a: AttemptResult) -> AuthVerdict:
         return "rejected"
     if 200 <= status < 300:
         return "accepted"
-    if status in (429, 500, 502, 503, 504, 529) or a.error_type in ("overloaded_error", "api_error",
-                                                                    "timeout_error"):
+    if status in (429, 500, 502, 503, 504, 529) or a.error_type in ("overloaded_error", "api_error", "timeout_error"):
         return "undecided"
     if "anthropic-version" in message:
         return "undecided"
@@ -157,8 +161,10 @@ def _confounded(decided: Sequence[AttemptResult], aliases: dict[str, str]) -> st
     def show(x: AttemptResult) -> str:
         return f"{aliases.get(x.fingerprint, x.key_alias)} via {x.client} ({x.auth_style}) → {_answer(x)}"
 
-    return (f"The verdict changes with the {_join(differ)} together (no two requests differ in one of them only): "
-            f"{show(a)}; {show(b)}")
+    return (
+        f"The verdict changes with the {_join(differ)} together (no two requests differ in one of them only): "
+        f"{show(a)}; {show(b)}"
+    )
 
 
 @dataclass(frozen=True)
@@ -181,9 +187,14 @@ class DimensionEffect:
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "dimension": self.dimension, "label": self.label, "values": list(self.values),
-            "comparisons": self.comparisons, "changed": self.changed, "verdict": self.verdict,
-            "reason": self.reason, "example": self.example,
+            "dimension": self.dimension,
+            "label": self.label,
+            "values": list(self.values),
+            "comparisons": self.comparisons,
+            "changed": self.changed,
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "example": self.example,
         }
 
 
@@ -205,9 +216,13 @@ class Attribution:
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "sentence": self.sentence, "details": list(self.details), "ruled_out": list(self.ruled_out),
-            "attempts": self.attempts, "decided": self.decided,
-            "auth": [e.to_dict() for e in self.auth], "outcome": [e.to_dict() for e in self.outcome],
+            "sentence": self.sentence,
+            "details": list(self.details),
+            "ruled_out": list(self.ruled_out),
+            "attempts": self.attempts,
+            "decided": self.decided,
+            "auth": [e.to_dict() for e in self.auth],
+            "outcome": [e.to_dict() for e in self.outcome],
         }
 
     def to_text(self) -> str:
@@ -236,22 +251,31 @@ def _compare(
     for context, by_value in groups.items():
         keys = sorted(by_value)
         for i, first in enumerate(keys):
-            for second in keys[i + 1:]:
+            for second in keys[i + 1 :]:
                 comparisons += 1
                 if by_value[first] != by_value[second]:
                     changed += 1
                     if not example:
                         a, b = samples[(context, first)], samples[(context, second)]
-                        example = (f"{label} {values[first]} → {_answer(a)}, {label} {values[second]} → "
-                                   f"{_answer(b)} (same {_context_words(a, dimension)})")
+                        example = (
+                            f"{label} {values[first]} → {_answer(a)}, {label} {values[second]} → "
+                            f"{_answer(b)} (same {_context_words(a, dimension)})"
+                        )
     if changed:
         verdict: Verdict = "matters"
     elif comparisons:
         verdict = "no-effect"
     else:
         verdict = "not-varied"
-    return DimensionEffect(dimension=dimension, label=label, values=tuple(values.values()),
-                           comparisons=comparisons, changed=changed, verdict=verdict, example=example)
+    return DimensionEffect(
+        dimension=dimension,
+        label=label,
+        values=tuple(values.values()),
+        comparisons=comparisons,
+        changed=changed,
+        verdict=verdict,
+        example=example,
+    )
 
 
 def _context_words(a: AttemptResult, dimension: str) -> str:
@@ -297,12 +321,24 @@ def attribute(
     auth = tuple(_reason(e, rejected, decided, winners, models_requested) for e in auth)
 
     if not attempts:
-        return Attribution(auth=auth, outcome=full, attempts=0, decided=0,
-                           sentence="No request was made, so no dimension can be compared.")
+        return Attribution(
+            auth=auth,
+            outcome=full,
+            attempts=0,
+            decided=0,
+            sentence="No request was made, so no dimension can be compared.",
+        )
     sentence, details = _sentences(attempts, decided, rejected, accepted, auth, full, aliases)
     ruled = tuple(f"Not the {e.label}: {e.reason}" for e in auth if e.cleared and e.dimension != "key")
-    return Attribution(auth=auth, outcome=full, attempts=len(attempts), decided=len(decided),
-                       sentence=sentence, details=details, ruled_out=ruled)
+    return Attribution(
+        auth=auth,
+        outcome=full,
+        attempts=len(attempts),
+        decided=len(decided),
+        sentence=sentence,
+        details=details,
+        ruled_out=ruled,
+    )
 
 
 def attribute_evidence(evidence: Evidence) -> Attribution:
@@ -321,8 +357,11 @@ def _reason(
     from dataclasses import replace
 
     if e.verdict == "matters":
-        return replace(e, reason=f"{e.changed} of {_plural(e.comparisons, 'comparison')} changed the verdict"
-                                 + (f", e.g. {e.example}" if e.example else ""))
+        return replace(
+            e,
+            reason=f"{e.changed} of {_plural(e.comparisons, 'comparison')} changed the verdict"
+            + (f", e.g. {e.example}" if e.example else ""),
+        )
     if e.dimension in ("model", "version") and rejected:
         # The API checks the key first: a 401 never depends on what the request asks for.
         named = sorted({(a.model if e.dimension == "model" else a.api_version) or "" for a in rejected} - {""})
@@ -331,30 +370,37 @@ def _reason(
             what = f"{_plural(len(rejected), 'rejected request')} named {_plural(len(named), e.label)} ({_join(named)})"
         else:
             verb = "names" if len(rejected) == 1 else "name"
-            what = (f"the {_plural(len(rejected), 'rejected request')} ({_join(endpoints)}) {verb} no {e.label} "
-                    "at all")
+            what = f"the {_plural(len(rejected), 'rejected request')} ({_join(endpoints)}) {verb} no {e.label} at all"
         if e.dimension == "model" and models_requested and not named:
             what += f", so the {_plural(len(models_requested), 'model')} you named cannot change a 401"
-        counted = (f"; {_plural(e.comparisons, 'comparison')} across {e.label}s, none changed the verdict"
-                   if e.comparisons else "")
-        return replace(e, verdict="moot" if not e.comparisons else "no-effect",
-                       reason=f"auth is decided first: the API checks the key before it reads the {e.label}; "
-                              f"{what}{counted}")
+        counted = (
+            f"; {_plural(e.comparisons, 'comparison')} across {e.label}s, none changed the verdict"
+            if e.comparisons
+            else ""
+        )
+        return replace(
+            e,
+            verdict="moot" if not e.comparisons else "no-effect",
+            reason=f"auth is decided first: the API checks the key before it reads the {e.label}; {what}{counted}",
+        )
     if e.dimension == "client" and rejected:
         sent = {w.fingerprint for w in winners if w.fingerprint}
         rejected_fps = {a.fingerprint for a in rejected}
         accepted_fps = {a.fingerprint for a in decided if auth_verdict(a) == "accepted"}
         if len(winners) > 1 and len(sent) == 1 and sent <= rejected_fps and not sent & accepted_fps:
             clients = sorted({w.client for w in winners})
-            same = (f"all {len(clients)} clients ({_join(clients)}) send the same key, and the API rejects that "
-                    "key itself")
+            same = (
+                f"all {len(clients)} clients ({_join(clients)}) send the same key, and the API rejects that key itself"
+            )
             if e.verdict == "no-effect":
-                return replace(e, reason=f"{same}; {_plural(e.comparisons, 'comparison')} across clients, none "
-                                         "changed the verdict")
+                return replace(
+                    e, reason=f"{same}; {_plural(e.comparisons, 'comparison')} across clients, none changed the verdict"
+                )
             return replace(e, verdict="moot", reason=same)
     if e.verdict == "no-effect":
-        return replace(e, reason=f"{_plural(e.comparisons, 'comparison')} across {_join(list(e.values))}; "
-                                 "none changed the verdict")
+        return replace(
+            e, reason=f"{_plural(e.comparisons, 'comparison')} across {_join(list(e.values))}; none changed the verdict"
+        )
     return replace(e, reason=f"only one {e.label} was tried" if len(e.values) == 1 else "")
 
 
@@ -369,12 +415,17 @@ def _sentences(
 ) -> tuple[str, tuple[str, ...]]:
     details: list[str] = []
     undecided = len(attempts) - len(decided)
-    counts = (f"{_plural(len(attempts), 'attempt')} over {_plural(len({a.fingerprint for a in attempts}), 'key')} "
-              f"and {_plural(len({a.client for a in attempts}), 'client')}")
+    counts = (
+        f"{_plural(len(attempts), 'attempt')} over {_plural(len({a.fingerprint for a in attempts}), 'key')} "
+        f"and {_plural(len({a.client for a in attempts}), 'client')}"
+    )
     if not decided:
         kinds = sorted({_undecided_kind(a) for a in attempts})
-        return (f"No attempt got the API's own verdict on a key ({counts}; answers: {_join(kinds)}), so no "
-                "dimension can be judged yet.", ())
+        return (
+            f"No attempt got the API's own verdict on a key ({counts}; answers: {_join(kinds)}), so no "
+            "dimension can be judged yet.",
+            (),
+        )
     matters = [e for e in auth if e.verdict == "matters"]
     cleared = [e for e in auth if e.cleared and e.dimension != "key"]
     verdicts = {auth_verdict(a) for a in decided}
@@ -391,8 +442,7 @@ def _sentences(
         head = "Outcome depends on the " + _join([e.label for e in matters])
     if cleared:
         reasons = []
-        if any(e.dimension in ("model", "version") and e.reason.startswith("auth is decided first")
-               for e in cleared):
+        if any(e.dimension in ("model", "version") and e.reason.startswith("auth is decided first") for e in cleared):
             reasons.append("auth is decided first")
         if any(e.dimension == "client" and "same key" in e.reason for e in cleared):
             reasons.append("every client sends the same key")
@@ -430,6 +480,8 @@ def _sentences(
         details.append("Among requests that authenticate, the answer depends on " + _join(items) + ".")
     if undecided:
         kinds = sorted({_undecided_kind(a) for a in attempts if auth_verdict(a) == "undecided"})
-        details.append(f"{_plural(undecided, 'attempt')} got no verdict on the key ({_join(kinds)}); "
-                       "they are left out of the comparison.")
+        details.append(
+            f"{_plural(undecided, 'attempt')} got no verdict on the key ({_join(kinds)}); "
+            "they are left out of the comparison."
+        )
     return sentence, tuple(details)

@@ -65,8 +65,10 @@ def _run(rules: Sequence[Rule], evidence: Evidence) -> tuple[list[tuple[int, Fin
         try:
             findings = r(evidence)
         except Exception as exc:  # a broken rule must not hide the others' findings
-            notes.append(f"rule '{r.name}' failed on this evidence ({type(exc).__name__}: {scrub(str(exc))[:200]}); "
-                         f"its causes ({', '.join(r.causes)}) were not checked")
+            notes.append(
+                f"rule '{r.name}' failed on this evidence ({type(exc).__name__}: {scrub(str(exc))[:200]}); "
+                f"its causes ({', '.join(r.causes)}) were not checked"
+            )
             continue
         for f in findings:
             if not isinstance(f, Finding):
@@ -97,15 +99,20 @@ def _merge(found: Sequence[tuple[int, Finding]]) -> list[tuple[int, Finding]]:
         findings = [f for _, f in items]
         titles = _dedupe([f.title for f in findings])
         title = best.title + (f" (and {len(titles) - 1} more)" if len(titles) > 1 else "")
-        merged.append((order, replace(
-            best,
-            title=title,
-            confidence=max(f.confidence for f in findings),
-            evidence=_dedupe([line for f in findings for line in f.evidence]),
-            fix=" ".join(_dedupe([f.fix for f in findings])),
-            rule=",".join(_dedupe([f.rule for f in findings])),
-            explains=sum(f.explains for f in findings),
-        )))
+        merged.append(
+            (
+                order,
+                replace(
+                    best,
+                    title=title,
+                    confidence=max(f.confidence for f in findings),
+                    evidence=_dedupe([line for f in findings for line in f.evidence]),
+                    fix=" ".join(_dedupe([f.fix for f in findings])),
+                    rule=",".join(_dedupe([f.rule for f in findings])),
+                    explains=sum(f.explains for f in findings),
+                ),
+            )
+        )
     return merged
 
 
@@ -137,22 +144,29 @@ def _link(found: list[tuple[int, Finding]], evidence: Evidence) -> list[tuple[in
             continue
         best = min(causes, key=lambda i: (LAYERS[found[i][1].cause], rank_key(found[i][1], found[i][0])))
         order_i, cause = result[best]
-        result[best] = (order_i, replace(
-            cause,
-            explains=cause.explains + symptom.explains,
-            evidence=_dedupe([*cause.evidence, f"explains `{symptom.cause}`: {symptom.title}"]),
-        ))
+        result[best] = (
+            order_i,
+            replace(
+                cause,
+                explains=cause.explains + symptom.explains,
+                evidence=_dedupe([*cause.evidence, f"explains `{symptom.cause}`: {symptom.title}"]),
+            ),
+        )
         current = result[j][1]
-        result[j] = (order_j, replace(current, evidence=_dedupe(
-            [*current.evidence, f"explained by `{cause.cause}` (see above)"])))
+        result[j] = (
+            order_j,
+            replace(current, evidence=_dedupe([*current.evidence, f"explained by `{cause.cause}` (see above)"])),
+        )
     return result
 
 
 def _known_fingerprints(evidence: Evidence) -> set[str]:
-    return ({k.fingerprint for k in evidence.keys} | {k.repaired_fingerprint for k in evidence.keys
-                                                      if k.repaired_fingerprint}
-            | {s.fingerprint for s in evidence.sources if s.fingerprint}
-            | {a.fingerprint for a in evidence.attempts if a.fingerprint})
+    return (
+        {k.fingerprint for k in evidence.keys}
+        | {k.repaired_fingerprint for k in evidence.keys if k.repaired_fingerprint}
+        | {s.fingerprint for s in evidence.sources if s.fingerprint}
+        | {a.fingerprint for a in evidence.attempts if a.fingerprint}
+    )
 
 
 def _demote_unsent(found: list[tuple[int, Finding]], evidence: Evidence) -> list[tuple[int, Finding]]:
@@ -169,9 +183,17 @@ def _demote_unsent(found: list[tuple[int, Finding]], evidence: Evidence) -> list
     for order, f in found:
         prints = _fingerprints(f, known)
         if LAYERS.get(f.cause) == 0 and f.severity == "blocker" and prints and not prints & sent:
-            f = replace(f, severity="warning", evidence=_dedupe([
-                *f.evidence, "no client sends this key by itself (each client's key comes from another source), so "
-                             "it fails only where code reads it directly: a warning, not a blocker"]))
+            f = replace(
+                f,
+                severity="warning",
+                evidence=_dedupe(
+                    [
+                        *f.evidence,
+                        "no client sends this key by itself (each client's key comes from another source), so "
+                        "it fails only where code reads it directly: a warning, not a blocker",
+                    ]
+                ),
+            )
         out.append((order, f))
     return out
 
@@ -198,29 +220,37 @@ def _ruled_out(evidence: Evidence, findings: Sequence[Finding], attribution: Att
             out.append(f"Not the network path: {', '.join(steps)} checks to {target} all pass")
     if decided and len(api) == len(decided) and not causes & {"base-url-override", "proxy-interference"}:
         ids = [a.request_id for a in api if a.request_id]
-        out.append(f"Not a proxy, gateway or other base URL: all {len(api)} answers came from the API itself "
-                   f"(its envelope and request ids, e.g. {ids[0] if ids else 'req_…'})")
+        out.append(
+            f"Not a proxy, gateway or other base URL: all {len(api)} answers came from the API itself "
+            f"(its envelope and request ids, e.g. {ids[0] if ids else 'req_…'})"
+        )
     sent = {w.fingerprint for w in evidence.winners if w.fingerprint}
     reports = [k for k in evidence.keys if k.fingerprint in sent] if sent else []
     clean = [k for k in reports if k.well_formed]
     if reports and len(clean) == len(reports):
         names = "; ".join(f"'{k.alias}', {k.hint}, {k.length} characters" for k in clean)
-        out.append(f"Not the key's bytes: the key{'s' if len(clean) > 1 else ''} your clients send ({names}) "
-                   f"{'are' if len(clean) > 1 else 'is'} well-formed, with no hidden, quoted or extra characters")
+        out.append(
+            f"Not the key's bytes: the key{'s' if len(clean) > 1 else ''} your clients send ({names}) "
+            f"{'are' if len(clean) > 1 else 'is'} well-formed, with no hidden, quoted or extra characters"
+        )
     accepted = [a for a in api if auth_verdict(a) == "accepted" and a.status and 200 <= a.status < 300]
     rejected = [a for a in api if auth_verdict(a) == "rejected"]
     if accepted and rejected:
         a = accepted[0]
-        out.append(f"Not a service-side problem with keys: key '{a.key_alias}' ({a.hint}) is accepted by the same "
-                   f"API in the same run ({a.status}, {a.request_id or 'no request id'})"
-                   + (f", organization {a.organization_id}" if a.organization_id else ""))
+        out.append(
+            f"Not a service-side problem with keys: key '{a.key_alias}' ({a.hint}) is accepted by the same "
+            f"API in the same run ({a.status}, {a.request_id or 'no request id'})"
+            + (f", organization {a.organization_id}" if a.organization_id else "")
+        )
     billed = [a for a in accepted if a.endpoint in ("/v1/messages", "/v1/messages/count_tokens")]
     if billed and not causes & {"credit-exhausted", "org-disabled", "spend-limit-reached"}:
         orgs = sorted({x.organization_id for x in billed if x.organization_id})
         where = f"organization {', '.join(orgs)}" if orgs else "the account"
-        out.append(f"Not the account's billing or status: {where} answers {billed[0].status} to "
-                   f"{billed[0].method} {billed[0].endpoint}, which checks credit, spend limits and the "
-                   "organization's status")
+        out.append(
+            f"Not the account's billing or status: {where} answers {billed[0].status} to "
+            f"{billed[0].method} {billed[0].endpoint}, which checks credit, spend limits and the "
+            "organization's status"
+        )
     return _dedupe([scrub(line) for line in out])
 
 
@@ -312,8 +342,7 @@ class Diagnosis:
             details = "".join(f"<li>{e(d)}</li>" for d in self.attribution.details)
             parts.append(f"<p><b>What changes the answer.</b> {e(self.attribution.sentence)}</p><ul>{details}</ul>")
         if self.ruled_out:
-            parts.append("<p><b>Ruled out.</b></p><ul>" + "".join(f"<li>{e(r)}</li>" for r in self.ruled_out)
-                         + "</ul>")
+            parts.append("<p><b>Ruled out.</b></p><ul>" + "".join(f"<li>{e(r)}</li>" for r in self.ruled_out) + "</ul>")
         if self.notes:
             parts.append("<p><b>Notes.</b></p><ul>" + "".join(f"<li>{e(n)}</li>" for n in self.notes) + "</ul>")
         parts.append("</div>")
@@ -342,9 +371,11 @@ def diagnose(evidence: Evidence, rules: Sequence[Rule] = RULES) -> Diagnosis:
     ranked = [f for _, f in sorted(found, key=lambda it: rank_key(it[1], it[0]))]
     findings = tuple(_scrubbed(f) for f in ranked)
     attribution = attribute_evidence(evidence)
-    attribution = replace(attribution, sentence=scrub(attribution.sentence),
-                          details=tuple(scrub(d) for d in attribution.details))
+    attribution = replace(
+        attribution, sentence=scrub(attribution.sentence), details=tuple(scrub(d) for d in attribution.details)
+    )
     ruled = _ruled_out(evidence, findings, attribution)
     notes += [scrub(str(n)) for n in evidence.notes]
-    return Diagnosis(findings=findings, ruled_out=ruled, attribution=attribution, notes=_dedupe(notes),
-                     evidence=evidence)
+    return Diagnosis(
+        findings=findings, ruled_out=ruled, attribution=attribution, notes=_dedupe(notes), evidence=evidence
+    )

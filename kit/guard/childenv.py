@@ -17,8 +17,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["DROPPED", "PROXY_VARIABLES", "REPORTED", "RiskyVariable", "child_environment", "cleartext_proxy_note",
-           "risky_notes", "risky_variables"]
+__all__ = [
+    "DROPPED",
+    "PROXY_VARIABLES",
+    "REPORTED",
+    "RiskyVariable",
+    "child_environment",
+    "cleartext_proxy_note",
+    "risky_notes",
+    "risky_variables",
+]
 
 #: Variables no child that holds a key ever sees, with why (upper-case names; matched case-insensitively).
 DROPPED: dict[str, str] = {
@@ -60,8 +68,9 @@ class RiskyVariable:
     dropped: bool  # True: KeyLab's children never see it; False: it passes through (a trust addition)
 
 
-def child_environment(source: Mapping[str, str], *, proxied: bool = True,
-                      extra_ca: str | None = None) -> dict[str, str]:
+def child_environment(
+    source: Mapping[str, str], *, proxied: bool = True, extra_ca: str | None = None
+) -> dict[str, str]:
     """A copy of ``source`` for a child process that will hold a key.
 
     Removed: every ``ANTHROPIC_*`` variable (the probe decides what is sent), every variable in
@@ -69,8 +78,11 @@ def child_environment(source: Mapping[str, str], *, proxied: bool = True,
     ``extra_ca`` becomes ``NODE_EXTRA_CA_CERTS``.
     """
     drop = set(DROPPED) | (set() if proxied else set(PROXY_VARIABLES))
-    env = {name: value for name, value in source.items()
-           if not name.upper().startswith("ANTHROPIC_") and name.upper() not in drop}
+    env = {
+        name: value
+        for name, value in source.items()
+        if not name.upper().startswith("ANTHROPIC_") and name.upper() not in drop
+    }
     if extra_ca:
         env["NODE_EXTRA_CA_CERTS"] = extra_ca
     return env
@@ -85,8 +97,13 @@ def risky_variables(source: Mapping[str, str]) -> list[RiskyVariable]:
             if name in upper and source[upper[name]] != "":
                 found.append(RiskyVariable(name=upper[name], why=why, dropped=dropped))
     if "ANTHROPIC_CUSTOM_HEADERS" in upper:
-        found.append(RiskyVariable(name=upper["ANTHROPIC_CUSTOM_HEADERS"], dropped=True,
-                                   why="adds headers (possibly another key) to every request the SDKs send"))
+        found.append(
+            RiskyVariable(
+                name=upper["ANTHROPIC_CUSTOM_HEADERS"],
+                dropped=True,
+                why="adds headers (possibly another key) to every request the SDKs send",
+            )
+        )
     return found
 
 
@@ -105,9 +122,11 @@ def cleartext_proxy_note(source: Mapping[str, str], target: str) -> str | None:
     proxy = next((name for name in ("HTTP_PROXY", "ALL_PROXY") if name in upper), None)
     if proxy is None:
         return None
-    return (f"{proxy} is set and {parts.hostname} is plain http: your own clients would hand the key to that proxy "
-            "in clear text (KeyLab reached the host directly, so its probe did not); use https, or put the host "
-            "in NO_PROXY")
+    return (
+        f"{proxy} is set and {parts.hostname} is plain http: your own clients would hand the key to that proxy "
+        "in clear text (KeyLab reached the host directly, so its probe did not); use https, or put the host "
+        "in NO_PROXY"
+    )
 
 
 def risky_notes(source: Mapping[str, str], target: str = "") -> list[str]:
@@ -118,8 +137,10 @@ def risky_notes(source: Mapping[str, str], target: str = "") -> list[str]:
         notes.append(cleartext)
     for var in risky_variables(source):
         if var.dropped:
-            notes.append(f"{var.name} is set in your environment ({var.why}): KeyLab's clients never see it, "
-                         "but your own application does, which may be why it behaves differently")
+            notes.append(
+                f"{var.name} is set in your environment ({var.why}): KeyLab's clients never see it, "
+                "but your own application does, which may be why it behaves differently"
+            )
         else:
             notes.append(f"{var.name} is set in your environment ({var.why}): KeyLab's clients use it as yours do")
     return notes

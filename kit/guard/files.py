@@ -24,16 +24,20 @@ FILE_MODE = 0o600
 FOLDER_MODE = 0o700
 
 Mode = Literal["a", "w", "r+"]
-_FLAGS = {"a": os.O_WRONLY | os.O_CREAT | os.O_APPEND, "w": os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
-          "r+": os.O_RDWR | os.O_CREAT}
+_FLAGS = {
+    "a": os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+    "w": os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+    "r+": os.O_RDWR | os.O_CREAT,
+}
 
 
 def private_dir(path: Path) -> Path:
     """Create ``path`` (and missing parents) as 0700 folders; an existing folder is left as it is."""
     path = Path(path)
     if path.is_symlink() and not path.is_dir():
-        raise InputError(f"{path} is a symbolic link that does not lead to a folder",
-                         "remove the link or choose another folder")
+        raise InputError(
+            f"{path} is a symbolic link that does not lead to a folder", "remove the link or choose another folder"
+        )
     missing = [p for p in (path, *path.parents) if not p.exists()]
     try:
         for folder in reversed(missing):  # each new folder 0700, parents included (mkdir(parents=True) would not)
@@ -44,8 +48,9 @@ def private_dir(path: Path) -> Path:
     except FileExistsError:
         raise InputError(f"{path} exists and is not a folder", "choose a folder path") from None
     except OSError as exc:
-        raise InputError(f"cannot create the folder {path}: {exc.strerror or exc}",
-                         "choose a folder you can write to") from None
+        raise InputError(
+            f"cannot create the folder {path}: {exc.strerror or exc}", "choose a folder you can write to"
+        ) from None
     return path
 
 
@@ -57,8 +62,10 @@ def _refuse_special(path: Path) -> None:
     except OSError:
         return  # the open below reports it
     if stat.S_ISLNK(info.st_mode):
-        raise InputError(f"{path} is a symbolic link; KeyLab does not write through links (the link's target "
-                         "would be changed)", f"remove the link ({path}) or choose another file name")
+        raise InputError(
+            f"{path} is a symbolic link; KeyLab does not write through links (the link's target would be changed)",
+            f"remove the link ({path}) or choose another file name",
+        )
     if not stat.S_ISREG(info.st_mode):
         raise InputError(f"{path} is not a regular file (a folder, pipe or device)", "choose a plain file path")
 
@@ -72,10 +79,13 @@ def open_private(path: Path, mode: Mode = "a", *, binary: bool = False) -> IO[An
         fd = os.open(path, flags, FILE_MODE)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise InputError(f"{path} is a symbolic link; KeyLab does not write through links",
-                             f"remove the link ({path}) or choose another file name") from None
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}",
-                         "choose a file in a folder you can write to") from None
+            raise InputError(
+                f"{path} is a symbolic link; KeyLab does not write through links",
+                f"remove the link ({path}) or choose another file name",
+            ) from None
+        raise InputError(
+            f"cannot write {path}: {exc.strerror or exc}", "choose a file in a folder you can write to"
+        ) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):

@@ -147,9 +147,11 @@ def is_allowed_host(url: str, api_url: str, allow_hosts: Sequence[str] = ()) -> 
         return True
     host, scheme, port = norm_host(parts.hostname), parts.scheme.lower(), default_port(parts)
     target = split_url(api_url)
-    if target is not None and target.hostname is not None and (
-        norm_host(target.hostname), target.scheme.lower(), default_port(target)
-    ) == (host, scheme, port):
+    if (
+        target is not None
+        and target.hostname is not None
+        and (norm_host(target.hostname), target.scheme.lower(), default_port(target)) == (host, scheme, port)
+    ):
         return True
     for entry in allow_hosts:
         entry = entry.strip()

@@ -17,8 +17,9 @@ from typing import Literal
 
 __all__ = ["Read", "Refused", "read_bounded"]
 
-Reason = Literal["missing", "dangling-link", "link-loop", "unexaminable", "directory", "fifo", "special",
-                 "too-large", "unreadable"]
+Reason = Literal[
+    "missing", "dangling-link", "link-loop", "unexaminable", "directory", "fifo", "special", "too-large", "unreadable"
+]
 
 
 @dataclass(frozen=True)

@@ -44,8 +44,18 @@ __all__ = [
 
 #: Header names whose values are never shown (lower case).
 SENSITIVE_HEADERS = frozenset(
-    {"x-api-key", "authorization", "proxy-authorization", "cookie", "set-cookie", "x-goog-api-key",
-     "api-key", "openai-api-key", "x-auth-token", "proxy-authenticate-info"}
+    {
+        "x-api-key",
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-goog-api-key",
+        "api-key",
+        "openai-api-key",
+        "x-auth-token",
+        "proxy-authenticate-info",
+    }
 )
 
 #: Runs of this many characters from a secret's body count as a leak.
@@ -143,7 +153,7 @@ def remember(secrets: Iterable[str | bytes]) -> None:
                 _known_whole.add(variant)
                 for segment in _secret_segments(variant):
                     for start in range(len(segment) - LEAK_RUN + 1):
-                        _known.add(segment[start:start + LEAK_RUN])
+                        _known.add(segment[start : start + LEAK_RUN])
         _snapshot()
 
 
@@ -193,7 +203,7 @@ def scrub(text: str) -> str:
     if runs and len(text) >= LEAK_RUN:
         spans: list[tuple[int, int]] = []
         for start in range(len(text) - LEAK_RUN + 1):
-            if text[start:start + LEAK_RUN] in runs:
+            if text[start : start + LEAK_RUN] in runs:
                 if spans and start <= spans[-1][1]:
                     spans[-1] = (spans[-1][0], start + LEAK_RUN)
                 else:
@@ -271,7 +281,7 @@ def _scrub_decoded(text: str, whole: Sequence[str], runs: frozenset[str], short:
             found.append((start, start + len(secret)))
             start = decoded.find(secret, start + 1)
     if runs:
-        found += [(i, i + LEAK_RUN) for i in range(len(decoded) - LEAK_RUN + 1) if decoded[i:i + LEAK_RUN] in runs]
+        found += [(i, i + LEAK_RUN) for i in range(len(decoded) - LEAK_RUN + 1) if decoded[i : i + LEAK_RUN] in runs]
     if short is not None:
         found += [m.span() for m in short.finditer(decoded)]
     if not found:

@@ -45,18 +45,38 @@ def investigate_provider(s: Setup, profile: ProviderProfile, *, probe: bool = Tr
     context = settings(s.env, profile)
     base_var = next(iter(profile.var("base-url")), "")
     by_id = {src.id: src for src in found.sources}
-    keys = tuple(inspect_for(c.raw, profile, alias=c.alias, source=c.source,
-                             variable=(by_id[c.source].variable or "") if c.source in by_id else "",
-                             base_url=context.get(base_var, ""))
-                 for c in found.credentials)
+    keys = tuple(
+        inspect_for(
+            c.raw,
+            profile,
+            alias=c.alias,
+            source=c.source,
+            variable=(by_id[c.source].variable or "") if c.source in by_id else "",
+            base_url=context.get(base_var, ""),
+        )
+        for c in found.credentials
+    )
     run = None
     if probe and found.credentials:
-        run = probe_provider(profile, found.credentials, api_url=s.api_url, run_id=s.run_id, run_dir=s.run_dir,
-                             context=context, allow_hosts=s.allow_hosts)
-    evidence = Evidence(keys=keys, sources=found.sources, winners=found.winners,
-                        attempts=run.results if run else (), models_requested=s.models,
-                        notes=tuple(found.problems) + (run.explanation if run else ()), api_url=s.api_url,
-                        provider=profile.name)
+        run = probe_provider(
+            profile,
+            found.credentials,
+            api_url=s.api_url,
+            run_id=s.run_id,
+            run_dir=s.run_dir,
+            context=context,
+            allow_hosts=s.allow_hosts,
+        )
+    evidence = Evidence(
+        keys=keys,
+        sources=found.sources,
+        winners=found.winners,
+        attempts=run.results if run else (),
+        models_requested=s.models,
+        notes=tuple(found.problems) + (run.explanation if run else ()),
+        api_url=s.api_url,
+        provider=profile.name,
+    )
     d = diagnose(evidence, rules=PROVIDER_RULES)
     d = replace(d, findings=tuple(replace(f, provider=profile.name) for f in d.findings))
     return ProviderInvestigation(diagnosis=d, probe=run, notes=run.explanation if run else ())

@@ -36,8 +36,12 @@ if TYPE_CHECKING:
 #: ``diagnose`` reads whatever the others have found so far.
 STAGES = ("discover", "inspect", "path", "probe", "admin", "diagnose")
 Stage = Literal["discover", "inspect", "path", "probe", "admin", "diagnose"]
-_NEEDS: dict[str, tuple[str, ...]] = {"inspect": ("discover",), "probe": ("discover",), "admin": ("inspect",),
-                                      "diagnose": ("inspect", "admin")}
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "inspect": ("discover",),
+    "probe": ("discover",),
+    "admin": ("inspect",),
+    "diagnose": ("inspect", "admin"),
+}
 #: What a stage's new value makes stale: everything computed from it.
 _STALE: dict[str, tuple[str, ...]] = {
     "discover": ("inspect", "probe", "admin", "diagnose"),
@@ -107,8 +111,9 @@ class Run:
         """The stage's value, running it only if it has not run (or went stale)."""
         return getattr(self, _ATTR[name]) if name in self._done else self.stage(name)
 
-    def everything(self, *, plan: str = "adaptive", check_network: bool = True,
-                   progress: str | None = None) -> Investigation:
+    def everything(
+        self, *, plan: str = "adaptive", check_network: bool = True, progress: str | None = None
+    ) -> Investigation:
         """Every stage in order, then the one ``Investigation`` value."""
         self.stage("discover")
         self.stage("inspect")
@@ -130,16 +135,30 @@ class Run:
         return diagnose_step(self.evidence(), family).findings
 
     def evidence(self) -> Evidence:
-        return evidence_from(self.setup, self.discovery or _no_discovery(), self.keys or (), self.path or (),
-                             self.probe, self.admin_keys or ())
+        return evidence_from(
+            self.setup,
+            self.discovery or _no_discovery(),
+            self.keys or (),
+            self.path or (),
+            self.probe,
+            self.admin_keys or (),
+        )
 
     def investigation(self) -> Investigation:
         diagnosis = self.ensure("diagnose")
         if self.notes:
             diagnosis = replace(diagnosis, notes=(*self.notes, *diagnosis.notes))
-        return Investigation(setup=self.setup, discovery=self.discovery or _no_discovery(), keys=self.keys or (),
-                             path=self.path or (), probe=self.probe, diagnosis=diagnosis,
-                             admin_keys=self.admin_keys or (), notes=tuple(self.notes), timings=tuple(self.timings))
+        return Investigation(
+            setup=self.setup,
+            discovery=self.discovery or _no_discovery(),
+            keys=self.keys or (),
+            path=self.path or (),
+            probe=self.probe,
+            diagnosis=diagnosis,
+            admin_keys=self.admin_keys or (),
+            notes=tuple(self.notes),
+            timings=tuple(self.timings),
+        )
 
     # ---------------------------------------------------------------- stages
     def _guarded(self, name: str, options: Mapping[str, Any]) -> Any:
@@ -152,8 +171,10 @@ class Run:
                 raise
             from kit.guard.redact import scrub
 
-            self.notes.append(f"the {_LABEL[name]} stage failed ({type(exc).__name__}: {scrub(str(exc))[:200]}); "
-                              "the diagnosis uses the other stages' evidence")
+            self.notes.append(
+                f"the {_LABEL[name]} stage failed ({type(exc).__name__}: {scrub(str(exc))[:200]}); "
+                "the diagnosis uses the other stages' evidence"
+            )
             value = _EMPTY[name]()
         setattr(self, _ATTR[name], value)
         return value
@@ -165,8 +186,7 @@ class Run:
         remember(c.raw for c in found.credentials)
         return found
 
-    def _probe(self, *, clients: Sequence[str] | None = None, progress: str | None = None,
-               **options: Any) -> ProbeRun:
+    def _probe(self, *, clients: Sequence[str] | None = None, progress: str | None = None, **options: Any) -> ProbeRun:
         assert self.discovery is not None
         credentials = options.pop("credentials", None) or self.credentials
         # A second probe is a new question, not a resume of the first: it gets its own run id (and log),
@@ -203,10 +223,22 @@ def _no_discovery() -> Discovery:
     return Discovery(sources=(), credentials=(), winners=(), problems=())
 
 
-_ATTR = {"discover": "discovery", "inspect": "keys", "path": "path", "probe": "probe", "admin": "admin_keys",
-         "diagnose": "diagnosis"}
-_LABEL = {"discover": "credential discovery", "inspect": "key inspection", "path": "network path", "probe": "probe",
-          "admin": "Admin API lookup", "diagnose": "diagnosis"}
+_ATTR = {
+    "discover": "discovery",
+    "inspect": "keys",
+    "path": "path",
+    "probe": "probe",
+    "admin": "admin_keys",
+    "diagnose": "diagnosis",
+}
+_LABEL = {
+    "discover": "credential discovery",
+    "inspect": "key inspection",
+    "path": "network path",
+    "probe": "probe",
+    "admin": "Admin API lookup",
+    "diagnose": "diagnosis",
+}
 _RUNNERS: dict[str, Callable[..., Any]] = {
     "discover": Run._discover,
     "inspect": lambda run: inspect_step(run.credentials),
@@ -215,5 +247,10 @@ _RUNNERS: dict[str, Callable[..., Any]] = {
     "admin": Run._admin,
     "diagnose": lambda run: diagnose_step(run.evidence()),
 }
-_EMPTY: dict[str, Callable[[], Any]] = {"discover": _no_discovery, "inspect": tuple, "path": tuple,
-                                        "probe": lambda: None, "admin": tuple}
+_EMPTY: dict[str, Callable[[], Any]] = {
+    "discover": _no_discovery,
+    "inspect": tuple,
+    "path": tuple,
+    "probe": lambda: None,
+    "admin": tuple,
+}

@@ -50,8 +50,10 @@ def _sandbox_template(sandbox: str | Path) -> Path:
     named = DATA_DIR / "demo" / str(sandbox)
     if (named / "sandbox.toml").is_file():
         return named
-    raise InputError(f"no demo sandbox at {sandbox!s}",
-                     "name a folder under data/demo/ (for example 'ticket') or a folder with a sandbox.toml")
+    raise InputError(
+        f"no demo sandbox at {sandbox!s}",
+        "name a folder under data/demo/ (for example 'ticket') or a folder with a sandbox.toml",
+    )
 
 
 def sandbox_provider(sandbox: str | Path) -> str:
@@ -80,8 +82,10 @@ def setup(
     run_id = run_id or new_run_id()
     api_url = (api_url or catalog().official_base_url).rstrip("/")
     if not re.match(r"^https?://[^/\s]+", api_url):
-        raise InputError(f"the API URL {api_url!r} is not an http(s) URL",
-                         "use the form https://api.anthropic.com or http://127.0.0.1:PORT")
+        raise InputError(
+            f"the API URL {api_url!r} is not an http(s) URL",
+            "use the form https://api.anthropic.com or http://127.0.0.1:PORT",
+        )
     description = ""
     sandbox_name = None
     scenario = None
@@ -124,6 +128,8 @@ def _variable_names(names: Sequence[str]) -> list[str]:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,127}", name):
             from kit.keys.naming import hint
 
-            raise InputError(f"a key variable name is not a variable name (it looks like {hint(name)})",
-                             "name the variable that holds the key (for example MY_CLAUDE_KEY), never the key")
+            raise InputError(
+                f"a key variable name is not a variable name (it looks like {hint(name)})",
+                "name the variable that holds the key (for example MY_CLAUDE_KEY), never the key",
+            )
     return list(names)

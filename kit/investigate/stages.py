@@ -18,12 +18,14 @@ if TYPE_CHECKING:
     from kit.probe.run import ProbeRun
     from kit.sources.discover import Discovery
 
+
 def discover_step(s: Setup, extra: Sequence[Credential] = ()) -> Discovery:
     """Every credential source and the winner per client (``kit.sources.discover``)."""
     from kit.sources.discover import discover
 
-    found = discover(s.env, s.key_files, variables=s.key_variables, dotenv_files=s.dotenv_files,
-                     run_key_helper=s.run_key_helper)
+    found = discover(
+        s.env, s.key_files, variables=s.key_variables, dotenv_files=s.dotenv_files, run_key_helper=s.run_key_helper
+    )
     if extra:
         found = replace(found, credentials=tuple(found.credentials) + tuple(extra))
     return found
@@ -34,8 +36,9 @@ def inspect_step(credentials: Sequence[Credential]) -> tuple[KeyReport, ...]:
     return tuple(c.report() for c in credentials)
 
 
-def path_step(s: Setup, timeout: float = 5.0, *, url: str | None = None, clients: Sequence[str] | None = None,
-              **options: Any) -> tuple[PathCheck, ...]:
+def path_step(
+    s: Setup, timeout: float = 5.0, *, url: str | None = None, clients: Sequence[str] | None = None, **options: Any
+) -> tuple[PathCheck, ...]:
     """The network path to the API (``kit.path.checks``); never sends a key.
 
     ``url`` checks another URL than the target; ``options`` are ``check_path``'s own (``ca_file``, a demo's
@@ -131,7 +134,6 @@ def diagnose_step(evidence: Evidence, family: str | None = None) -> Diagnosis:
 
     module = importlib.import_module(f"kit.diagnose.rules.{family}")
     return diagnose(evidence, rules=module.RULES)
-
 
 
 @dataclass(frozen=True)

@@ -40,13 +40,13 @@ def strip_label(text: str) -> tuple[str, str | None]:
     """
     match = _HEADER_LABEL.match(text)
     if match:
-        rest = text[match.end():]
+        rest = text[match.end() :]
         if rest.strip():
             return rest, f"the label {match.group(0).strip()!r}"
     for pattern in (_LABEL, _WORD_LABEL):
         match = pattern.match(text)
         if match and _label_name(match["name"]):
-            rest = text[match.end():]
+            rest = text[match.end() :]
             if rest.strip():
                 label = match.group(0).strip()
                 name = match["name"]
@@ -88,7 +88,7 @@ def matches(kind: KeyKind, value: str) -> bool:
         return False
     if kind.suffix and not value.endswith(kind.suffix):
         return False
-    return all(c in allowed for c in value[len(kind.prefix):])
+    return all(c in allowed for c in value[len(kind.prefix) :])
 
 
 @cache
@@ -99,10 +99,12 @@ def _embedded_patterns() -> tuple[re.Pattern[str], ...]:
         if kind.provider != "Anthropic" or not kind.length:
             continue
         middle = kind.length - len(kind.prefix) - len(kind.suffix)
-        patterns.append(re.compile(
-            rf"(?<![A-Za-z0-9_\-]){re.escape(kind.prefix)}[A-Za-z0-9_\-]{{{middle}}}{re.escape(kind.suffix)}"
-            r"(?![A-Za-z0-9_\-])"
-        ))
+        patterns.append(
+            re.compile(
+                rf"(?<![A-Za-z0-9_\-]){re.escape(kind.prefix)}[A-Za-z0-9_\-]{{{middle}}}{re.escape(kind.suffix)}"
+                r"(?![A-Za-z0-9_\-])"
+            )
+        )
     return tuple(patterns)
 
 
@@ -136,7 +138,7 @@ def repair(text: str) -> str | None:
                 return head
             # An extra character inside the body: try dropping each character outside the alphabet.
             stripped = cleaned[: len(kind.prefix)] + "".join(
-                c for c in cleaned[len(kind.prefix):] if c in kind.allowed
+                c for c in cleaned[len(kind.prefix) :] if c in kind.allowed
             )
             if matches(kind, stripped):
                 return stripped

@@ -31,11 +31,45 @@ _MAX_RAW_RUN = 5
 
 _HINT_SHAPE = re.compile(r"^(?:sk-ant-[a-z]+\d\d-)?[A-Za-z0-9_\-]{1,8}(?:\.{2,}|…|\*{2,}|•+)[A-Za-z0-9_\-]{0,8}$")
 _UNEXPANDED = re.compile(r"^(?:\$\{?[A-Za-z_][A-Za-z0-9_]*(?::?-[^}]*)?\}?|%[A-Za-z_][A-Za-z0-9_]*%)$")
-_PLACEHOLDER_WORDS = frozenset({
-    "your", "my", "the", "a", "key", "api", "apikey", "here", "goes", "put", "paste", "insert", "replace", "me",
-    "xxx", "redacted", "placeholder", "example", "dummy", "fake", "secret", "changeme", "change", "token",
-    "anthropic", "claude", "value", "todo", "test", "demo", "sample", "enter", "real", "new", "actual",
-})
+_PLACEHOLDER_WORDS = frozenset(
+    {
+        "your",
+        "my",
+        "the",
+        "a",
+        "key",
+        "api",
+        "apikey",
+        "here",
+        "goes",
+        "put",
+        "paste",
+        "insert",
+        "replace",
+        "me",
+        "xxx",
+        "redacted",
+        "placeholder",
+        "example",
+        "dummy",
+        "fake",
+        "secret",
+        "changeme",
+        "change",
+        "token",
+        "anthropic",
+        "claude",
+        "value",
+        "todo",
+        "test",
+        "demo",
+        "sample",
+        "enter",
+        "real",
+        "new",
+        "actual",
+    }
+)
 
 
 def _placeholder(text: str) -> str | None:
@@ -49,13 +83,14 @@ def _placeholder(text: str) -> str | None:
     if bare.startswith("<") and bare.endswith(">"):
         return "the value is a <placeholder>, not a secret"
     if _UNEXPANDED.match(bare):
-        return ("the value is an unexpanded variable reference: the loader that read it did not interpolate "
-                "variables")
+        return "the value is an unexpanded variable reference: the loader that read it did not interpolate variables"
     if _HINT_SHAPE.match(bare) and len(bare) < 40:
-        return ("the value is a key's display hint (first and last characters with '...'), not the key: the "
-                "Console shows the full key only once, when it is created")
+        return (
+            "the value is a key's display hint (first and last characters with '...'), not the key: the "
+            "Console shows the full key only once, when it is created"
+        )
     kind = cat.classify(bare)
-    rest = bare[len(kind.prefix):] if kind else bare
+    rest = bare[len(kind.prefix) :] if kind else bare
     if rest and all(c in cat.placeholder_filler for c in rest) and len(set(rest)) <= 3:
         return "the value is template text, not a secret"
     words = [w for w in re.split(r"[^a-z0-9]+", rest.lower()) if w]
@@ -150,8 +185,15 @@ def inspect_key(raw: bytes | str | None, alias: str = "key", *, source: str = ""
         what = "empty" if not text else f"only blank or invisible characters ({len(text)})"
         found = _Defects(text)
         found.add("key-missing", f"the value is {what}")
-        return report(hint="(empty)" if not text else f"({len(text)} blank)", masked=_masked(text, 0), kind=None,
-                      kind_label="no value", role="missing", expected_length=None, defects=found.done())
+        return report(
+            hint="(empty)" if not text else f"({len(text)} blank)",
+            masked=_masked(text, 0),
+            kind=None,
+            kind_label="no value",
+            role="missing",
+            expected_length=None,
+            defects=found.done(),
+        )
 
     if len(text) > MAX_INSPECT_CHARS:
         return _inspect_huge(text, report)
@@ -160,8 +202,15 @@ def inspect_key(raw: bytes | str | None, alias: str = "key", *, source: str = ""
     if placeholder:
         found = _Defects(text)
         found.add("key-placeholder", placeholder)
-        return report(hint=hint(raw), masked=_masked(text, 0), kind=None, kind_label="placeholder",
-                      role="placeholder", expected_length=None, defects=found.done())
+        return report(
+            hint=hint(raw),
+            masked=_masked(text, 0),
+            kind=None,
+            kind_label="placeholder",
+            role="placeholder",
+            expected_length=None,
+            defects=found.done(),
+        )
 
     if cat.classify(clean(text)) is None and (inner := embedded(text)):
         return _inspect_embedded(text, inner, report)
@@ -173,18 +222,27 @@ def inspect_key(raw: bytes | str | None, alias: str = "key", *, source: str = ""
     bearer = BEARER.match(body.lstrip())
     bearer_end = offset + (len(body) - len(body.lstrip())) + (bearer.end() if bearer else 0)
     if label:
-        found.add("key-extra-chars", f"the value starts with {label} (a variable or header name pasted with "
-                  "the key)", 0)
+        found.add(
+            "key-extra-chars", f"the value starts with {label} (a variable or header name pasted with the key)", 0
+        )
     if bearer:
-        found.add("key-bearer-prefix", "the value starts with 'Bearer ' (the header scheme, not part of the key)",
-                  bearer_end - bearer.end())
+        found.add(
+            "key-bearer-prefix",
+            "the value starts with 'Bearer ' (the header scheme, not part of the key)",
+            bearer_end - bearer.end(),
+        )
 
     for index, ch in enumerate(text):
         if index < offset or (bearer and index < bearer_end and text[offset:index].strip()):
             continue  # the label, and the 'Bearer ' word with its space, are reported above
         if ch in ASCII_WHITESPACE:
-            place = ("leading" if not text[offset:index].strip()
-                     else "trailing" if not text[index + 1:].strip() else "inner")
+            place = (
+                "leading"
+                if not text[offset:index].strip()
+                else "trailing"
+                if not text[index + 1 :].strip()
+                else "inner"
+            )
             found.add("key-whitespace", f"{place} whitespace", index, char_name(ch))
             continue
         classified = classify_char(ch)
@@ -200,11 +258,15 @@ def inspect_key(raw: bytes | str | None, alias: str = "key", *, source: str = ""
         found.add(kind.cause, f"this is {_a(kind.label)} ({kind.provider}), not an Anthropic API key")
     elif kind is None:
         if cleaned.lower().startswith("sk-ant-"):
-            found.add("key-wrong-provider", "the value starts with 'sk-ant-' but with no known key type after it "
-                      "(expected 'sk-ant-api03-')")
+            found.add(
+                "key-wrong-provider",
+                "the value starts with 'sk-ant-' but with no known key type after it (expected 'sk-ant-api03-')",
+            )
         else:
-            found.add("key-wrong-provider", "the value does not start with any known key prefix "
-                      "(Anthropic API keys start with 'sk-ant-api03-')")
+            found.add(
+                "key-wrong-provider",
+                "the value does not start with any known key prefix (Anthropic API keys start with 'sk-ant-api03-')",
+            )
 
     if kind is not None:
         _check_length(text, cleaned, kind, start, offset, found)
@@ -237,35 +299,56 @@ def _check_length(text: str, cleaned: str, kind: KeyKind, start: int, offset: in
     """Length and alphabet: truncated, extra characters outside the alphabet, extra after the suffix."""
     expected = kind.length or None
     allowed = kind.allowed
-    odd = [(i, c) for i, c in enumerate(text) if i >= max(offset, start + len(kind.prefix)) and c.isascii()
-           and c.isprintable() and c not in allowed and c not in QUOTES and c != " "]
+    odd = [
+        (i, c)
+        for i, c in enumerate(text)
+        if i >= max(offset, start + len(kind.prefix))
+        and c.isascii()
+        and c.isprintable()
+        and c not in allowed
+        and c not in QUOTES
+        and c != " "
+    ]
     too_long = expected is not None and len(cleaned) > expected
     for index, ch in odd:
         if too_long and expected is not None:
-            detail = (f"{len(cleaned)} characters where {_a(kind.label)} has {expected}; extra character "
-                      "outside the key alphabet")
+            detail = (
+                f"{len(cleaned)} characters where {_a(kind.label)} has {expected}; extra character "
+                "outside the key alphabet"
+            )
         else:
             detail = "character outside the key alphabet"
         found.add("key-extra-chars", detail, index, char_name(ch))
     if expected is None:
         return
     if len(cleaned) < expected:
-        found.add("key-truncated", f"{len(cleaned)} characters where {_a(kind.label)} has {expected}: "
-                  f"{expected - len(cleaned)} missing (copied in part?)")
+        found.add(
+            "key-truncated",
+            f"{len(cleaned)} characters where {_a(kind.label)} has {expected}: "
+            f"{expected - len(cleaned)} missing (copied in part?)",
+        )
     elif too_long and not odd and not found.has_positional("key-extra-chars"):
         extra = cleaned[expected:]
-        if kind.suffix and cleaned[expected - len(kind.suffix):expected] == kind.suffix:
+        if kind.suffix and cleaned[expected - len(kind.suffix) : expected] == kind.suffix:
             names = ", ".join(char_name(c) for c in extra[:8]) + (" ..." if len(extra) > 8 else "")
             position = text.rfind(extra) if extra else None
-            found.add("key-extra-chars", f"{len(cleaned)} characters where {_a(kind.label)} has {expected}; "
-                      f"extra after the closing '{kind.suffix}': {names}",
-                      position if position is not None and position >= 0 else None)
+            found.add(
+                "key-extra-chars",
+                f"{len(cleaned)} characters where {_a(kind.label)} has {expected}; "
+                f"extra after the closing '{kind.suffix}': {names}",
+                position if position is not None and position >= 0 else None,
+            )
         else:
-            found.add("key-extra-chars", f"{len(cleaned)} characters where {_a(kind.label)} has {expected}; the "
-                      "extra character is inside the body, so this copy cannot be repaired: copy the key again")
+            found.add(
+                "key-extra-chars",
+                f"{len(cleaned)} characters where {_a(kind.label)} has {expected}; the "
+                "extra character is inside the body, so this copy cannot be repaired: copy the key again",
+            )
     if kind.suffix and len(cleaned) == expected and not cleaned.endswith(kind.suffix):
-        found.add("key-truncated", f"{_a(kind.label)} ends with '{kind.suffix}'; this one does not, so characters "
-                  "were lost or changed")
+        found.add(
+            "key-truncated",
+            f"{_a(kind.label)} ends with '{kind.suffix}'; this one does not, so characters were lost or changed",
+        )
 
 
 def _length_note(kind: KeyKind | None, length: int, byte_length: int, ends_with_newline: bool) -> str:
@@ -274,15 +357,21 @@ def _length_note(kind: KeyKind | None, length: int, byte_length: int, ends_with_
     expected = kind.length if kind else 0
     lead = f"{_cap(_a(label))} is {expected} characters; this value is {length} characters ({byte_length} bytes)."
     if length == expected == byte_length:
-        return (f"{lead} `echo \"$KEY\" | wc -c` prints {expected + 1} for it, because echo appends a newline; "
-                f"`printf %s \"$KEY\" | wc -c` prints {expected}.")
+        return (
+            f'{lead} `echo "$KEY" | wc -c` prints {expected + 1} for it, because echo appends a newline; '
+            f'`printf %s "$KEY" | wc -c` prints {expected}.'
+        )
     if ends_with_newline and length == expected + 1:
-        return (f"{lead} That is a correct-length key plus the newline `echo` adds: `echo \"$KEY\" | wc -c` prints "
-                f"{expected + 1} for a correct {expected}-character key. Store it without the newline "
-                "(`printf %s \"$KEY\" > file`).")
-    return (f"{lead} `echo \"$KEY\" | wc -c` counts the newline echo appends, so it prints {byte_length + 1} for "
-            f"this value and {expected + 1} for a correct key; `printf %s \"$KEY\" | wc -c` counts the key alone "
-            f"({byte_length}).")
+        return (
+            f'{lead} That is a correct-length key plus the newline `echo` adds: `echo "$KEY" | wc -c` prints '
+            f"{expected + 1} for a correct {expected}-character key. Store it without the newline "
+            '(`printf %s "$KEY" > file`).'
+        )
+    return (
+        f'{lead} `echo "$KEY" | wc -c` counts the newline echo appends, so it prints {byte_length + 1} for '
+        f'this value and {expected + 1} for a correct key; `printf %s "$KEY" | wc -c` counts the key alone '
+        f"({byte_length})."
+    )
 
 
 def _inspect_embedded(text: str, inner: tuple[str, int], report: Any) -> KeyReport:
@@ -291,17 +380,26 @@ def _inspect_embedded(text: str, inner: tuple[str, int], report: Any) -> KeyRepo
     after = len(text) - start - len(key)
     kind = catalog().classify(key)
     found = _Defects(text)
-    found.add("key-extra-chars", f"the key sits inside other text: {start} character(s) before it and {after} after "
-              "it were pasted with it (a sentence, JSON or a log line)", 0 if start else start + len(key))
+    found.add(
+        "key-extra-chars",
+        f"the key sits inside other text: {start} character(s) before it and {after} after "
+        "it were pasted with it (a sentence, JSON or a log line)",
+        0 if start else start + len(key),
+    )
     if kind is not None and kind.cause:
         found.add(kind.cause, f"this is {_a(kind.label)} ({kind.provider}), not an Anthropic API key")
     prefix = len(kind.prefix) if kind else 0
     masked = (f"‹{start} chars›" if start else "") + _masked(key, prefix) + (f"‹{after} chars›" if after else "")
     return report(  # type: ignore[no-any-return]
-        hint=hint(key), masked=masked, kind=kind.id if kind else None,
-        kind_label=kind.label if kind else "unrecognised value", role=kind.role if kind else "unknown",
-        expected_length=kind.length if kind and kind.length else None, defects=found.done(),
-        repaired_fingerprint=fingerprint(key), repaired_hint=hint(key),
+        hint=hint(key),
+        masked=masked,
+        kind=kind.id if kind else None,
+        kind_label=kind.label if kind else "unrecognised value",
+        role=kind.role if kind else "unknown",
+        expected_length=kind.length if kind and kind.length else None,
+        defects=found.done(),
+        repaired_fingerprint=fingerprint(key),
+        repaired_hint=hint(key),
     )
 
 
@@ -311,17 +409,27 @@ def _inspect_huge(text: str, report: Any) -> KeyReport:
     inner = embedded(text)
     kind = catalog().classify(inner[0]) if inner else None
     if inner:
-        found.add("key-extra-chars", f"the value is {len(text)} characters, far longer than any key (a whole file "
-                  f"or a document was read); it holds one {kind.label if kind else 'key'} starting at character "
-                  f"{inner[1]}")
+        found.add(
+            "key-extra-chars",
+            f"the value is {len(text)} characters, far longer than any key (a whole file "
+            f"or a document was read); it holds one {kind.label if kind else 'key'} starting at character "
+            f"{inner[1]}",
+        )
     else:
-        found.add("key-extra-chars", f"the value is {len(text)} characters, far longer than any key (a whole file "
-                  "or a document was read instead of the key)")
+        found.add(
+            "key-extra-chars",
+            f"the value is {len(text)} characters, far longer than any key (a whole file "
+            "or a document was read instead of the key)",
+        )
     repaired = inner[0] if inner else None
     return report(  # type: ignore[no-any-return]
-        hint=hint(repaired) if repaired else f"({len(text)} chars)", masked=f"({len(text)} chars)",
-        kind=kind.id if kind else None, kind_label="not a key", role="unknown",
-        expected_length=kind.length if kind else None, defects=found.done(),
+        hint=hint(repaired) if repaired else f"({len(text)} chars)",
+        masked=f"({len(text)} chars)",
+        kind=kind.id if kind else None,
+        kind_label="not a key",
+        role="unknown",
+        expected_length=kind.length if kind else None,
+        defects=found.done(),
         repaired_fingerprint=fingerprint(repaired) if repaired else None,
         repaired_hint=hint(repaired) if repaired else None,
     )

@@ -66,7 +66,7 @@ def hint(value: bytes | str) -> str:
         return "(empty)"
     kind = catalog().classify(text)
     prefix = kind.prefix if kind and kind.provider == "Anthropic" else ""
-    body = text[len(prefix):]
+    body = text[len(prefix) :]
     if len(body) >= 28:  # 7 characters shown: at most a quarter of the body
         return prefix + "".join(map(marker, body[:3])) + "..." + "".join(map(marker, body[-4:]))
     if len(body) >= 8:

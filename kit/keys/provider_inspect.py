@@ -20,8 +20,17 @@ from kit.providers import ProviderKind, ProviderProfile, providers
 __all__ = ["BYTE_CAUSES", "describe_foreign", "inspect_for"]
 
 #: The defects every provider shares: they are about the bytes, not about a format.
-BYTE_CAUSES = frozenset({"key-missing", "key-placeholder", "key-whitespace", "key-quoted", "key-invisible-char",
-                         "key-non-ascii", "key-bearer-prefix"})
+BYTE_CAUSES = frozenset(
+    {
+        "key-missing",
+        "key-placeholder",
+        "key-whitespace",
+        "key-quoted",
+        "key-invisible-char",
+        "key-non-ascii",
+        "key-bearer-prefix",
+    }
+)
 
 
 def _host(url: str) -> str:
@@ -39,7 +48,7 @@ def _any_kind(value: str) -> ProviderKind | None:
 
 
 def describe_foreign(kind: ProviderKind, profile: ProviderProfile, variable: str, base_url: str) -> str:
-    """"this is an OpenRouter key in OPENAI_API_KEY with the OpenAI base URL" (no secret in it)."""
+    """ "this is an OpenRouter key in OPENAI_API_KEY with the OpenAI base URL" (no secret in it)."""
     where = f" in {variable}" if variable else ""
     host = _host(base_url) or profile.official_host
     url = f"the {profile.label} base URL" if host == profile.official_host else f"the base URL {host}"
@@ -50,8 +59,15 @@ def _a(label: str) -> str:
     return ("an " if label[:1].lower() in "aeiou" else "a ") + label
 
 
-def inspect_for(raw: bytes | str | None, profile: ProviderProfile, *, alias: str = "key", source: str = "",
-                variable: str = "", base_url: str = "") -> KeyReport:
+def inspect_for(
+    raw: bytes | str | None,
+    profile: ProviderProfile,
+    *,
+    alias: str = "key",
+    source: str = "",
+    variable: str = "",
+    base_url: str = "",
+) -> KeyReport:
     """Examine a credential meant for ``profile``'s API. Never raises; the report never holds the secret.
 
     ``variable`` and ``base_url`` only make the wording exact ("an OpenRouter key in OPENAI_API_KEY with
@@ -73,12 +89,22 @@ def inspect_for(raw: bytes | str | None, profile: ProviderProfile, *, alias: str
     if kind is not None:
         label, role, expected = kind.label, kind.role, len(cleaned)
         if kind.role == "admin":
-            defects.append(Defect("key-admin", f"this is {_a(kind.label)}: it manages the organization and is not "
-                                  "meant for inference requests"))
+            defects.append(
+                Defect(
+                    "key-admin",
+                    f"this is {_a(kind.label)}: it manages the organization and is not meant for inference requests",
+                )
+            )
     else:
         other = _any_kind(cleaned)
-        own = next((k for k in profile.kinds if k.prefix and cleaned.startswith(k.prefix)
-                    and (other is None or len(k.prefix) >= len(other.prefix))), None)
+        own = next(
+            (
+                k
+                for k in profile.kinds
+                if k.prefix and cleaned.startswith(k.prefix) and (other is None or len(k.prefix) >= len(other.prefix))
+            ),
+            None,
+        )
         if own is not None:
             label, role = own.label, own.role
             expected = own.lengths[0] if own.lengths else None
@@ -91,13 +117,26 @@ def inspect_for(raw: bytes | str | None, profile: ProviderProfile, *, alias: str
         else:
             prefixes = ", ".join(sorted({f"'{k.prefix}'" for k in profile.kinds if k.prefix and k.role == "api"}))
             if prefixes:
-                defects.append(Defect("key-wrong-provider", "the value does not start with any known key prefix "
-                                      f"({profile.label} keys start with {prefixes})"))
+                defects.append(
+                    Defect(
+                        "key-wrong-provider",
+                        "the value does not start with any known key prefix "
+                        f"({profile.label} keys start with {prefixes})",
+                    )
+                )
             else:
                 role = "api"  # a provider without a prefix (Mistral): nothing to say about the format
     notes = tuple(n for n in base.notes if "CR LF" in n)
-    return replace(base, kind=kind.id if kind else None, kind_label=label, role=role,  # type: ignore[arg-type]
-                   expected_length=expected, defects=tuple(defects), provider=profile.name, notes=notes)
+    return replace(
+        base,
+        kind=kind.id if kind else None,
+        kind_label=label,
+        role=role,  # type: ignore[arg-type]
+        expected_length=expected,
+        defects=tuple(defects),
+        provider=profile.name,
+        notes=notes,
+    )
 
 
 def _official_host(kind: ProviderKind) -> str:
@@ -111,11 +150,20 @@ def _length_defects(cleaned: str, kind: ProviderKind, start: int, defects: list[
     odd = [(i, c) for i, c in enumerate(cleaned) if i >= len(kind.prefix) and c not in kind.allowed]
     if odd:
         i, c = odd[0]
-        defects.append(Defect("key-extra-chars", f"a character outside the {kind.label} alphabet", start + i,
-                              f"U+{ord(c):04X}"))
+        defects.append(
+            Defect("key-extra-chars", f"a character outside the {kind.label} alphabet", start + i, f"U+{ord(c):04X}")
+        )
     elif lengths and len(cleaned) not in lengths and len(cleaned) < max(lengths):
-        defects.append(Defect("key-truncated", f"{len(cleaned)} characters: {_a(kind.label)} has "
-                              f"{' or '.join(str(n) for n in lengths)}"))
+        defects.append(
+            Defect(
+                "key-truncated",
+                f"{len(cleaned)} characters: {_a(kind.label)} has {' or '.join(str(n) for n in lengths)}",
+            )
+        )
     elif lengths and len(cleaned) not in lengths:
-        defects.append(Defect("key-extra-chars", f"{len(cleaned)} characters: {_a(kind.label)} has "
-                              f"{' or '.join(str(n) for n in lengths)}"))
+        defects.append(
+            Defect(
+                "key-extra-chars",
+                f"{len(cleaned)} characters: {_a(kind.label)} has {' or '.join(str(n) for n in lengths)}",
+            )
+        )

@@ -80,10 +80,17 @@ class KeyReport:
     def to_row(self) -> dict[str, Any]:
         """One flat row for a table (pandas at the edge): no secret, only labels."""
         return {
-            "alias": self.alias, "kind": self.kind_label, "length": self.length,
-            "expected": self.expected_length, "bytes": self.byte_length, "hint": self.hint,
-            "fingerprint": self.fingerprint, "masked": self.masked, "causes": ", ".join(self.causes) or "ok",
-            "repaired hint": self.repaired_hint or "", "source": self.source,
+            "alias": self.alias,
+            "kind": self.kind_label,
+            "length": self.length,
+            "expected": self.expected_length,
+            "bytes": self.byte_length,
+            "hint": self.hint,
+            "fingerprint": self.fingerprint,
+            "masked": self.masked,
+            "causes": ", ".join(self.causes) or "ok",
+            "repaired hint": self.repaired_hint or "",
+            "source": self.source,
         }
 
     def masked_html(self) -> str:
@@ -97,20 +104,27 @@ class KeyReport:
             elif part.startswith(("•", "‹")):
                 out.append(f'<span style="color:#888">{html.escape(part)}</span>')
             else:
-                out.append("".join(
-                    html.escape(c) if c.isalnum() or c in "_-" or self.length > MAX_INSPECT_CHARS
-                    else f'<span style="{_HIGHLIGHT}">{html.escape(c)}</span>'
-                    for c in part))
+                out.append(
+                    "".join(
+                        html.escape(c)
+                        if c.isalnum() or c in "_-" or self.length > MAX_INSPECT_CHARS
+                        else f'<span style="{_HIGHLIGHT}">{html.escape(c)}</span>'
+                        for c in part
+                    )
+                )
         return '<code style="white-space:pre-wrap;word-break:break-all">' + "".join(out) + "</code>"
 
     def to_markdown(self) -> str:
         """The report as Markdown (with the highlighted picture of the value as inline HTML)."""
         expected = f" of {self.expected_length}" if self.expected_length else ""
         verdict = "well-formed" if self.well_formed else ", ".join(f"`{c}`" for c in self.causes) or self.kind_label
-        lines = [f"#### {html.escape(self.alias, quote=False)} · {self.kind_label} · {self.length}{expected} "
-                 f"characters ({self.byte_length} bytes) · {verdict}", "",
-                 f"- hint `{self.hint}` · fingerprint `{self.fingerprint}`",
-                 f"- as stored: {self.masked_html()}"]
+        lines = [
+            f"#### {html.escape(self.alias, quote=False)} · {self.kind_label} · {self.length}{expected} "
+            f"characters ({self.byte_length} bytes) · {verdict}",
+            "",
+            f"- hint `{self.hint}` · fingerprint `{self.fingerprint}`",
+            f"- as stored: {self.masked_html()}",
+        ]
         ordered = sorted(self.defects, key=lambda d: (d.position is None, d.position or 0))
         for d in ordered:
             where = f"position {d.position}" if d.position is not None else "whole value"
@@ -128,5 +142,14 @@ class KeyReport:
 
     def defect_rows(self) -> list[dict[str, Any]]:
         """One row per defect: cause, position, byte offset, character name, detail."""
-        return [{"alias": self.alias, "cause": d.cause, "position": d.position, "byte offset": d.byte_offset,
-                 "character": d.char or "", "detail": d.detail} for d in self.defects]
+        return [
+            {
+                "alias": self.alias,
+                "cause": d.cause,
+                "position": d.position,
+                "byte offset": d.byte_offset,
+                "character": d.char or "",
+                "detail": d.detail,
+            }
+            for d in self.defects
+        ]

@@ -34,8 +34,11 @@ FOREIGN = frozenset({"gateway", "html-proxy", "region-block", "proxy"})
 
 # Headers and server names that forward proxies and inspection boxes add to their own answers.
 _PROXY_HEADERS = ("proxy-authenticate", "x-squid-error", "x-zscaler-error", "x-bluecoat-via", "x-proxy-error")
-_PROXY_SERVERS = re.compile(r"squid|zscaler|bluecoat|proxysg|fortigate|mcafee web gateway|websense|forcepoint|"
-                            r"privoxy|tinyproxy|ziproxy|proxy\.py|mitmproxy|charles|fiddler", re.IGNORECASE)
+_PROXY_SERVERS = re.compile(
+    r"squid|zscaler|bluecoat|proxysg|fortigate|mcafee web gateway|websense|forcepoint|"
+    r"privoxy|tinyproxy|ziproxy|proxy\.py|mitmproxy|charles|fiddler",
+    re.IGNORECASE,
+)
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
@@ -59,8 +62,7 @@ def _title(body: bytes) -> str:
     return " ".join(match.group(1).decode("utf-8", "replace").split())[:80]
 
 
-def explain_responder(status: int | None, headers: Mapping[str, str],
-                      body: bytes | str) -> tuple[str, tuple[str, ...]]:
+def explain_responder(status: int | None, headers: Mapping[str, str], body: bytes | str) -> tuple[str, tuple[str, ...]]:
     """``(verdict, reasons)`` for one HTTP answer; the verdict is one of ``RESPONDERS``."""
     if status is None:
         return "none", ("no HTTP answer",)
@@ -91,24 +93,26 @@ def explain_responder(status: int | None, headers: Mapping[str, str],
     proxy_marks = [name for name in _PROXY_HEADERS if name in h]
     server = h.get("server", "")
     if not signed and (proxy_marks or _PROXY_SERVERS.search(server) or _PROXY_SERVERS.search(h.get("via", ""))):
-        marks = proxy_marks + ([f"server: {server}"] if server else []) + (
-            [f"via: {h['via']}"] if "via" in h else [])
+        marks = proxy_marks + ([f"server: {server}"] if server else []) + ([f"via: {h['via']}"] if "via" in h else [])
         return "proxy", (f"the answer comes from a proxy ({', '.join(marks)})", "no request-id of the req_ form")
 
     if isinstance(data, dict):
         error = data.get("error")
-        if (status == 403 and isinstance(error, dict) and error.get("type") == "forbidden"
-                and data.get("type") is None):
-            return "region-block", ("403 with the edge's bare forbidden body (no envelope, no request id): "
-                                    f"{str(error.get('message', ''))[:80]!r}",)
+        if status == 403 and isinstance(error, dict) and error.get("type") == "forbidden" and data.get("type") is None:
+            return "region-block", (
+                "403 with the edge's bare forbidden body (no envelope, no request id): "
+                f"{str(error.get('message', ''))[:80]!r}",
+            )
         envelope = data.get("type") == "error" and isinstance(error, dict) and "type" in error
         if envelope and signed:
             return "anthropic", ("the API's error envelope", *signature)
         if not envelope and 200 <= status < 300 and signed:
             return "anthropic", ("a 2xx JSON answer", *signature)
         if envelope:
-            return "gateway", ("the API's error envelope but no request-id: a relay or gateway imitating it",
-                               *signature)
+            return "gateway", (
+                "the API's error envelope but no request-id: a relay or gateway imitating it",
+                *signature,
+            )
         keys = ", ".join(sorted(str(k) for k in data)[:6])
         return "gateway", (f"JSON in a foreign shape (keys: {keys})", *(signature or ["no request-id"]))
     if 300 <= status < 400 and "location" in h and not signed:
@@ -116,8 +120,10 @@ def explain_responder(status: int | None, headers: Mapping[str, str],
     is_html = "text/html" in content_type or b"<html" in raw[:2000].lower() or b"<!doctype html" in raw[:200].lower()
     if is_html:
         title = _title(raw)
-        return "html-proxy", (f"an HTML page{f' titled {title!r}' if title else ''} instead of JSON",
-                              *(signature or ["no request-id"]))
+        return "html-proxy", (
+            f"an HTML page{f' titled {title!r}' if title else ''} instead of JSON",
+            *(signature or ["no request-id"]),
+        )
     if signed:
         return "anthropic", ("not JSON, but carries the API's signature", *signature)
     if status == 401 and "www-authenticate" in h:

@@ -77,8 +77,9 @@ class TrustStore:
 def system_store(clients: Sequence[str] = ("httpx2", "sdk-python", "curl")) -> TrustStore:
     """The store httpx2 uses without SSL_CERT_* (mirrors httpcore2._ssl.default_ssl_context, variables ignored)."""
     if platform.system() in ("Windows", "Darwin"):
-        return TrustStore(f"{'macOS' if platform.system() == 'Darwin' else 'Windows'} system store", tuple(clients),
-                          os_store=True)
+        return TrustStore(
+            f"{'macOS' if platform.system() == 'Darwin' else 'Windows'} system store", tuple(clients), os_store=True
+        )
     paths = ssl.get_default_verify_paths()
     cafile = paths.openssl_cafile if os.path.isfile(paths.openssl_cafile) else None
     capath = paths.openssl_capath if os.path.isdir(paths.openssl_capath) else None
@@ -96,8 +97,9 @@ def certifi_store(clients: Sequence[str] = ()) -> TrustStore:
     return TrustStore("certifi (Mozilla list)", tuple(clients), cafile=certifi.where())
 
 
-def file_store(name: str, path: str | Path, clients: Iterable[str] = (), *, plus_certifi: bool = False,
-               named_by_user: bool = False) -> TrustStore:
+def file_store(
+    name: str, path: str | Path, clients: Iterable[str] = (), *, plus_certifi: bool = False, named_by_user: bool = False
+) -> TrustStore:
     p = str(path)
     if os.path.isdir(p):
         return TrustStore(name, tuple(clients), capath=p, extra_certifi=plus_certifi, named_by_user=named_by_user)
@@ -150,8 +152,9 @@ def _label(fields: Mapping[str, str]) -> str:
 def cert_info(peercert: Mapping[str, Any]) -> CertInfo:
     """Plain fields from ``SSLObject.getpeercert()`` (the dict form of a verified certificate)."""
     subject, issuer = _name(peercert.get("subject")), _name(peercert.get("issuer"))
-    sans = tuple(f"{kind}:{value}" if kind != "DNS" else str(value)
-                 for kind, value in peercert.get("subjectAltName", ()))
+    sans = tuple(
+        f"{kind}:{value}" if kind != "DNS" else str(value) for kind, value in peercert.get("subjectAltName", ())
+    )
     return CertInfo(
         subject=_label(subject),
         issuer=_label(issuer),

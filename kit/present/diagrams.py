@@ -35,7 +35,7 @@ _CHAR_IN = 0.0085 * _PT
 
 def _short(text: str, chars: int) -> str:
     """``text`` cut in the middle with "…" when longer than ``chars`` (paths keep their start and end)."""
-    return text if len(text) <= chars else text[: chars // 2 - 1] + "…" + text[-(chars - chars // 2):]
+    return text if len(text) <= chars else text[: chars // 2 - 1] + "…" + text[-(chars - chars // 2) :]
 
 
 def _answer(status: Any, transport: Any) -> str:
@@ -57,9 +57,16 @@ def plan_steps(frame: pd.DataFrame, title: str | None = None) -> Figure:
     steps = list(dict.fromkeys(data["reason"].fillna("").replace("", "(no reason recorded)")))
     reasons = data["reason"].fillna("").replace("", "(no reason recorded)")
     labels = [textwrap.fill(_short(s, 110), 55, break_long_words=False) for s in steps]
-    answers = [", ".join(f"{a} ×{n}" for a, n in Counter(
-        _answer(s, t) for s, t in zip(data[reasons == step]["status"], data[reasons == step]["transport_error"],
-                                      strict=False)).most_common()) for step in steps]
+    answers = [
+        ", ".join(
+            f"{a} ×{n}"
+            for a, n in Counter(
+                _answer(s, t)
+                for s, t in zip(data[reasons == step]["status"], data[reasons == step]["transport_error"], strict=False)
+            ).most_common()
+        )
+        for step in steps
+    ]
     most = max(int((reasons == step).sum()) for step in steps)
     label_w = max(len(line) for label in labels for line in label.splitlines()) * 0.0085 * 8.5
     answer_w = max(len(a) for a in answers) * _CHAR_IN + 0.3
@@ -88,8 +95,12 @@ def plan_steps(frame: pd.DataFrame, title: str | None = None) -> Figure:
     headline = title or f"{len(data)} request(s) in {len(steps)} step(s): each asked only what could change the answer"
     fig.suptitle(textwrap.fill(headline, 90), x=0.01, ha="left", fontsize=11, fontweight="bold")
     present = [c for c in OUTCOME_CLASSES if c in set(data["outcome"])]
-    fig.legend(handles=[Patch(color=OUTCOME_COLORS[c], label=c) for c in present], loc="outside right upper",
-               frameon=False, fontsize=_PT)
+    fig.legend(
+        handles=[Patch(color=OUTCOME_COLORS[c], label=c) for c in present],
+        loc="outside right upper",
+        frameon=False,
+        fontsize=_PT,
+    )
     return fig
 
 
@@ -112,8 +123,16 @@ def _column(ax: Any, x: float, items: Sequence[tuple[str, str]], total: int, col
     step = total / max(len(items), 1)
     for index, (ident, label) in enumerate(items):
         y = total - (index + 0.5) * step
-        ax.text(x, y, label, ha="center", va="center", fontsize=_PT, gid="kl-node",
-                bbox={"boxstyle": "round,pad=0.3", "facecolor": colour, "edgecolor": "#999999"})
+        ax.text(
+            x,
+            y,
+            label,
+            ha="center",
+            va="center",
+            fontsize=_PT,
+            gid="kl-node",
+            bbox={"boxstyle": "round,pad=0.3", "facecolor": colour, "edgecolor": "#999999"},
+        )
         ys[ident] = y
     return ys
 
@@ -129,9 +148,12 @@ def who_reads_what(evidence: Evidence, title: str | None = None) -> Figure:
         return fig
     by_id = {s.id: s for s in evidence.sources}
     used = list(dict.fromkeys(w.source_id for w in winners if w.source_id))
-    sources = [(sid, _short(by_id[sid].location, 34) + (f"\n{by_id[sid].hint}" if by_id.get(sid) and by_id[sid].hint
-                                                        else "")) if sid in by_id else (sid, _short(sid, 34))
-               for sid in used]
+    sources = [
+        (sid, _short(by_id[sid].location, 34) + (f"\n{by_id[sid].hint}" if by_id.get(sid) and by_id[sid].hint else ""))
+        if sid in by_id
+        else (sid, _short(sid, 34))
+        for sid in used
+    ]
     clients = [(w.client, _short(w.client, 22)) for w in winners]
     headers = [(h, h) for h in dict.fromkeys(w.header or "no header" for w in winners)]
     verdict_of = _verdicts(evidence)
@@ -139,8 +161,10 @@ def who_reads_what(evidence: Evidence, title: str | None = None) -> Figure:
     hints = {w.fingerprint or "none": w.hint or "no key" for w in winners}
     verdicts = [(fp, f"{hints[fp]}\n{verdict_of.get(fp, 'not asked')}") for fp in keys]
     total = max(len(sources), len(clients), len(headers), len(verdicts))
-    widths = [max(len(line) for _, label in col for line in label.splitlines()) * _CHAR_IN + 0.35
-              for col in (sources, clients, headers, verdicts)]
+    widths = [
+        max(len(line) for _, label in col for line in label.splitlines()) * _CHAR_IN + 0.35
+        for col in (sources, clients, headers, verdicts)
+    ]
     gap = 0.7
     xs, x = [], 0.0
     for box in widths:
@@ -151,13 +175,22 @@ def who_reads_what(evidence: Evidence, title: str | None = None) -> Figure:
     ax.set_xlim(-0.15, x - gap + 0.15)
     ax.set_ylim(-0.1, total + 0.45)
     ax.axis("off")
-    ys = [_column(ax, xs[0], sources, total, "#F7F7F7"), _column(ax, xs[1], clients, total, "#EAF2FB"),
-          _column(ax, xs[2], headers, total, "#F7F7F7"), _column(ax, xs[3], verdicts, total, "#F7F7F7")]
+    ys = [
+        _column(ax, xs[0], sources, total, "#F7F7F7"),
+        _column(ax, xs[1], clients, total, "#EAF2FB"),
+        _column(ax, xs[2], headers, total, "#F7F7F7"),
+        _column(ax, xs[3], verdicts, total, "#F7F7F7"),
+    ]
     for w in winners:
         client_y = ys[1][w.client]
         if w.source_id in ys[0]:
-            ax.plot([xs[0] + widths[0] / 2, xs[1] - widths[1] / 2], [ys[0][w.source_id], client_y], color="#999999",
-                    linewidth=1, zorder=0)
+            ax.plot(
+                [xs[0] + widths[0] / 2, xs[1] - widths[1] / 2],
+                [ys[0][w.source_id], client_y],
+                color="#999999",
+                linewidth=1,
+                zorder=0,
+            )
         colour = "#999999"
         verdict = verdict_of.get(w.fingerprint or "none", "")
         if verdict.startswith("rejected"):
@@ -165,12 +198,17 @@ def who_reads_what(evidence: Evidence, title: str | None = None) -> Figure:
         elif verdict.startswith("accepted"):
             colour = OUTCOME_COLORS["ok"]
         header_y = ys[2][w.header or "no header"]
-        ax.plot([xs[1] + widths[1] / 2, xs[2] - widths[2] / 2], [client_y, header_y], color=colour, linewidth=1.2,
-                zorder=0)
-        ax.plot([xs[2] + widths[2] / 2, xs[3] - widths[3] / 2], [header_y, ys[3][w.fingerprint or "none"]],
-                color=colour, linewidth=1.2, zorder=0)
+        ax.plot(
+            [xs[1] + widths[1] / 2, xs[2] - widths[2] / 2], [client_y, header_y], color=colour, linewidth=1.2, zorder=0
+        )
+        ax.plot(
+            [xs[2] + widths[2] / 2, xs[3] - widths[3] / 2],
+            [header_y, ys[3][w.fingerprint or "none"]],
+            color=colour,
+            linewidth=1.2,
+            zorder=0,
+        )
     for x_at, name in zip(xs, ("source", "client", "header", "key and verdict"), strict=True):
         ax.text(x_at, total + 0.3, name, ha="center", va="center", fontsize=9, fontweight="bold")
-    ax.set_title(title or "Who reads what: each client's key, the header it goes in, and what the API said",
-                 loc="left")
+    ax.set_title(title or "Who reads what: each client's key, the header it goes in, and what the API said", loc="left")
     return fig

@@ -27,7 +27,8 @@ def settings(root: Path) -> Path:
     folder = root / ".lab-settings" / "@jupyterlab" / "apputils-extension"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}), encoding="utf-8")
+        json.dumps({"fetchNews": "false", "checkForUpdates": False}), encoding="utf-8"
+    )
     return root / ".lab-settings"
 
 
@@ -37,18 +38,31 @@ def prepare(api_url: str, out_dir: Path, sandbox: str = "ticket") -> Path:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / NOTEBOOK
-    papermill.execute_notebook(str(NOTEBOOK_DIR / NOTEBOOK), str(out), prepare_only=True, progress_bar=False,
-                               parameters={"api_url": api_url, "sandbox": sandbox})
+    papermill.execute_notebook(
+        str(NOTEBOOK_DIR / NOTEBOOK),
+        str(out),
+        prepare_only=True,
+        progress_bar=False,
+        parameters={"api_url": api_url, "sandbox": sandbox},
+    )
     return out
 
 
 def lab_command(root: Path, notebook: Path, port: int) -> list[str]:
     """The JupyterLab command line: loopback only, the news prompt off, opening ``notebook``."""
-    return [sys.executable, "-m", "jupyterlab", "--ip=127.0.0.1", f"--port={port}", f"--ServerApp.root_dir={root}",
-            f"--LabApp.user_settings_dir={settings(notebook.parent)}", "--LabApp.news_url=",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            f"--ServerApp.default_url=/lab/tree/{notebook.relative_to(root).as_posix()}",
-            *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])]  # containers run as root
+    return [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.user_settings_dir={settings(notebook.parent)}",
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        f"--ServerApp.default_url=/lab/tree/{notebook.relative_to(root).as_posix()}",
+        *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
+    ]  # containers run as root
 
 
 def main(argv: list[str] | None = None) -> int:

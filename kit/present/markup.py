@@ -59,7 +59,7 @@ def inert_html(markdown: str) -> str:
     out: list[str] = []
     last = 0
     for match in _CODE_SPAN.finditer(markdown):
-        out.append(_escape_tags(markdown[last:match.start()]))
+        out.append(_escape_tags(markdown[last : match.start()]))
         out.append(match.group(0))
         last = match.end()
     out.append(_escape_tags(markdown[last:]))

@@ -25,8 +25,15 @@ STEPS = ("setup", "sources", "keys", "path", "probe", "diagnosis", "report")
 
 def panel(session: Session, step: str, detail: bool = False, **defaults: Any) -> StepPanel:
     """The panel for ``step`` (``sources``, ``keys``, ``more-keys``, ``path``, ``probe``, ``diagnosis``, ``report``)."""
-    makers = {"sources": _sources, "keys": _keys, "more-keys": _more_keys, "path": _path, "probe": _probe,
-              "diagnosis": _diagnosis, "report": _report}
+    makers = {
+        "sources": _sources,
+        "keys": _keys,
+        "more-keys": _more_keys,
+        "path": _path,
+        "probe": _probe,
+        "diagnosis": _diagnosis,
+        "report": _report,
+    }
     if step not in makers:
         raise ValueError(f"unknown step {step!r}; use one of {STEPS[1:]} or 'more-keys'")
     return makers[step](session, detail, defaults)
@@ -36,16 +43,21 @@ def _sources(session: Session, detail: bool, _defaults: dict[str, Any]) -> StepP
     from kit.present.widgets import StepPanel
 
     title = "Find every source and the winner per client" if detail else "1 · Where the keys come from"
-    return StepPanel(title, lambda _v: session.sources_step(detail), button="Look again" if detail else "Run",
-                     show=lambda _v: session.sources_step(detail, fresh=False))
+    return StepPanel(
+        title,
+        lambda _v: session.sources_step(detail),
+        button="Look again" if detail else "Run",
+        show=lambda _v: session.sources_step(detail, fresh=False),
+    )
 
 
 def _keys(session: Session, detail: bool, _defaults: dict[str, Any]) -> StepPanel:
     from kit.present.widgets import StepPanel
 
     title = "Every key, byte by byte" if detail else "2 · What the keys' bytes say"
-    return StepPanel(title, lambda _v: session.keys_step(detail),
-                     show=lambda _v: session.keys_step(detail, fresh=False))
+    return StepPanel(
+        title, lambda _v: session.keys_step(detail), show=lambda _v: session.keys_step(detail, fresh=False)
+    )
 
 
 def _more_keys(session: Session, _detail: bool, _defaults: dict[str, Any]) -> StepPanel:
@@ -62,9 +74,12 @@ def _more_keys(session: Session, _detail: bool, _defaults: dict[str, Any]) -> St
 
     def again(values: dict[str, Any]) -> list[Any]:
         s = session.setup
-        more = replace(s, key_variables=(*s.key_variables, *([values["variable"]] if values["variable"] else [])),
-                       dotenv_files=(*s.dotenv_files, *([Path(values["dotenv"])] if values["dotenv"] else [])),
-                       key_files=(*s.key_files, *([Path(values["file"])] if values["file"] else [])))
+        more = replace(
+            s,
+            key_variables=(*s.key_variables, *([values["variable"]] if values["variable"] else [])),
+            dotenv_files=(*s.dotenv_files, *([Path(values["dotenv"])] if values["dotenv"] else [])),
+            key_files=(*s.key_files, *([Path(values["file"])] if values["file"] else [])),
+        )
         return type(session)(more, extra=list(session.extra)).keys_step(detail=True)
 
     return StepPanel("Inspect a named source", again, controls, button="Inspect")
@@ -76,15 +91,27 @@ def _path(session: Session, detail: bool, _defaults: dict[str, Any]) -> StepPane
     from kit.present.widgets import StepPanel
 
     if not detail:
-        return StepPanel("3 · The network path", lambda _v: session.path_step(), button="Run the checks",
-                         show=lambda _v: session.path_step(fresh=False))
+        return StepPanel(
+            "3 · The network path",
+            lambda _v: session.path_step(),
+            button="Run the checks",
+            show=lambda _v: session.path_step(fresh=False),
+        )
     controls = {
         "url": w.Text(value=session.setup.api_url, description="URL", layout=w.Layout(width="32em")),
-        "timeout": w.FloatText(value=float(session.path_options.get("timeout", 5.0)), description="timeout (s)",
-                               layout=w.Layout(width="12em")),
+        "timeout": w.FloatText(
+            value=float(session.path_options.get("timeout", 5.0)),
+            description="timeout (s)",
+            layout=w.Layout(width="12em"),
+        ),
     }
-    return StepPanel("The network path", lambda v: session.path_step(v, detail=True), controls,
-                     button="Run the checks", show=lambda v: session.path_step(v, detail=True, fresh=False))
+    return StepPanel(
+        "The network path",
+        lambda v: session.path_step(v, detail=True),
+        controls,
+        button="Run the checks",
+        show=lambda v: session.path_step(v, detail=True, fresh=False),
+    )
 
 
 def _probe(session: Session, detail: bool, defaults: dict[str, Any]) -> StepPanel:
@@ -103,32 +130,50 @@ def _probe(session: Session, detail: bool, defaults: dict[str, Any]) -> StepPane
             "keys": w.SelectMultiple(options=aliases, value=aliases, description="keys", rows=4),
             "clients": w.SelectMultiple(options=clients, value=list(s.clients), description="clients", rows=4),
             "models": w.SelectMultiple(options=model_options, value=list(s.models), description="models", rows=4),
-            "versions": w.SelectMultiple(options=version_options, value=list(s.versions), description="versions",
-                                         rows=4),
-            "plan": w.Dropdown(options=["adaptive", "full"], value=defaults.get("plan", "adaptive"),
-                               description="plan"),
+            "versions": w.SelectMultiple(
+                options=version_options, value=list(s.versions), description="versions", rows=4
+            ),
+            "plan": w.Dropdown(
+                options=["adaptive", "full"], value=defaults.get("plan", "adaptive"), description="plan"
+            ),
         }
-        return StepPanel("4 · Ask the API (zero tokens)", session.probe_step, controls, button="Run the probe",
-                         show=lambda v: session.probe_step(v, fresh=False))
+        return StepPanel(
+            "4 · Ask the API (zero tokens)",
+            session.probe_step,
+            controls,
+            button="Run the probe",
+            show=lambda v: session.probe_step(v, fresh=False),
+        )
     controls = {
-        "keys": w.SelectMultiple(options=aliases, value=aliases, description="keys",
-                                 rows=min(6, max(2, len(aliases)))),
+        "keys": w.SelectMultiple(options=aliases, value=aliases, description="keys", rows=min(6, max(2, len(aliases)))),
         "clients": w.SelectMultiple(options=clients, value=list(s.clients), description="clients", rows=5),
-        "models": w.Textarea(value=", ".join(s.models), description="models", placeholder="claude-haiku-4-5, …",
-                             layout=w.Layout(width="30em", height="5em")),
-        "versions": w.Text(value=", ".join(s.versions), description="versions", placeholder="2023-06-01, …",
-                           layout=w.Layout(width="30em")),
-        "plan": w.ToggleButtons(options=["adaptive", "full"], value=defaults.get("plan", "adaptive"),
-                                description="plan"),
-        "send_messages": w.Checkbox(value=bool(defaults.get("send_messages")),
-                                    description="allow messages (spends tokens)", indent=False),
+        "models": w.Textarea(
+            value=", ".join(s.models),
+            description="models",
+            placeholder="claude-haiku-4-5, …",
+            layout=w.Layout(width="30em", height="5em"),
+        ),
+        "versions": w.Text(
+            value=", ".join(s.versions),
+            description="versions",
+            placeholder="2023-06-01, …",
+            layout=w.Layout(width="30em"),
+        ),
+        "plan": w.ToggleButtons(
+            options=["adaptive", "full"], value=defaults.get("plan", "adaptive"), description="plan"
+        ),
+        "send_messages": w.Checkbox(
+            value=bool(defaults.get("send_messages")), description="allow messages (spends tokens)", indent=False
+        ),
         "run_id": w.Text(value="", description="run id", placeholder="empty: a new run"),
     }
 
     def run_matrix(values: dict[str, Any]) -> list[Any]:
         # The live bar shows in the panel's progress area (StepPanel captures it there) and is cleared after.
-        return session.probe_step({**values, "progress": "notebook", "budget": defaults.get("budget"),
-                                   "run_id": values["run_id"].strip()}, detail=True)
+        return session.probe_step(
+            {**values, "progress": "notebook", "budget": defaults.get("budget"), "run_id": values["run_id"].strip()},
+            detail=True,
+        )
 
     return StepPanel("Probe every key through every client", run_matrix, controls, button="Run the probe")
 
@@ -150,8 +195,7 @@ def _report(session: Session, _detail: bool, _defaults: dict[str, Any]) -> StepP
 
     from kit.present.widgets import StepPanel
 
-    target = w.Text(value=str(export_path("", session.setup.run_id)), description="file",
-                    layout=w.Layout(width="48em"))
+    target = w.Text(value=str(export_path("", session.setup.run_id)), description="file", layout=w.Layout(width="48em"))
 
     def export(values: dict[str, Any]) -> list[Any]:
         return export_note(session.export(values["file"]))
@@ -169,8 +213,10 @@ def export_note(path: Path) -> list[Any]:
         link = Path(os.path.relpath(path, Path.cwd())).as_posix()
     except ValueError:  # another drive (Windows): only the path
         link = path.as_uri()
-    return [f"Report written to {code_span(str(path))} ([open it]({link.replace(' ', '%20')}); self-contained: "
-            "open it offline or attach it to a ticket)."]
+    return [
+        f"Report written to {code_span(str(path))} ([open it]({link.replace(' ', '%20')}); self-contained: "
+        "open it offline or attach it to a ticket)."
+    ]
 
 
 def export_path(out: str | Path, run_id: str) -> Path:

@@ -47,16 +47,18 @@ def path_table(rows: Sequence[PathCheck]) -> pd.DataFrame:
     out = []
     for r in network + routing:
         d = _d(r)
-        out.append({
-            "step": r.step,
-            "client": r.client or d.get("clients", ""),
-            "target": r.target,
-            "ok": _MARK[r.ok],
-            "verdict": r.verdict,
-            "ms": None if r.elapsed_ms is None else round(r.elapsed_ms, 1),
-            "cause": r.cause or "",
-            "fix": r.fix if r.ok is False else "",
-        })
+        out.append(
+            {
+                "step": r.step,
+                "client": r.client or d.get("clients", ""),
+                "target": r.target,
+                "ok": _MARK[r.ok],
+                "verdict": r.verdict,
+                "ms": None if r.elapsed_ms is None else round(r.elapsed_ms, 1),
+                "cause": r.cause or "",
+                "fix": r.fix if r.ok is False else "",
+            }
+        )
     return pd.DataFrame(out, columns=["step", "client", "target", "ok", "verdict", "ms", "cause", "fix"])
 
 
@@ -73,8 +75,7 @@ def routing_table(rows: Sequence[PathCheck]) -> pd.DataFrame:
         entry[label] = f"{_MARK[r.ok]} {r.verdict}"
         if r.step == "base-url":
             entry["keys may go there"] = _d(r).get("keys sent", "")
-    return pd.DataFrame(list(clients.values()),
-                        columns=["client", "base URL", "proxy", "trusts", "keys may go there"])
+    return pd.DataFrame(list(clients.values()), columns=["client", "base URL", "proxy", "trusts", "keys may go there"])
 
 
 @dataclass(frozen=True)
@@ -106,8 +107,10 @@ def lanes(rows: Sequence[PathCheck]) -> list[Lane]:
         destination = next((r.target.split(" via ")[0] for r in group if r.step != "dns"), url)
         http = next((r for r in group if r.step == "http"), None)
         tls = next((r for r in group if r.step == "tls"), None)
-        failed = next((r for r in group if r.ok is False and r.step in ("dns", "tcp", "proxy", "tls")
-                       and r.cause is not None), None)
+        failed = next(
+            (r for r in group if r.ok is False and r.step in ("dns", "tcp", "proxy", "tls") and r.cause is not None),
+            None,
+        )
         tls_text = ""
         if tls is not None:
             issuer = _d(tls).get("issuer", "")
@@ -119,8 +122,13 @@ def lanes(rows: Sequence[PathCheck]) -> list[Lane]:
             if responder == "anthropic":
                 answer, outcome = f"Anthropic API\n{status}, request-id {_d(http).get('request-id', '?')[:16]}…", "ok"
             else:
-                name = {"region-block": "the API's edge: region block", "html-proxy": "a web page (filter/portal)",
-                        "gateway": "a gateway", "proxy": "the proxy itself", "unknown": "unknown responder"}
+                name = {
+                    "region-block": "the API's edge: region block",
+                    "html-proxy": "a web page (filter/portal)",
+                    "gateway": "a gateway",
+                    "proxy": "the proxy itself",
+                    "unknown": "unknown responder",
+                }
                 answer = f"{name.get(responder, responder)}\n{status}, no API signature"
                 outcome = "account" if responder == "region-block" else "foreign responder"
             out.append(Lane(d.get("clients", ""), proxy or "direct", destination, answer, outcome, None, tls_text))
@@ -176,24 +184,43 @@ def path_figure(rows: Sequence[PathCheck]) -> Figure:
             (_wrap(answer, 36), color, "white"),
         ]
         for j, (text, face, ink) in enumerate(boxes):
-            ax.add_patch(FancyBboxPatch((x[j], y), w[j], 0.9, boxstyle="round,pad=0.03,rounding_size=0.08",
-                                        facecolor=face, edgecolor="#555555", linewidth=1))
+            ax.add_patch(
+                FancyBboxPatch(
+                    (x[j], y),
+                    w[j],
+                    0.9,
+                    boxstyle="round,pad=0.03,rounding_size=0.08",
+                    facecolor=face,
+                    edgecolor="#555555",
+                    linewidth=1,
+                )
+            )
             ax.text(x[j] + w[j] / 2, y + 0.45, text, ha="center", va="center", fontsize=7.5, color=ink)
         for hop in (0, 1):
             broken = lane.failed_hop is not None and hop >= lane.failed_hop
             start, end = x[hop] + w[hop], x[hop + 1]
-            ax.annotate("", xy=(end - 0.05, y + 0.45), xytext=(start + 0.05, y + 0.45),
-                        arrowprops={"arrowstyle": "-|>", "lw": 1.6, "color": "#D55E00" if broken else "#333333",
-                                    "linestyle": "--" if broken else "-"})
+            ax.annotate(
+                "",
+                xy=(end - 0.05, y + 0.45),
+                xytext=(start + 0.05, y + 0.45),
+                arrowprops={
+                    "arrowstyle": "-|>",
+                    "lw": 1.6,
+                    "color": "#D55E00" if broken else "#333333",
+                    "linestyle": "--" if broken else "-",
+                },
+            )
             if broken and hop == lane.failed_hop:
                 ax.text((start + end) / 2, y + 0.62, "✗", ha="center", color="#D55E00", fontsize=12)
     top = max(1, len(items)) * 1.5 - 0.1
     for j, head in enumerate(("clients", "route", "who answered")):
-        ax.text(x[j] + w[j] / 2, top, head, ha="center", va="center", fontsize=8.5, color="#555555",
-                fontweight="bold")
+        ax.text(x[j] + w[j] / 2, top, head, ha="center", va="center", fontsize=8.5, color="#555555", fontweight="bold")
     reached = sum(1 for lane in items if lane.outcome == "ok")
-    title = ("The API itself answers on every route" if reached == len(items) else
-             f"{len(items) - reached} of {len(items)} route(s) do not reach the API")
+    title = (
+        "The API itself answers on every route"
+        if reached == len(items)
+        else f"{len(items) - reached} of {len(items)} route(s) do not reach the API"
+    )
     ax.set_title(title)
     return fig
 

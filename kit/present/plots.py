@@ -89,8 +89,9 @@ def _with_key(frame: pd.DataFrame) -> pd.DataFrame:
 
         frame["outcome"] = [
             classify_outcome(s, e, r, t)
-            for s, e, r, t in zip(frame["status"], frame["error_type"], frame["responder"],
-                                  frame["transport_error"], strict=False)
+            for s, e, r, t in zip(
+                frame["status"], frame["error_type"], frame["responder"], frame["transport_error"], strict=False
+            )
         ]
     for column in ("model", "api_version", "client", "auth_style", "endpoint", "base_url"):
         if column in frame:
@@ -145,9 +146,9 @@ def _text_width(text: str, points: float = _CELL_PT) -> float:
     return max((len(line) for line in text.splitlines()), default=0) * 0.0085 * points
 
 
-def _grid(data: pd.DataFrame, rows: str, cols: str, row_values: Sequence[str]) -> tuple[list[str],
-                                                                                        list[list[float]],
-                                                                                        list[list[str]]]:
+def _grid(
+    data: pd.DataFrame, rows: str, cols: str, row_values: Sequence[str]
+) -> tuple[list[str], list[list[float]], list[list[str]]]:
     classes = list(OUTCOME_CLASSES)
     col_values = list(dict.fromkeys(data[cols]))
     grid: list[list[float]] = []
@@ -174,8 +175,9 @@ def _tick(text: str, width_in: float) -> str:
     return textwrap.fill(text, chars, break_long_words=False, break_on_hyphens=True)
 
 
-def _facet(ax: Any, data: pd.DataFrame, rows: str, cols: str, row_values: Sequence[str], cell_w: float,
-           show_rows: bool) -> None:
+def _facet(
+    ax: Any, data: pd.DataFrame, rows: str, cols: str, row_values: Sequence[str], cell_w: float, show_rows: bool
+) -> None:
     classes = list(OUTCOME_CLASSES)
     col_values, grid, labels = _grid(data, rows, cols, row_values)
     cmap = ListedColormap([OUTCOME_COLORS[c] for c in classes]).with_extremes(bad="#F2F2F2")
@@ -187,8 +189,16 @@ def _facet(ax: Any, data: pd.DataFrame, rows: str, cols: str, row_values: Sequen
         for j, text in enumerate(row_labels):
             value = grid[i][j]
             dark = value == value and classes[int(value)] in ("auth rejected", "foreign responder", "transport")
-            ax.text(j, i, text, ha="center", va="center", fontsize=_CELL_PT, color="white" if dark else "black",
-                    gid="kl-cell")
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=_CELL_PT,
+                color="white" if dark else "black",
+                gid="kl-cell",
+            )
     ax.set_xticks([x - 0.5 for x in range(1, len(col_values))], minor=True)
     ax.set_yticks([y - 0.5 for y in range(1, len(row_values))], minor=True)
     ax.grid(which="minor", color="white", linewidth=1.5)
@@ -209,8 +219,12 @@ def _cell_size(data: pd.DataFrame, rows: str, dims: Sequence[str], row_values: S
 
 def _legend(fig: Figure, data: pd.DataFrame) -> None:
     present = [c for c in OUTCOME_CLASSES if c in set(data["outcome"])]
-    fig.legend(handles=[Patch(color=OUTCOME_COLORS[c], label=c) for c in present], loc="outside right upper",
-               frameon=False, fontsize=_CELL_PT)
+    fig.legend(
+        handles=[Patch(color=OUTCOME_COLORS[c], label=c) for c in present],
+        loc="outside right upper",
+        frameon=False,
+        fontsize=_CELL_PT,
+    )
 
 
 def _empty(message: str) -> Figure:
@@ -220,8 +234,14 @@ def _empty(message: str) -> Figure:
     return fig
 
 
-def outcome_matrix(frame: pd.DataFrame, dims: Sequence[str] = ("model", "api_version", "client"),
-                   rows: str = "key", title: str | None = None, *, title_on_axes: bool = False) -> Figure:
+def outcome_matrix(
+    frame: pd.DataFrame,
+    dims: Sequence[str] = ("model", "api_version", "client"),
+    rows: str = "key",
+    title: str | None = None,
+    *,
+    title_on_axes: bool = False,
+) -> Figure:
     """One outcome matrix, key × what was tried: one facet per dimension that varied, cells sized to their text.
 
     Cells show the answer and its count in full; column labels wrap between words to their cell's width;
@@ -233,8 +253,7 @@ def outcome_matrix(frame: pd.DataFrame, dims: Sequence[str] = ("model", "api_ver
     data = _with_key(frame)
     if data.empty:
         return _empty("no attempts to show")
-    varied = [d for d in dims if d in data and data[d].nunique() > 1] or [next(
-        (d for d in dims if d in data), "model")]
+    varied = [d for d in dims if d in data and data[d].nunique() > 1] or [next((d for d in dims if d in data), "model")]
     row_values = list(dict.fromkeys(data[rows]))
     headline = title or (_conclusion(data, rows, varied[0]) if len(varied) == 1 else _overall(data, rows, varied))
     cell_w, cell_h = _cell_size(data, rows, varied, row_values)
@@ -245,8 +264,9 @@ def outcome_matrix(frame: pd.DataFrame, dims: Sequence[str] = ("model", "api_ver
     tick_lines = max(len(_tick(str(v), cell_w - 0.1).splitlines()) for d in varied for v in data[d].unique())
     height = cell_h * len(row_values) + 0.9 + 0.15 * tick_lines + 0.35
     width = cell_w * sum(widths) + 0.35 * (len(varied) - 1) + label_w + 1.6
-    fig, axes = plt.subplots(1, len(varied), figsize=(width, height), width_ratios=widths, squeeze=False,
-                             layout="constrained")
+    fig, axes = plt.subplots(
+        1, len(varied), figsize=(width, height), width_ratios=widths, squeeze=False, layout="constrained"
+    )
     for index, (ax, dim) in enumerate(zip(axes[0], varied, strict=True)):
         _facet(ax, data, rows, dim, row_values, cell_w, show_rows=index == 0)
         name = DIMENSION_LABELS.get(dim, dim)
@@ -257,8 +277,13 @@ def outcome_matrix(frame: pd.DataFrame, dims: Sequence[str] = ("model", "api_ver
             ax.set_title(_tick(name, cell_w * widths[index]), fontsize=9.5, loc="left", fontweight="normal")
     axes[0][0].set_ylabel(DIMENSION_LABELS.get(rows, rows))
     if not title_on_axes:
-        fig.suptitle(textwrap.fill(headline, max(30, int((width - 1.6) / 0.1))), x=0.01, ha="left",
-                     fontsize=11, fontweight="bold")
+        fig.suptitle(
+            textwrap.fill(headline, max(30, int((width - 1.6) / 0.1))),
+            x=0.01,
+            ha="left",
+            fontsize=11,
+            fontweight="bold",
+        )
     _legend(fig, data)
     return fig
 
@@ -292,15 +317,24 @@ def latency_by_client(frame: pd.DataFrame, title: str | None = None) -> Figure:
     for i, client in enumerate(clients, start=1):
         sub = data[data["client"] == client]
         ys = [i + (k % 7 - 3) * 0.04 for k in range(len(sub))]
-        ax.scatter(sub["latency_ms"].astype(float), ys, s=14, alpha=0.8,
-                   c=[OUTCOME_COLORS[o] for o in sub["outcome"]], zorder=3)
+        ax.scatter(
+            sub["latency_ms"].astype(float),
+            ys,
+            s=14,
+            alpha=0.8,
+            c=[OUTCOME_COLORS[o] for o in sub["outcome"]],
+            zorder=3,
+        )
     ax.set_yticks(range(1, len(clients) + 1), labels=clients)
     ax.set_xlabel("latency (ms)")
     medians = {c: sorted(s)[len(s) // 2] for c, s in zip(clients, series, strict=False) if s}
     slowest = max(medians, key=lambda c: medians[c])
     fastest = min(medians, key=lambda c: medians[c])
-    auto = (f"Median latency: {fastest} {medians[fastest]:.0f} ms … {slowest} {medians[slowest]:.0f} ms"
-            if slowest != fastest else f"Median latency {medians[slowest]:.0f} ms")
+    auto = (
+        f"Median latency: {fastest} {medians[fastest]:.0f} ms … {slowest} {medians[slowest]:.0f} ms"
+        if slowest != fastest
+        else f"Median latency {medians[slowest]:.0f} ms"
+    )
     ax.set_title(title or auto, loc="left")
     return fig
 
@@ -329,8 +363,12 @@ def timeline(frame: pd.DataFrame, title: str | None = None) -> Figure:
     total = float((offsets + durations).max())
     ax.set_title(title or f"{len(data)} requests in {total / 1000:.2f} s", loc="left")
     present = [c for c in OUTCOME_CLASSES if c in set(data["outcome"])]
-    fig.legend(handles=[Patch(color=OUTCOME_COLORS[c], label=c) for c in present], loc="outside right upper",
-               frameon=False, fontsize=8.5)
+    fig.legend(
+        handles=[Patch(color=OUTCOME_COLORS[c], label=c) for c in present],
+        loc="outside right upper",
+        frameon=False,
+        fontsize=8.5,
+    )
     return fig
 
 

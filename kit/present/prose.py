@@ -45,8 +45,10 @@ def plain(text: str) -> str:
 
 def finding_markdown(f: Finding) -> str:
     """One finding: severity and cause, the title, the evidence as a list, the fix and its commands."""
-    lines = [f"**{f.severity.upper()} · `{f.cause}`** · {md_text(plain(f.title))} "
-             f"*(confidence {f.confidence:.0%})*", ""]
+    lines = [
+        f"**{f.severity.upper()} · `{f.cause}`** · {md_text(plain(f.title))} *(confidence {f.confidence:.0%})*",
+        "",
+    ]
     lines += [f"- {md_text(plain(item))}" for item in f.evidence]
     if f.fix:
         lines += ["", f"**Fix:** {md_text(f.fix)}"]

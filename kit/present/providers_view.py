@@ -23,20 +23,27 @@ def other_providers(setup: Any, provider: str = "") -> list[str]:
     from kit.sources.provider_sources import found_providers
 
     if provider == "anthropic":
-        return ["The steps above are Anthropic's investigation (`provider = \"anthropic\"`)."]
+        return ['The steps above are Anthropic\'s investigation (`provider = "anthropic"`).']
     if provider and provider not in providers():
-        return [f"**`provider = {provider!r}` is not a provider KeyLab knows**: use one of "
-                f"{', '.join(providers())}."]
+        return [f"**`provider = {provider!r}` is not a provider KeyLab knows**: use one of {', '.join(providers())}."]
     names = [provider] if provider else [n for n in found_providers(setup.env) if n != "anthropic"]
     if not names:
-        return ["No other provider's key variable (`OPENAI_API_KEY`, `GEMINI_API_KEY`, `GOOGLE_API_KEY`, …) is set "
-                "here; set `provider` to check one anyway."]
+        return [
+            "No other provider's key variable (`OPENAI_API_KEY`, `GEMINI_API_KEY`, `GOOGLE_API_KEY`, …) is set "
+            "here; set `provider` to check one anyway."
+        ]
     out = []
     for name in names:
         label = providers()[name].label
         try:
-            result = run_doctor(setup.env, api_url=setup.api_url if provider else "", key_files=setup.key_files,
-                                allow_hosts=setup.allow_hosts, run_dir=setup.run_dir, provider=name)
+            result = run_doctor(
+                setup.env,
+                api_url=setup.api_url if provider else "",
+                key_files=setup.key_files,
+                allow_hosts=setup.allow_hosts,
+                run_dir=setup.run_dir,
+                provider=name,
+            )
         except KitError as exc:
             out.append(f"### {label}\n\n{scrub(exc.format_message())}")
             continue

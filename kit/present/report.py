@@ -67,8 +67,10 @@ def strip_widgets(nb: Any) -> Any:
 def _check_offline_and_clean(text: str, where: Path) -> str:
     match = _EXTERNAL.search(text)
     if match:
-        raise KitError(f"the report {where} would load {match.group(0)!r} from another host",
-                       "report this as a bug: reports must be self-contained")
+        raise KitError(
+            f"the report {where} would load {match.group(0)!r} from another host",
+            "report this as a bug: reports must be self-contained",
+        )
     return text
 
 
@@ -118,27 +120,35 @@ def export_html(notebook: Path, out: Path, *, no_input: bool = False) -> Path:
     nb = strip_widgets(nbformat.read(str(notebook), as_version=4))
     with _EXPORT_LOCK:  # one exporter per variant, shared by threads: one render at a time
         body, _resources = _exporter(no_input).from_notebook_node(
-            nb, resources={"metadata": {"name": "KeyLab investigation"}})
+            nb, resources={"metadata": {"name": "KeyLab investigation"}}
+        )
     body = _check_offline_and_clean(scrub(body), out)
     return write_private(out, body)
 
 
-def execute_notebook(notebook: Path, out: Path, parameters: Mapping[str, Any], *, cwd: Path | None = None,
-                     timeout: int = 600) -> Path:
+def execute_notebook(
+    notebook: Path, out: Path, parameters: Mapping[str, Any], *, cwd: Path | None = None, timeout: int = 600
+) -> Path:
     """Run ``notebook`` headless with papermill ``parameters`` (never a key: names and paths only)."""
     import papermill
 
     write_private(out, "")  # papermill then writes into this 0600 file (refused if it is a link)
     try:
         papermill.execute_notebook(
-            str(notebook), str(out), parameters=dict(parameters), cwd=str(cwd or ROOT),
-            kernel_name="python3", progress_bar=False, request_save_on_cell_execute=False,
+            str(notebook),
+            str(out),
+            parameters=dict(parameters),
+            cwd=str(cwd or ROOT),
+            kernel_name="python3",
+            progress_bar=False,
+            request_save_on_cell_execute=False,
             execution_timeout=timeout,
         )
     except papermill.PapermillExecutionError as exc:
-        raise KitError(f"the notebook {notebook.name} failed in cell {exc.exec_count}: "
-                       f"{scrub(exc.ename)}: {scrub(exc.evalue)}",
-                       f"open {out} to see the failing cell") from None
+        raise KitError(
+            f"the notebook {notebook.name} failed in cell {exc.exec_count}: {scrub(exc.ename)}: {scrub(exc.evalue)}",
+            f"open {out} to see the failing cell",
+        ) from None
     return out
 
 
@@ -194,8 +204,11 @@ def build_report(
     if not notebook.is_file():
         raise InputError(f"no notebook at {notebook}", "run from the repository root, or pass --notebook")
     if out.suffix.lower() != ".html":
-        raise UsageError(f"the report is HTML, but {out} ends in {out.suffix or 'no suffix'!r} (the executed "
-                         "notebook is kept beside it as .ipynb)", f"name the report {out.with_suffix('.html').name}")
+        raise UsageError(
+            f"the report is HTML, but {out} ends in {out.suffix or 'no suffix'!r} (the executed "
+            "notebook is kept beside it as .ipynb)",
+            f"name the report {out.with_suffix('.html').name}",
+        )
     executed = out.with_suffix(".ipynb")
     warming = _warm_exporters()
     with _simulator(scenario, api_url) as url:
@@ -223,29 +236,38 @@ def _versions() -> dict[str, str]:
 
 def support_ticket(session: Session) -> str:
     """A block a user can paste into a support ticket: environment, clients, key hints, request ids, findings."""
-    lines = ["KeyLab investigation summary", "=" * 28,
-             f"generated: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
-             "environment: " + ", ".join(f"{k} {v}" for k, v in _versions().items()),
-             f"target API: {session.setup.api_url}", ""]
+    lines = [
+        "KeyLab investigation summary",
+        "=" * 28,
+        f"generated: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        "environment: " + ", ".join(f"{k} {v}" for k, v in _versions().items()),
+        f"target API: {session.setup.api_url}",
+        "",
+    ]
     if session.discovery:
         lines.append("clients and the key each sends:")
         for w in session.discovery.winners:
-            lines.append(f"  - {w.client} {w.client_version}: {w.hint or '(no key)'} fp:{w.fingerprint or '-'} "
-                         f"via {w.header or '-'} from {w.source_id or '-'}")
+            lines.append(
+                f"  - {w.client} {w.client_version}: {w.hint or '(no key)'} fp:{w.fingerprint or '-'} "
+                f"via {w.header or '-'} from {w.source_id or '-'}"
+            )
         lines.append("")
     if session.keys:
         lines.append("keys (hint, fingerprint, length, defects):")
         for report in session.keys:
             defects = ", ".join(report.causes) or "none"
-            lines.append(f"  - {report.alias}: {report.hint} fp:{report.fingerprint} {report.length} chars; "
-                         f"defects: {defects}")
+            lines.append(
+                f"  - {report.alias}: {report.hint} fp:{report.fingerprint} {report.length} chars; defects: {defects}"
+            )
         lines.append("")
     if session.probe:
         ids = [r for r in session.probe.results if r.request_id]
         lines.append(f"requests: {len(session.probe.results)} (request ids of the API's answers below)")
         for row in ids[:12]:
-            lines.append(f"  - {row.request_id}: {row.status} {row.error_type or ''} {row.error_message or ''} "
-                         f"[{row.key_alias}, {row.client}, {row.endpoint}]")
+            lines.append(
+                f"  - {row.request_id}: {row.status} {row.error_type or ''} {row.error_message or ''} "
+                f"[{row.key_alias}, {row.client}, {row.endpoint}]"
+            )
         if len(ids) > 12:
             lines.append(f"  - … and {len(ids) - 12} more in the attempts log")
         lines.append("")
@@ -286,9 +308,19 @@ def session_report(session: Session, out: Path) -> Path:
     if diagnosis:
         parts.append(section("diagnosis", "Findings", markdown_html(diagnosis_markdown(diagnosis))))
     if session.discovery:
-        parts.append(section("sources", "Where the keys come from", "<ul>" + "".join(
-            f"<li>{html.escape(w.client)}: {html.escape(w.hint or '(no key)')} from "
-            f"{html.escape(w.source_id or '-')}</li>" for w in session.discovery.winners) + "</ul>"))
+        parts.append(
+            section(
+                "sources",
+                "Where the keys come from",
+                "<ul>"
+                + "".join(
+                    f"<li>{html.escape(w.client)}: {html.escape(w.hint or '(no key)')} from "
+                    f"{html.escape(w.source_id or '-')}</li>"
+                    for w in session.discovery.winners
+                )
+                + "</ul>",
+            )
+        )
     if session.keys:
         from kit.present.widgets import key_table
 
@@ -304,11 +336,14 @@ def session_report(session: Session, out: Path) -> Path:
             body += _img(plots.figure_png(fig), "outcome matrix")
         parts.append(section("probe", "What the API answered", body))
     parts.append("<h2 id='kl-ticket'>Support ticket</h2><pre>" + html.escape(support_ticket(session)) + "</pre>")
-    page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>KeyLab report</title>"
-            "<style>body{font-family:sans-serif;max-width:1100px;margin:auto;padding:0 8px}"
-            "pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f6f6;padding:6px;border:1px solid #ddd}"
-            ".kl-finding{border-left:4px solid #999;padding:2px 10px;margin:8px 0}.kl-blocker{border-left-color:"
-            "#D55E00}.kl-warning{border-left-color:#E69F00}img{max-width:100%}</style></head><body>"
-            + "".join(parts) + "</body></html>")
+    page = (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>KeyLab report</title>"
+        "<style>body{font-family:sans-serif;max-width:1100px;margin:auto;padding:0 8px}"
+        "pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f6f6;padding:6px;border:1px solid #ddd}"
+        ".kl-finding{border-left:4px solid #999;padding:2px 10px;margin:8px 0}.kl-blocker{border-left-color:"
+        "#D55E00}.kl-warning{border-left-color:#E69F00}img{max-width:100%}</style></head><body>"
+        + "".join(parts)
+        + "</body></html>"
+    )
     page = _check_offline_and_clean(scrub(page), out)
     return write_private(out, page)

@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 __all__ = ["STEPS", "Session", "export_path"]
 
 
-
 @dataclass
 class Session:
     """The state of one guided investigation: a ``Run`` the notebook advances step by step."""
@@ -52,11 +51,25 @@ class Session:
         self.run = inv.Run(self.setup)
 
     @classmethod
-    def start(cls, *, api_url: str = "", sandbox: str = "", demo: str = "", key_variables: Sequence[str] = (),
-              dotenv_files: Sequence[str] = (), key_files: Sequence[str] = (), models: Sequence[str] = (),
-              versions: Sequence[str] = (), clients: Sequence[str] = (), allow_hosts: Sequence[str] = (),
-              run_dir: str = "", ask_for_key: bool = False, stand_in: bool = True,
-              env: Environment | None = None, run_key_helper: bool = False) -> Session:
+    def start(
+        cls,
+        *,
+        api_url: str = "",
+        sandbox: str = "",
+        demo: str = "",
+        key_variables: Sequence[str] = (),
+        dotenv_files: Sequence[str] = (),
+        key_files: Sequence[str] = (),
+        models: Sequence[str] = (),
+        versions: Sequence[str] = (),
+        clients: Sequence[str] = (),
+        allow_hosts: Sequence[str] = (),
+        run_dir: str = "",
+        ask_for_key: bool = False,
+        stand_in: bool = True,
+        env: Environment | None = None,
+        run_key_helper: bool = False,
+    ) -> Session:
         """A session from a notebook's parameters (the same names in every notebook).
 
         ``demo`` names a simulator scenario that stands in for the API; a ``sandbox`` with no ``api_url``
@@ -64,9 +77,19 @@ class Session:
         for notebooks that send nothing). ``env`` replaces this machine's environment (a path demo's).
         ``run_key_helper`` runs Claude Code's ``apiKeyHelper`` (never run otherwise).
         """
-        s = inv.setup(api_url=api_url, sandbox=sandbox or None, key_files=key_files, models=models,
-                      versions=versions, clients=clients, allow_hosts=allow_hosts, run_dir=run_dir or None,
-                      key_variables=key_variables, dotenv_files=dotenv_files, env=env)
+        s = inv.setup(
+            api_url=api_url,
+            sandbox=sandbox or None,
+            key_files=key_files,
+            models=models,
+            versions=versions,
+            clients=clients,
+            allow_hosts=allow_hosts,
+            run_dir=run_dir or None,
+            key_variables=key_variables,
+            dotenv_files=dotenv_files,
+            env=env,
+        )
         s = replace(s, run_key_helper=run_key_helper)
         scenario = demo or (s.scenario if sandbox and not api_url else None)
         if stand_in and scenario and not api_url:
@@ -120,6 +143,7 @@ class Session:
         What the stages print while they run (the probe's progress bar and summary) goes to a temporary
         output that is closed afterwards, so the notebook keeps one summary line: the probe step's.
         """
+
         def everything() -> None:
             self._rerun("discover")
             self._rerun("inspect")
@@ -175,8 +199,7 @@ class Session:
         where = f"demo sandbox {code_span(s.sandbox)}" if s.sandbox else "this machine"
         lines = [
             f"**Target API:** {code_span(target)}",
-            f"**Environment:** {where} (HOME {code_span(str(s.env.home))}, working folder "
-            f"{code_span(str(s.env.cwd))})",
+            f"**Environment:** {where} (HOME {code_span(str(s.env.home))}, working folder {code_span(str(s.env.cwd))})",
             f"**Clients to try:** {', '.join(code_span(c) for c in s.clients)}",
             f"**Models:** {', '.join(code_span(m) for m in s.models) or '(none named)'} · **API versions:** "
             f"{', '.join(code_span(v) for v in s.versions) or '(client defaults)'}",
@@ -222,8 +245,7 @@ class Session:
         rows = self._value("path", fresh, **options)
         return views.path_detail(rows) if detail else views.path_summary_items(rows)
 
-    def probe_step(self, values: dict[str, Any] | None = None, detail: bool = False,
-                   fresh: bool = True) -> list[Any]:
+    def probe_step(self, values: dict[str, Any] | None = None, detail: bool = False, fresh: bool = True) -> list[Any]:
         values = values or {}
         self.run.ensure("discover")
         chosen = set(values.get("keys") or [c.alias for c in self.run.credentials])

@@ -22,8 +22,25 @@ if TYPE_CHECKING:
 __all__ = ["TABLE_CSS", "PeopleTable", "cell_text", "people"]
 
 #: Columns whose values are tokens (never wrapped), by name.
-TOKEN_COLUMNS = frozenset({"hint", "fingerprint", "request id", "request_id", "key", "key_alias", "sends",
-                           "status", "ms", "latency_ms", "version", "api_version", "client", "run id", "length"})
+TOKEN_COLUMNS = frozenset(
+    {
+        "hint",
+        "fingerprint",
+        "request id",
+        "request_id",
+        "key",
+        "key_alias",
+        "sends",
+        "status",
+        "ms",
+        "latency_ms",
+        "version",
+        "api_version",
+        "client",
+        "run id",
+        "length",
+    }
+)
 #: Columns that hold whole numbers (shown without ".0"; missing ones blank).
 INT_COLUMNS = frozenset({"status", "length", "chars", "position", "byte offset", "attempt", "retries"})
 
@@ -88,8 +105,11 @@ class PeopleTable:
         if rest:
             label = self.label or first[0]
             names = ", ".join(rest)
-            parts.append(f'<details class="kl-more"><summary>More columns: {html.escape(names)}</summary>'
-                         + self._html_table([label, *rest]) + "</details>")
+            parts.append(
+                f'<details class="kl-more"><summary>More columns: {html.escape(names)}</summary>'
+                + self._html_table([label, *rest])
+                + "</details>"
+            )
         return scrub('<div class="kl-tables tex2jax_ignore mathjax_ignore">' + "".join(parts) + "</div>")
 
     def _repr_html_(self) -> str:

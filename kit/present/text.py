@@ -41,7 +41,7 @@ def md_text(text: str) -> str:
     out: list[str] = []
     last = 0
     for match in _SPAN.finditer(text):
-        out.append(md_escape(text[last:match.start()]))
+        out.append(md_escape(text[last : match.start()]))
         out.append(code_span(match.group(2)))
         last = match.end()
     out.append(md_escape(text[last:]))
@@ -54,7 +54,7 @@ def md_guard(markdown: str) -> str:
     last = 0
     guard = re.compile(r"(?<!\\)([$@<])")
     for match in _SPAN.finditer(markdown):
-        out.append(guard.sub(r"\\\1", markdown[last:match.start()]))
+        out.append(guard.sub(r"\\\1", markdown[last : match.start()]))
         out.append(match.group(0))
         last = match.end()
     out.append(guard.sub(r"\\\1", markdown[last:]))

@@ -30,8 +30,17 @@ def tools_rows(d: Discovery) -> list[dict[str, Any]]:
         if s.kind not in TOOL_KINDS:
             continue
         users = [w.client for w in d.winners if w.source_id == s.id]
-        rows.append({"kind": s.kind, "location": s.location, "variable": s.variable or "", "hint": s.hint or "",
-                     "fingerprint": s.fingerprint or "", "used by": ", ".join(users), "note": s.note})
+        rows.append(
+            {
+                "kind": s.kind,
+                "location": s.location,
+                "variable": s.variable or "",
+                "hint": s.hint or "",
+                "fingerprint": s.fingerprint or "",
+                "used by": ", ".join(users),
+                "note": s.note,
+            }
+        )
     return rows
 
 
@@ -49,8 +58,7 @@ def readers_figure(d: Discovery) -> Figure | None:
         x = places.index(w.source_id or "")
         ax.scatter([x], [y], s=160, color="#0072B2" if w.fingerprint else "#D55E00", zorder=3)
         ax.annotate(w.header or "no key", (x, y), xytext=(8, -4), textcoords="offset points", fontsize=8)
-    ax.set_xticks(range(len(places)), [_short(labels.get(p, p)) for p in places], rotation=30, ha="right",
-                  fontsize=8)
+    ax.set_xticks(range(len(places)), [_short(labels.get(p, p)) for p in places], rotation=30, ha="right", fontsize=8)
     ax.set_yticks(range(len(winners)), [w.client for w in winners], fontsize=9)
     ax.set_xlim(-0.5, len(places) - 0.5)
     ax.grid(True, alpha=0.3)
@@ -60,7 +68,7 @@ def readers_figure(d: Discovery) -> Figure | None:
 
 
 def _short(text: str, width: int = 34) -> str:
-    return text if len(text) <= width else "…" + text[-(width - 1):]
+    return text if len(text) <= width else "…" + text[-(width - 1) :]
 
 
 def tools_detail(d: Discovery, findings: Sequence[Finding]) -> list[Any]:

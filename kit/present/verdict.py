@@ -87,16 +87,21 @@ class VerdictCard:
     def to_html(self, anchors: Mapping[str, str] = REPORT_ANCHORS) -> str:
         """The card as one self-contained HTML block (no script; code as ``<pre>``)."""
         e = html.escape
-        parts = [f'<div class="kl-verdict kl-{e(self.status)}" style="border:1px solid #ccc;border-left:6px solid '
-                 f'{_COLOUR[self.status]};padding:0.3em 1em;margin:0.5em 0;max-width:100%">',
-                 f'<h2 style="margin:0.3em 0">{_ICON[self.status]} {e(self.headline)}</h2>']
+        parts = [
+            f'<div class="kl-verdict kl-{e(self.status)}" style="border:1px solid #ccc;border-left:6px solid '
+            f'{_COLOUR[self.status]};padding:0.3em 1em;margin:0.5em 0;max-width:100%">',
+            f'<h2 style="margin:0.3em 0">{_ICON[self.status]} {e(self.headline)}</h2>',
+        ]
         if self.sentence:
             parts.append(f"<p><b>What changes the answer:</b> {e(self.sentence)}</p>")
         if self.fix:
             parts.append(f"<p><b>Fix:</b> {_html_code(self.fix)}</p>")
         if self.commands:
-            parts.append('<pre style="white-space:pre-wrap;overflow-wrap:anywhere"><code>'
-                         + e("\n".join(self.commands)) + "</code></pre>")
+            parts.append(
+                '<pre style="white-space:pre-wrap;overflow-wrap:anywhere"><code>'
+                + e("\n".join(self.commands))
+                + "</code></pre>"
+            )
         links = [f'<a href="{e(anchors[s])}">{e(SECTION_LABELS[s])}</a>' for s in self.sections if s in anchors]
         if links:
             more = f" ({self.more} more finding{'s' if self.more != 1 else ''})" if self.more else ""
@@ -132,7 +137,7 @@ def _html_code(text: str) -> str:
     """Prose with its backticked spans as ``<code>`` (everything escaped)."""
     out, last = [], 0
     for match in re.finditer(r"(`+)(.+?)(?<!`)\1(?!`)", text):
-        out.append(html.escape(text[last:match.start()]))
+        out.append(html.escape(text[last : match.start()]))
         out.append(f"<code>{html.escape(match.group(2))}</code>")
         last = match.end()
     out.append(html.escape(text[last:]))
@@ -149,9 +154,15 @@ def _section(cause: str) -> str:
 def verdict_card(diagnosis: Diagnosis | None) -> VerdictCard:
     """The card for ``diagnosis`` (``None``: nothing has been diagnosed yet)."""
     if diagnosis is None or diagnosis.top is None:
-        return VerdictCard(status="none", cause="", headline="No answer yet: KeyLab found no credential and sent "
-                           "no request.", sentence="", fix="Name where your key lives (key_variables, dotenv_files "
-                           "or key_files) and run again.", commands=(), sections=("sources",))
+        return VerdictCard(
+            status="none",
+            cause="",
+            headline="No answer yet: KeyLab found no credential and sent no request.",
+            sentence="",
+            fix="Name where your key lives (key_variables, dotenv_files or key_files) and run again.",
+            commands=(),
+            sections=("sources",),
+        )
     top = diagnosis.top
     status = "healthy" if top.cause == "healthy" else ("blocker" if top.severity == "blocker" else "warning")
     attribution = diagnosis.attribution
@@ -159,6 +170,13 @@ def verdict_card(diagnosis: Diagnosis | None) -> VerdictCard:
     first = _section(top.cause)
     sections = tuple(dict.fromkeys([first, *(["probe"] if attribution.attempts else []), "diagnosis"]))
     headline = top.title[:1].upper() + top.title[1:]
-    return VerdictCard(status=status, cause=top.cause, headline=headline.rstrip("."), sentence=sentence,
-                       fix=top.fix, commands=tuple(commands(top.fix)), sections=sections,
-                       more=len(diagnosis.findings) - 1)
+    return VerdictCard(
+        status=status,
+        cause=top.cause,
+        headline=headline.rstrip("."),
+        sentence=sentence,
+        fix=top.fix,
+        commands=tuple(commands(top.fix)),
+        sections=sections,
+        more=len(diagnosis.findings) - 1,
+    )

@@ -39,8 +39,14 @@ __all__ = [
 ]
 
 #: Background colours of the defect table's rows, by cause.
-_DEFECT_COLOURS = {"key-whitespace": "#fff3cd", "key-invisible-char": "#fde0dc", "key-quoted": "#fde0dc",
-                   "key-extra-chars": "#fde0dc", "key-non-ascii": "#fde0dc", "key-truncated": "#fde0dc"}
+_DEFECT_COLOURS = {
+    "key-whitespace": "#fff3cd",
+    "key-invisible-char": "#fde0dc",
+    "key-quoted": "#fde0dc",
+    "key-extra-chars": "#fde0dc",
+    "key-non-ascii": "#fde0dc",
+    "key-truncated": "#fde0dc",
+}
 
 
 def _frame(rows: Sequence[dict[str, Any]], columns: Sequence[str] = ()) -> pd.DataFrame:
@@ -51,8 +57,13 @@ def _frame(rows: Sequence[dict[str, Any]], columns: Sequence[str] = ()) -> pd.Da
 
 def _distinct_sent(discovery: Discovery) -> str:
     fps = {w.fingerprint for w in discovery.winners if w.fingerprint}
-    return ("Every client that finds a key sends the same one." if len(fps) == 1 else
-            f"The clients send **{len(fps)}** different keys." if fps else "**No client finds a key.**")
+    return (
+        "Every client that finds a key sends the same one."
+        if len(fps) == 1
+        else f"The clients send **{len(fps)}** different keys."
+        if fps
+        else "**No client finds a key.**"
+    )
 
 
 def findings_items(findings: Sequence[Finding], none: str) -> list[Any]:
@@ -70,8 +81,9 @@ def diagnosis_line(diagnosis: Diagnosis) -> list[Any]:
     top = diagnosis.top
     if top is None:
         return ["**Diagnosis now:** nothing to diagnose yet."]
-    return [f"**Diagnosis now:** {code_span(top.cause)} · {md_text(plain(top.title))} (every finding: the "
-            "diagnosis step)"]
+    return [
+        f"**Diagnosis now:** {code_span(top.cause)} · {md_text(plain(top.title))} (every finding: the diagnosis step)"
+    ]
 
 
 # ---------------------------------------------------------------- sources
@@ -80,23 +92,46 @@ def diagnosis_line(diagnosis: Diagnosis) -> list[Any]:
 def sources_summary(d: Discovery, evidence: Evidence | None = None) -> list[Any]:
     """Where each credential lives and what each client sends (the guided notebook's step 1)."""
     sources = _frame(
-        [{"source": x.location, "variable": x.variable or "", "hint": x.hint or "", "fingerprint": x.fingerprint
-          or "", "length": x.length, "exported": "" if x.exported is None else ("yes" if x.exported else "no"),
-          "note": x.note} for x in d.sources],
+        [
+            {
+                "source": x.location,
+                "variable": x.variable or "",
+                "hint": x.hint or "",
+                "fingerprint": x.fingerprint or "",
+                "length": x.length,
+                "exported": "" if x.exported is None else ("yes" if x.exported else "no"),
+                "note": x.note,
+            }
+            for x in d.sources
+        ],
         ["source", "variable", "hint", "fingerprint", "length", "exported", "note"],
     ).set_index("source")
     winners = _frame(
-        [{"client": w.client, "version": w.client_version, "sends": w.hint or "(nothing)",
-          "fingerprint": w.fingerprint or "", "from": w.source_id or "(no key found)", "header": w.header or "",
-          "base URL": w.base_url, "how we know": w.detail} for w in d.winners],
+        [
+            {
+                "client": w.client,
+                "version": w.client_version,
+                "sends": w.hint or "(nothing)",
+                "fingerprint": w.fingerprint or "",
+                "from": w.source_id or "(no key found)",
+                "header": w.header or "",
+                "base URL": w.base_url,
+                "how we know": w.detail,
+            }
+            for w in d.winners
+        ],
         ["client", "version", "sends", "fingerprint", "from", "header", "base URL", "how we know"],
     ).set_index("client")
-    verdict = (f"Found **{len(d.credentials)}** distinct credential(s) in **{len(d.sources)}** place(s). "
-               + _distinct_sent(d))
-    items: list[Any] = [verdict, "**Where each credential lives**",
-                        people(sources, ["source", "variable", "hint", "exported", "note"]),
-                        "**What each client will send**",
-                        people(winners, ["client", "sends", "from", "header"])]
+    verdict = (
+        f"Found **{len(d.credentials)}** distinct credential(s) in **{len(d.sources)}** place(s). " + _distinct_sent(d)
+    )
+    items: list[Any] = [
+        verdict,
+        "**Where each credential lives**",
+        people(sources, ["source", "variable", "hint", "exported", "note"]),
+        "**What each client will send**",
+        people(winners, ["client", "sends", "from", "header"]),
+    ]
     if evidence is not None and evidence.winners:
         from kit.present.diagrams import who_reads_what
 
@@ -106,16 +141,31 @@ def sources_summary(d: Discovery, evidence: Evidence | None = None) -> list[Any]
 
 def sources_detail(d: Discovery, findings: Sequence[Finding]) -> list[Any]:
     """Provenance per client, every source, and what shadows what (notebook 02)."""
-    verdict = (f"Found **{len(d.credentials)}** distinct credential(s) in **{len(d.sources)}** place(s). "
-               + _distinct_sent(d))
-    every = (people(d.sources_frame()[["location", "variable", "alias", "hint", "fingerprint", "length", "exported",
-                                       "used by", "note"]], ["location", "variable", "alias", "hint", "used by"])
-             if d.sources else "No credential sources found.")
-    return [verdict, "### Who wins, per client", people(d.provenance_frame()), "**Per client**",
-            md_guard("\n".join(d.winner_lines())),
-            "### Every source", every, *[f"⚠ {md_text(p)}" for p in d.problems], "### What shadows what",
-            *findings_items(findings, "Nothing shadows anything: every client sends the key the files say it "
-                                      "should.")]
+    verdict = (
+        f"Found **{len(d.credentials)}** distinct credential(s) in **{len(d.sources)}** place(s). " + _distinct_sent(d)
+    )
+    every = (
+        people(
+            d.sources_frame()[
+                ["location", "variable", "alias", "hint", "fingerprint", "length", "exported", "used by", "note"]
+            ],
+            ["location", "variable", "alias", "hint", "used by"],
+        )
+        if d.sources
+        else "No credential sources found."
+    )
+    return [
+        verdict,
+        "### Who wins, per client",
+        people(d.provenance_frame()),
+        "**Per client**",
+        md_guard("\n".join(d.winner_lines())),
+        "### Every source",
+        every,
+        *[f"⚠ {md_text(p)}" for p in d.problems],
+        "### What shadows what",
+        *findings_items(findings, "Nothing shadows anything: every client sends the key the files say it should."),
+    ]
 
 
 # ---------------------------------------------------------------- keys
@@ -129,14 +179,14 @@ def keys_summary(reports: Sequence[KeyReport]) -> list[Any]:
     bad = [r for r in reports if r.defects]
     lines = [f"Inspected **{len(reports)}** credential(s): **{len(bad)}** with defects."]
     lines += [f"- {code_span(r.alias)}: {md_text(r.notes[0])}" for r in bad if r.notes]
-    return ["\n".join(lines), people(key_table(reports), ["key", "hint", "kind", "length (got / expected)",
-                                                          "defects"])]
+    return ["\n".join(lines), people(key_table(reports), ["key", "hint", "kind", "length (got / expected)", "defects"])]
 
 
 def _defect_table(report: KeyReport) -> Any:
     frame = _frame(report.defect_rows(), ["cause", "position", "byte offset", "character", "detail"])
-    return frame.style.apply(lambda row: [f"background-color: {_DEFECT_COLOURS.get(row['cause'], '#eef')}"]
-                             * len(row), axis=1).hide(axis="index")
+    return frame.style.apply(
+        lambda row: [f"background-color: {_DEFECT_COLOURS.get(row['cause'], '#eef')}"] * len(row), axis=1
+    ).hide(axis="index")
 
 
 def keys_detail(reports: Sequence[KeyReport], findings: Sequence[Finding], problems: Sequence[str] = ()) -> list[Any]:
@@ -144,18 +194,24 @@ def keys_detail(reports: Sequence[KeyReport], findings: Sequence[Finding], probl
     from kit.present.widgets import key_table
 
     bad = [r for r in reports if r.defects]
-    head = (f"Inspected **{len(reports)}** key(s): **{len(reports) - len(bad)}** well-formed, **{len(bad)}** with "
-            "defects." if reports else "**No key found.** Name a variable, a `.env` file or a key file in the "
-            "parameters, or set `ask_for_key = True`.")
+    head = (
+        f"Inspected **{len(reports)}** key(s): **{len(reports) - len(bad)}** well-formed, **{len(bad)}** with defects."
+        if reports
+        else "**No key found.** Name a variable, a `.env` file or a key file in the "
+        "parameters, or set `ask_for_key = True`."
+    )
     table = people(key_table(reports), ["key", "hint", "kind", "length (got / expected)", "defects"])
     items: list[Any] = [head, table if reports else None, *[f"⚠ {md_text(p)}" for p in problems]]
     items.append("### Each key, character by character")
     for report in reports:
         items += [TrustedMarkdown(md_guard(report.to_markdown())), _defect_table(report) if report.defects else None]
     items.append("### Findings and fixes")
-    return items + findings_items(findings, "No defects: every key's bytes are well-formed. If the API still says "
-                                            "401, see notebook 02 (which key each client really sends) and 00 (what "
-                                            "the API answers).")
+    return items + findings_items(
+        findings,
+        "No defects: every key's bytes are well-formed. If the API still says "
+        "401, see notebook 02 (which key each client really sends) and 00 (what "
+        "the API answers).",
+    )
 
 
 # ---------------------------------------------------------------- path
@@ -164,14 +220,26 @@ def keys_detail(reports: Sequence[KeyReport], findings: Sequence[Finding], probl
 def path_summary_items(rows: Sequence[PathCheck]) -> list[Any]:
     """The path checks as one table and a one-line verdict (the guided notebook's step 3)."""
     table = _frame(
-        [{"step": c.step, "client": c.client or "", "target": c.target,
-          "ok": "–" if c.ok is None else ("yes" if c.ok else "NO"), "verdict": c.verdict,
-          "ms": None if c.elapsed_ms is None else round(c.elapsed_ms, 1), "fix": c.fix} for c in rows],
+        [
+            {
+                "step": c.step,
+                "client": c.client or "",
+                "target": c.target,
+                "ok": "–" if c.ok is None else ("yes" if c.ok else "NO"),
+                "verdict": c.verdict,
+                "ms": None if c.elapsed_ms is None else round(c.elapsed_ms, 1),
+                "fix": c.fix,
+            }
+            for c in rows
+        ],
         ["step", "client", "target", "ok", "verdict", "ms", "fix"],
     )
     failed = [c for c in rows if c.ok is False]
-    verdict = ("Every path check passed." if not failed else
-               f"**{len(failed)}** path check(s) failed: " + "; ".join(f"{c.step}: {c.verdict}" for c in failed))
+    verdict = (
+        "Every path check passed."
+        if not failed
+        else f"**{len(failed)}** path check(s) failed: " + "; ".join(f"{c.step}: {c.verdict}" for c in failed)
+    )
     return [verdict, people(table, ["step", "client", "target", "ok", "verdict"])]
 
 
@@ -180,10 +248,14 @@ def path_detail(rows: Sequence[PathCheck]) -> list[Any]:
     from kit.present.pathview import path_figure, path_findings, path_summary, path_table, routing_table
 
     findings = path_findings(rows)
-    return [path_summary(rows), path_figure(rows),
-            people(path_table(rows), ["step", "client", "target", "ok", "verdict"]),
-            "**Per client** (each reads the variables by its own rules):", people(routing_table(rows)),
-            "\n\n".join(f.to_markdown() for f in findings) or "No path problem found: the API itself answers."]
+    return [
+        path_summary(rows),
+        path_figure(rows),
+        people(path_table(rows), ["step", "client", "target", "ok", "verdict"]),
+        "**Per client** (each reads the variables by its own rules):",
+        people(routing_table(rows)),
+        "\n\n".join(f.to_markdown() for f in findings) or "No path problem found: the API itself answers.",
+    ]
 
 
 # ---------------------------------------------------------------- probe
@@ -219,8 +291,10 @@ def probe_matrix(run: ProbeRun, evidence: Evidence | None = None) -> list[Any]:
     attribution = run.attribution()
     return [
         f"**{run.summary()}**",
-        "### What changes the outcome\n\n" + md_text(plain(attribution.sentence)) + "\n\n" + "\n".join(
-            f"- {md_text(plain(line))}" for line in attribution.details),
+        "### What changes the outcome\n\n"
+        + md_text(plain(attribution.sentence))
+        + "\n\n"
+        + "\n".join(f"- {md_text(plain(line))}" for line in attribution.details),
         "### Every request, one row each",
         probe_table(run),
         "### Why each request was asked\n\n" + run.explanation_markdown(),

@@ -80,21 +80,24 @@ def key_table(reports: Sequence[KeyReport]) -> pd.DataFrame:
     rows = []
     for r in reports:
         expected = f"{r.length} / {r.expected_length}" if r.expected_length else str(r.length)
-        rows.append({
-            "key": r.alias,
-            "hint": r.hint,
-            "fingerprint": r.fingerprint,
-            "kind": r.kind_label,
-            "length (got / expected)": expected,
-            "as stored (body masked)": r.masked,
-            "defects": "; ".join(d.describe() for d in r.defects) or "none",
-            "repaired": r.repaired_hint or "",
-        })
+        rows.append(
+            {
+                "key": r.alias,
+                "hint": r.hint,
+                "fingerprint": r.fingerprint,
+                "kind": r.kind_label,
+                "length (got / expected)": expected,
+                "as stored (body masked)": r.masked,
+                "defects": "; ".join(d.describe() for d in r.defects) or "none",
+                "repaired": r.repaired_hint or "",
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def scrubbed_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with every text cell, index label and column name through the redaction path."""
+
     def clean(value: Any) -> Any:
         return scrub(value) if isinstance(value, str) else value
 
@@ -155,17 +158,21 @@ class StepPanel:
     depends on this step).
     """
 
-    def __init__(self, title: str, run: Callable[[dict[str, Any]], Iterable[Any]],
-                 controls: Mapping[str, Any] | None = None, button: str = "Run",
-                 show: Callable[[dict[str, Any]], Iterable[Any]] | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        run: Callable[[dict[str, Any]], Iterable[Any]],
+        controls: Mapping[str, Any] | None = None,
+        button: str = "Run",
+        show: Callable[[dict[str, Any]], Iterable[Any]] | None = None,
+    ) -> None:
         import ipywidgets as w
 
         self.title = title
         self._run = run
         self._show = show or run
         self.controls = dict(controls or {})
-        self.button = w.Button(description=button, button_style="primary", icon="play",
-                               tooltip=f"Run: {title}")
+        self.button = w.Button(description=button, button_style="primary", icon="play", tooltip=f"Run: {title}")
         self.status = w.HTML(value="")
         self.progress = w.Output()  # what the step prints while it runs; emptied when it ends
         self.output = w.Output()

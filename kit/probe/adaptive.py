@@ -32,27 +32,7 @@ from kit.probe.plan import make_attempt as _attempt
 from kit.values import Attempt, AttemptResult
 
 __all__ = ["first_stage", "next_stage"]
-
-
-def first_stage(dims: Dimensions) -> Stage:
-    """One zero-token ``GET /v1/models`` per distinct credential, through the base client."""
-    client = dims.base_client
-    attempts = []
-    notes = [f"one GET /v1/models per distinct credential through {client}"
-             + (" (it sends the key's bytes exactly as stored)" if client == "httpx2" else "")
-             + ": zero tokens, and it says whether each key authenticates"]
-    for key, same in dims.distinct_keys():
-        if same:
-            notes.append(f"{', '.join(k.alias for k in same)} hold the same bytes as {key.alias}: asked once")
-        attempts.append(_attempt(dims, key, client, "GET", "/v1/models", None, dims.versions[0] if dims.versions
-                                 else None, dims.base_style, f"does {key.alias} authenticate?"))
-    return Stage(1, "who authenticates", tuple(attempts), tuple(notes))
-
-
-def _group(result: AttemptResult, key: KeyReport) -> tuple[object, ...]:
-    """Keys whose first answers look alike: one of them speaks for all."""
-    return (result.outcome, result.status, result.error_type, result.error_message if result.status else None,
-            result.transport_error, result.responder, key.causes, key.role)
+from kit.probe.first_stage import _group, first_stage
 
 
 def _is_version_error(r: AttemptResult) -> bool:
@@ -75,8 +55,9 @@ def _scheme_in_doubt(r: AttemptResult, key: KeyReport) -> str | None:
     return None
 
 
-def _stage1_results(dims: Dimensions,
-                    done: Mapping[str, AttemptResult]) -> list[tuple[KeyReport, Attempt, AttemptResult]]:
+def _stage1_results(
+    dims: Dimensions, done: Mapping[str, AttemptResult]
+) -> list[tuple[KeyReport, Attempt, AttemptResult]]:
     out = []
     for attempt in first_stage(dims).attempts:
         result = done.get(attempt.attempt_id)
@@ -90,8 +71,14 @@ def _other_versions(dims: Dimensions) -> list[str]:
     return list(dims.versions[1:])
 
 
-def _pack(base: Attempt, clients: Sequence[str], versions: Sequence[str], models: Sequence[tuple[str, str]],
-          styles: Sequence[str], dims: Dimensions) -> list[dict[str, str]]:
+def _pack(
+    base: Attempt,
+    clients: Sequence[str],
+    versions: Sequence[str],
+    models: Sequence[tuple[str, str]],
+    styles: Sequence[str],
+    dims: Dimensions,
+) -> list[dict[str, str]]:
     """Pack the levels to check into as few requests as possible, each changing at most one level per dimension.
 
     A header style needs a raw client (an SDK picks its own header), so it goes to a slot whose client is raw.
@@ -120,15 +107,18 @@ def _pack(base: Attempt, clients: Sequence[str], versions: Sequence[str], models
     return slots
 
 
-def _accepted_checks(dims: Dimensions, key: KeyReport, base: Attempt, listing: tuple[str, ...] | None,
-                     notes: list[str]) -> tuple[list[Attempt], dict[str, Prediction]]:
+def _accepted_checks(
+    dims: Dimensions, key: KeyReport, base: Attempt, listing: tuple[str, ...] | None, notes: list[str]
+) -> tuple[list[Attempt], dict[str, Prediction]]:
     """Packed checks for a key that authenticates: other SDK clients, versions and models, each predicted."""
     raw_defects = bool(key.defects)
     clients = [c for c in dims.clients if c != base.client and (is_sdk(c) or raw_defects)]
     skipped_raw = [c for c in dims.clients if c != base.client and c not in clients]
     if skipped_raw:
-        notes.append(f"{', '.join(skipped_raw)} would send {key.alias}'s bytes exactly as {base.client} did "
-                     "(same header, same version): not asked")
+        notes.append(
+            f"{', '.join(skipped_raw)} would send {key.alias}'s bytes exactly as {base.client} did "
+            "(same header, same version): not asked"
+        )
     versions = _other_versions(dims)
     styles = list(dims.auth_styles[1:])
     models: list[tuple[str, str]] = []  # (model, expectation)
@@ -136,21 +126,27 @@ def _accepted_checks(dims: Dimensions, key: KeyReport, base: Attempt, listing: t
         if listing is not None:
             listed = [m for m in dims.models if m in listing]
             missing = [m for m in dims.models if m not in listing]
-            notes.append(f"{key.alias}'s model list (stage 1) offers {len(listed)} of the {len(dims.models)} models "
-                         f"asked about" + (f"; missing: {', '.join(missing)}" if missing else ""))
+            notes.append(
+                f"{key.alias}'s model list (stage 1) offers {len(listed)} of the {len(dims.models)} models "
+                f"asked about" + (f"; missing: {', '.join(missing)}" if missing else "")
+            )
             if missing:
                 models.append((missing[0], "model-missing"))
                 if len(missing) > 1:
-                    notes.append(f"one request confirms that a model missing from the list is refused; the list "
-                                 f"predicts the same for {', '.join(missing[1:])}")
+                    notes.append(
+                        f"one request confirms that a model missing from the list is refused; the list "
+                        f"predicts the same for {', '.join(missing[1:])}"
+                    )
             if listed:
                 models.append((listed[0], "accepted"))
         else:
             models.extend((m, "") for m in dims.models)
     elif listing:
         models.append((listing[0], "accepted"))
-        notes.append(f"{key.alias}: one {dims.model_endpoint()[1]} with {listing[0]}, the first model its list "
-                     "offers, checks what a listing cannot: credit, a disabled organization, a spend limit")
+        notes.append(
+            f"{key.alias}: one {dims.model_endpoint()[1]} with {listing[0]}, the first model its list "
+            "offers, checks what a listing cannot: credit, a disabled organization, a spend limit"
+        )
     slots = _pack(base, clients, versions, models, styles, dims)
     method, endpoint = dims.model_endpoint()
     attempts: list[Attempt] = []
@@ -161,14 +157,28 @@ def _accepted_checks(dims: Dimensions, key: KeyReport, base: Attempt, listing: t
         style = slot.get("style") or base.auth_style
         model = slot.get("model")
         expect = slot.get("expect", "accepted")
-        varied = tuple(name for name, changed in (
-            ("client", client != base.client), ("version", version != base.api_version),
-            ("model", model is not None), ("auth_style", style != base.auth_style)) if changed)
+        varied = tuple(
+            name
+            for name, changed in (
+                ("client", client != base.client),
+                ("version", version != base.api_version),
+                ("model", model is not None),
+                ("auth_style", style != base.auth_style),
+            )
+            if changed
+        )
         m, e = (method, endpoint) if model else ("GET", "/v1/models")
-        what = ", ".join(filter(None, (client if client != base.client else None,
-                                       f"version {version}" if version != base.api_version else None,
-                                       f"model {model}" if model else None,
-                                       f"the {style} header" if style != base.auth_style else None)))
+        what = ", ".join(
+            filter(
+                None,
+                (
+                    client if client != base.client else None,
+                    f"version {version}" if version != base.api_version else None,
+                    f"model {model}" if model else None,
+                    f"the {style} header" if style != base.auth_style else None,
+                ),
+            )
+        )
         expect_words = {"model-missing": "a 404 for the model", "accepted": "acceptance"}.get(expect, "discovery")
         reason = f"{key.alias} authenticates; check {what} in one request (expect {expect_words})"
         attempt = _attempt(dims, key, client, m, e, model, version, style, reason)
@@ -176,21 +186,35 @@ def _accepted_checks(dims: Dimensions, key: KeyReport, base: Attempt, listing: t
         if expect:
             predictions[attempt.attempt_id] = Prediction(expect, varied, base.attempt_id)
     if attempts:
-        notes.append(f"{key.alias} authenticates: {len(attempts)} packed check{'s' * (len(attempts) != 1)} "
-                     f"cover{'s' * (len(attempts) == 1)} "
-                     + ", ".join(filter(None, (
-                         f"client{'s' * (len(clients) > 1)} {', '.join(dict.fromkeys(clients))}" if clients else None,
-                         f"version{'s' * (len(versions) > 1)} {', '.join(versions)}" if versions else None,
-                         f"model{'s' * (len(models) > 1)} {', '.join(m for m, _ in models)}" if models else None,
-                         f"header style{'s' * (len(styles) > 1)} {', '.join(styles)}" if styles else None)))
-                     + "; a check that comes back as predicted rules out every dimension it changed")
+        notes.append(
+            f"{key.alias} authenticates: {len(attempts)} packed check{'s' * (len(attempts) != 1)} "
+            f"cover{'s' * (len(attempts) == 1)} "
+            + ", ".join(
+                filter(
+                    None,
+                    (
+                        f"client{'s' * (len(clients) > 1)} {', '.join(dict.fromkeys(clients))}" if clients else None,
+                        f"version{'s' * (len(versions) > 1)} {', '.join(versions)}" if versions else None,
+                        f"model{'s' * (len(models) > 1)} {', '.join(m for m, _ in models)}" if models else None,
+                        f"header style{'s' * (len(styles) > 1)} {', '.join(styles)}" if styles else None,
+                    ),
+                )
+            )
+            + "; a check that comes back as predicted rules out every dimension it changed"
+        )
     else:
         notes.append(f"{key.alias} authenticates and no other dimension was picked: nothing more to ask")
     return attempts, predictions
 
 
-def _stage2_for(dims: Dimensions, key: KeyReport, base: Attempt, first: AttemptResult,
-                listing: tuple[str, ...] | None, notes: list[str]) -> tuple[list[Attempt], dict[str, Prediction]]:
+def _stage2_for(
+    dims: Dimensions,
+    key: KeyReport,
+    base: Attempt,
+    first: AttemptResult,
+    listing: tuple[str, ...] | None,
+    notes: list[str],
+) -> tuple[list[Attempt], dict[str, Prediction]]:
     """The follow-up questions for one group's representative."""
     family = transport_family(first.transport_error)
     others = [c for c in dims.clients if c != base.client]
@@ -200,65 +224,130 @@ def _stage2_for(dims: Dimensions, key: KeyReport, base: Attempt, first: AttemptR
         senders = [c for c in others if c not in H11_CLIENTS]
         same = [c for c in others if c in H11_CLIENTS]
         if same:
-            notes.append(f"{', '.join(same)} use the same HTTP stack (h11) as {base.client} and would refuse the "
-                         f"same bytes: not asked")
+            notes.append(
+                f"{', '.join(same)} use the same HTTP stack (h11) as {base.client} and would refuse the "
+                f"same bytes: not asked"
+            )
         if not senders:
-            notes.append(f"{base.client} refused to send {key.alias} ({first.transport_error}); no other client "
-                         "picked sends bytes differently, so the key's bytes are the answer")
+            notes.append(
+                f"{base.client} refused to send {key.alias} ({first.transport_error}); no other client "
+                "picked sends bytes differently, so the key's bytes are the answer"
+            )
             return [], {}
-        notes.append(f"{base.client} refused to send {key.alias}'s bytes ({first.transport_error}): asking "
-                     f"{', '.join(senders)}, which send{'s' * (len(senders) == 1)} header bytes differently")
-        return [_attempt(dims, key, c, "GET", "/v1/models", None, base.api_version, base.auth_style,
-                         f"{base.client} refused to send {key.alias}'s bytes; does {c} send them, and what does the "
-                         "server say?") for c in senders], {}
+        notes.append(
+            f"{base.client} refused to send {key.alias}'s bytes ({first.transport_error}): asking "
+            f"{', '.join(senders)}, which send{'s' * (len(senders) == 1)} header bytes differently"
+        )
+        return [
+            _attempt(
+                dims,
+                key,
+                c,
+                "GET",
+                "/v1/models",
+                None,
+                base.api_version,
+                base.auth_style,
+                f"{base.client} refused to send {key.alias}'s bytes; does {c} send them, and what does the server say?",
+            )
+            for c in senders
+        ], {}
     if family == "tls" and others:
-        return [_attempt(dims, key, c, "GET", "/v1/models", None, base.api_version, base.auth_style,
-                         f"TLS failed for {base.client}; {c} trusts its own CA store") for c in others], {}
+        return [
+            _attempt(
+                dims,
+                key,
+                c,
+                "GET",
+                "/v1/models",
+                None,
+                base.api_version,
+                base.auth_style,
+                f"TLS failed for {base.client}; {c} trusts its own CA store",
+            )
+            for c in others
+        ], {}
     if first.status == 429:
-        notes.append(f"{key.alias}: 429 {first.error_message or ''} and a retry-after longer than the engine may wait "
-                     "(or none): not asked again; run again later with the same run id")
+        notes.append(
+            f"{key.alias}: 429 {first.error_message or ''} and a retry-after longer than the engine may wait "
+            "(or none): not asked again; run again later with the same run id"
+        )
         return [], {}
     if family in ("timeout", "reset", "protocol") or first.outcome == "transient":
-        return [_attempt(dims, key, base.client, "GET", "/v1/models", None, base.api_version, base.auth_style,
-                         f"{first.transport_error or first.status} may be transient: the same request once more",
-                         tag="again")], {}
+        return [
+            _attempt(
+                dims,
+                key,
+                base.client,
+                "GET",
+                "/v1/models",
+                None,
+                base.api_version,
+                base.auth_style,
+                f"{first.transport_error or first.status} may be transient: the same request once more",
+                tag="again",
+            )
+        ], {}
     if _is_version_error(first):
         versions = [v for v in dims.versions if v != base.api_version]
         if not versions:
-            notes.append(f"{key.alias}: the version was refused and no other version was picked (try --version "
-                         f"{catalog().default_version})")
-        return [_attempt(dims, key, base.client, "GET", "/v1/models", None, v, base.auth_style,
-                         f"the API refused version {base.api_version}; does {v} pass?") for v in versions], {}
+            notes.append(
+                f"{key.alias}: the version was refused and no other version was picked (try --version "
+                f"{catalog().default_version})"
+            )
+        return [
+            _attempt(
+                dims,
+                key,
+                base.client,
+                "GET",
+                "/v1/models",
+                None,
+                v,
+                base.auth_style,
+                f"the API refused version {base.api_version}; does {v} pass?",
+            )
+            for v in versions
+        ], {}
     doubt = _scheme_in_doubt(first, key)
     if doubt:
-        styles = [s for s in ("x-api-key", "bearer") if s != base.auth_style and s in (*dims.auth_styles, "bearer",
-                                                                                          "x-api-key")]
-        raw = base.client if base.client in RAW_CLIENTS else next((c for c in dims.clients if c in RAW_CLIENTS),
-                                                                    None)
+        styles = [
+            s
+            for s in ("x-api-key", "bearer")
+            if s != base.auth_style and s in (*dims.auth_styles, "bearer", "x-api-key")
+        ]
+        raw = base.client if base.client in RAW_CLIENTS else next((c for c in dims.clients if c in RAW_CLIENTS), None)
         if raw is None:
             notes.append(f"{key.alias}: {doubt}, but no raw client (httpx2, curl) was picked to try another header")
             return [], {}
         notes.append(f"{key.alias}: {doubt}: trying the {' and '.join(styles)} header through {raw}")
-        return [_attempt(dims, key, raw, "GET", "/v1/models", None, base.api_version, s,
-                         f"{doubt}; try the {s} header") for s in styles], {}
+        return [
+            _attempt(dims, key, raw, "GET", "/v1/models", None, base.api_version, s, f"{doubt}; try the {s} header")
+            for s in styles
+        ], {}
     if first.status == 401:
         who = "the API" if first.responder == "anthropic" else f"a responder of kind {first.responder}"
         if key.well_formed:
-            why = ("well-formed bytes. The API checks the key before it reads the model or the version, and every "
-                   "client sends the same bytes: nothing else can change this answer")
+            why = (
+                "well-formed bytes. The API checks the key before it reads the model or the version, and every "
+                "client sends the same bytes: nothing else can change this answer"
+            )
         else:
-            why = (f"bytes that are not a valid key ({', '.join(key.causes) or key.kind_label}). The API checks "
-                   "the key before it reads the model or the version: the bytes are the answer (the diagnosis "
-                   "names the repair)")
+            why = (
+                f"bytes that are not a valid key ({', '.join(key.causes) or key.kind_label}). The API checks "
+                "the key before it reads the model or the version: the bytes are the answer (the diagnosis "
+                "names the repair)"
+            )
         notes.append(f"{key.alias}: 401 {first.error_message or ''} from {who} for {why}")
         return [], {}
-    notes.append(f"{key.alias}: {first.status or first.transport_error} "
-                 f"{first.error_message or ''}".rstrip() + ": no other dimension can change this answer")
+    notes.append(
+        f"{key.alias}: {first.status or first.transport_error} {first.error_message or ''}".rstrip()
+        + ": no other dimension can change this answer"
+    )
     return [], {}
 
 
-def _stage2(dims: Dimensions, done: Mapping[str, AttemptResult],
-            listings: Mapping[str, tuple[str, ...]]) -> Stage:
+def _stage2(dims: Dimensions, done: Mapping[str, AttemptResult], listings: Mapping[str, tuple[str, ...]]) -> Stage:
     notes: list[str] = []
     attempts: list[Attempt] = []
     predictions: dict[str, Prediction] = {}
@@ -268,9 +357,11 @@ def _stage2(dims: Dimensions, done: Mapping[str, AttemptResult],
     for members in groups.values():
         key, base, first = members[0]
         if len(members) > 1:
-            notes.append(f"{', '.join(k.alias for k, _, _ in members[1:])} answered like {key.alias} "
-                         f"({first.transport_error or first.status}, same defects): {key.alias} speaks for "
-                         f"{'them' if len(members) > 2 else 'it'}")
+            notes.append(
+                f"{', '.join(k.alias for k, _, _ in members[1:])} answered like {key.alias} "
+                f"({first.transport_error or first.status}, same defects): {key.alias} speaks for "
+                f"{'them' if len(members) > 2 else 'it'}"
+            )
         more, predicted = _stage2_for(dims, key, base, first, listings.get(first.attempt_id), notes)
         attempts.extend(more)
         predictions.update(predicted)
@@ -302,18 +393,24 @@ def _stage3(dims: Dimensions, done: Mapping[str, AttemptResult], stage2: Stage) 
             cleared = [d for d in prediction.varied if not (d == "model" and prediction.expect == "model-missing")]
             checked.extend((check.key_alias, d, False) for d in cleared)
             if cleared:
-                notes.append(f"{check.key_alias}: the check of {', '.join(prediction.varied)} came back as predicted "
-                             f"({answer}): the {', '.join(cleared)} do not change the answer")
+                notes.append(
+                    f"{check.key_alias}: the check of {', '.join(prediction.varied)} came back as predicted "
+                    f"({answer}): the {', '.join(cleared)} do not change the answer"
+                )
             continue
         if len(prediction.varied) < 2:
             checked.extend((check.key_alias, d, True) for d in prediction.varied)
-            notes.append(f"{check.key_alias}: the check of the {prediction.varied[0] if prediction.varied else 'key'} "
-                         f"came back {answer}, not as predicted: that dimension changes the answer")
+            notes.append(
+                f"{check.key_alias}: the check of the {prediction.varied[0] if prediction.varied else 'key'} "
+                f"came back {answer}, not as predicted: that dimension changes the answer"
+            )
             continue
         base = next(a for a in first_stage(dims).attempts if a.attempt_id == prediction.baseline)
         key = next(k for k in dims.keys if k.alias == check.key_alias)
-        notes.append(f"{check.key_alias}: the check of {', '.join(prediction.varied)} came back {answer}, not as "
-                     "predicted: one request per dimension to find which one")
+        notes.append(
+            f"{check.key_alias}: the check of {', '.join(prediction.varied)} came back {answer}, not as "
+            "predicted: one request per dimension to find which one"
+        )
         method, endpoint = dims.model_endpoint()
         for name in prediction.varied:
             client = check.client if name == "client" else base.client
@@ -321,9 +418,18 @@ def _stage3(dims: Dimensions, done: Mapping[str, AttemptResult], stage2: Stage) 
             style = check.auth_style if name == "auth_style" else base.auth_style
             model = check.model if name == "model" else None
             m, e = (method, endpoint) if model else ("GET", "/v1/models")
-            single = _attempt(dims, key, client, m, e, model, version, style,
-                              f"isolate the {name}: only it differs from {check.key_alias}'s first request",
-                              tag="isolate")
+            single = _attempt(
+                dims,
+                key,
+                client,
+                m,
+                e,
+                model,
+                version,
+                style,
+                f"isolate the {name}: only it differs from {check.key_alias}'s first request",
+                tag="isolate",
+            )
             attempts.append(single)
             isolating[single.attempt_id] = (check.key_alias, name, base.attempt_id)
     title = "isolate what a check contradicted" if attempts else "what the checks showed"
@@ -345,8 +451,10 @@ def _stage4(done: Mapping[str, AttemptResult], stage3: Stage) -> Stage | None:
         changes = result.outcome != base.outcome
         checked.append((alias, name, changes))
         if changes:
-            notes.append(f"{alias}: the {what} alone changes the answer ({answer}; the first request: "
-                         f"{base.status or base.transport_error})")
+            notes.append(
+                f"{alias}: the {what} alone changes the answer ({answer}; the first request: "
+                f"{base.status or base.transport_error})"
+            )
         else:
             notes.append(f"{alias}: the {what} alone does not change the answer ({answer})")
     if not notes:
@@ -354,8 +462,9 @@ def _stage4(done: Mapping[str, AttemptResult], stage3: Stage) -> Stage | None:
     return Stage(4, "what the isolation showed", (), tuple(notes), checked=tuple(checked))
 
 
-def next_stage(dims: Dimensions, number: int, done: Mapping[str, AttemptResult],
-               listings: Mapping[str, tuple[str, ...]]) -> Stage | None:
+def next_stage(
+    dims: Dimensions, number: int, done: Mapping[str, AttemptResult], listings: Mapping[str, tuple[str, ...]]
+) -> Stage | None:
     """Stage ``number`` (2, 3 or 4) of the adaptive plan from the answers so far, or ``None`` when nothing is left.
 
     Stage 4 sends nothing: it reads what stage 3's isolating requests showed.

@@ -30,8 +30,15 @@ from kit.keys.credential import Credential
 from kit.keys.report import KeyReport
 from kit.probe.clients.base import secret_bytes
 
-__all__ = ["ADMIN_KEY_VARIABLE", "AdminKey", "AdminLookup", "AdminMatch", "admin_credential", "lookup_keys",
-           "match_keys"]
+__all__ = [
+    "ADMIN_KEY_VARIABLE",
+    "AdminKey",
+    "AdminLookup",
+    "AdminMatch",
+    "admin_credential",
+    "lookup_keys",
+    "match_keys",
+]
 
 #: The variable the Admin API's documentation uses for the admin key.
 ADMIN_KEY_VARIABLE = "ANTHROPIC_ADMIN_API_KEY"
@@ -59,9 +66,13 @@ class AdminKey:
         creator = obj.get("created_by") if isinstance(obj.get("created_by"), Mapping) else {}
         workspace = obj.get("workspace_id") or (scope or {}).get("workspace_id")
         return cls(
-            id=str(obj.get("id", "")), name=str(obj.get("name") or ""), status=str(obj.get("status") or "unknown"),
-            partial_key_hint=obj.get("partial_key_hint"), workspace_id=str(workspace) if workspace else None,
-            created_at=obj.get("created_at"), expires_at=obj.get("expires_at"),
+            id=str(obj.get("id", "")),
+            name=str(obj.get("name") or ""),
+            status=str(obj.get("status") or "unknown"),
+            partial_key_hint=obj.get("partial_key_hint"),
+            workspace_id=str(workspace) if workspace else None,
+            created_at=obj.get("created_at"),
+            expires_at=obj.get("expires_at"),
             created_by=(creator or {}).get("id"),
         )
 
@@ -84,22 +95,34 @@ class AdminMatch:
         if self.key is not None:
             k = self.key
             where = f"workspace {k.workspace_name or k.workspace_id}" if k.workspace_id else "no workspace"
-            return (f"{self.alias} ({self.hint}) is '{k.name}' ({k.id}): {k.status}, {where}, "
-                    f"created {k.created_at or '?'}" + (f", expires {k.expires_at}" if k.expires_at else ""))
+            return (
+                f"{self.alias} ({self.hint}) is '{k.name}' ({k.id}): {k.status}, {where}, "
+                f"created {k.created_at or '?'}" + (f", expires {k.expires_at}" if k.expires_at else "")
+            )
         if self.candidates > 1:
             return f"{self.alias} ({self.hint}): {self.candidates} keys of the organization share this hint"
-        return (f"{self.alias} ({self.hint}): no key of this organization has this hint (another organization's "
-                "key, a deleted key, or not a key at all)")
+        return (
+            f"{self.alias} ({self.hint}): no key of this organization has this hint (another organization's "
+            "key, a deleted key, or not a key at all)"
+        )
 
     def to_evidence(self) -> dict[str, Any]:
         """The dict ``Evidence.admin_keys`` holds: the Admin API's fields plus which local key they describe."""
         k = self.key
         assert k is not None
         return {
-            "alias": self.alias, "fingerprint": self.fingerprint, "local_hint": self.hint, "id": k.id,
-            "name": k.name, "status": k.status, "partial_key_hint": k.partial_key_hint,
-            "workspace_id": k.workspace_id, "workspace_name": k.workspace_name, "created_at": k.created_at,
-            "expires_at": k.expires_at, "created_by": k.created_by,
+            "alias": self.alias,
+            "fingerprint": self.fingerprint,
+            "local_hint": self.hint,
+            "id": k.id,
+            "name": k.name,
+            "status": k.status,
+            "partial_key_hint": k.partial_key_hint,
+            "workspace_id": k.workspace_id,
+            "workspace_name": k.workspace_name,
+            "created_at": k.created_at,
+            "expires_at": k.expires_at,
+            "created_by": k.created_by,
         }
 
 
@@ -128,8 +151,10 @@ class AdminLookup:
             return f"Admin API lookup failed: {self.error}"
         matched = sum(1 for m in self.matches if m.matched)
         inactive = [m for m in self.matches if m.key is not None and m.key.status != "active"]
-        text = (f"Admin API: {len(self.keys)} keys in the organization; {matched} of {len(self.matches)} local keys "
-                f"matched by hint")
+        text = (
+            f"Admin API: {len(self.keys)} keys in the organization; {matched} of {len(self.matches)} local keys "
+            f"matched by hint"
+        )
         if inactive:
             text += "; not active: " + ", ".join(f"{m.alias} ({m.key.status})" for m in inactive if m.key)
         return text
@@ -141,8 +166,10 @@ def admin_credential(env: Environment, key_file: Path | None = None) -> Credenti
         try:
             raw = Path(key_file).expanduser().read_bytes()
         except OSError as exc:
-            raise InputError(f"cannot read admin key file {key_file}: {exc.strerror or exc}",
-                             f"check the path, or set {ADMIN_KEY_VARIABLE} instead") from None
+            raise InputError(
+                f"cannot read admin key file {key_file}: {exc.strerror or exc}",
+                f"check the path, or set {ADMIN_KEY_VARIABLE} instead",
+            ) from None
         return Credential(alias=Path(key_file).name, raw=raw, source=f"file:{key_file}")
     value = env.get(ADMIN_KEY_VARIABLE)
     if value:
@@ -168,8 +195,15 @@ def match_keys(keys: Sequence[AdminKey], local: Sequence[Credential | KeyReport]
             found = by_hint.get(h, [])
             if found:
                 break
-        out.append(AdminMatch(alias=report.alias, fingerprint=report.fingerprint, hint=report.hint,
-                              key=found[0] if len(found) == 1 else None, candidates=len(found)))
+        out.append(
+            AdminMatch(
+                alias=report.alias,
+                fingerprint=report.fingerprint,
+                hint=report.hint,
+                key=found[0] if len(found) == 1 else None,
+                candidates=len(found),
+            )
+        )
     return tuple(out)
 
 
@@ -181,9 +215,16 @@ def _error_text(response: httpx2.Response) -> str:
     return redact.scrub(text)[:300]
 
 
-def lookup_keys(admin: Credential, local: Sequence[Credential | KeyReport], *,
-                base_url: str | None = None, allow_hosts: Sequence[str] = (), timeout: float = 20.0,
-                version: str = "2023-06-01", page_size: int = _PAGE) -> AdminLookup:
+def lookup_keys(
+    admin: Credential,
+    local: Sequence[Credential | KeyReport],
+    *,
+    base_url: str | None = None,
+    allow_hosts: Sequence[str] = (),
+    timeout: float = 20.0,
+    version: str = "2023-06-01",
+    page_size: int = _PAGE,
+) -> AdminLookup:
     """List the organization's API keys (every page) and match the local keys to them by hint.
 
     The admin key goes only where a probe's keys may go (the official API, loopback or ``allow_hosts``).
@@ -198,8 +239,10 @@ def lookup_keys(admin: Credential, local: Sequence[Credential | KeyReport], *,
     report = admin.report()
     if report.role not in ("admin", "missing") and report.kind is not None:
         article = "an" if report.kind_label[:1].lower() in "aeiou" else "a"
-        notes.append(f"{admin.alias} is {article} {report.kind_label}, not an admin key (sk-ant-admin01-…): "
-                     "the Admin API will likely refuse it")
+        notes.append(
+            f"{admin.alias} is {article} {report.kind_label}, not an admin key (sk-ant-admin01-…): "
+            "the Admin API will likely refuse it"
+        )
     sendable = admin.repaired()
     if sendable is not None:
         notes.append(f"{admin.alias} had {', '.join(report.causes)}; its obvious repair ({sendable.hint}) was sent")
@@ -210,8 +253,9 @@ def lookup_keys(admin: Credential, local: Sequence[Credential | KeyReport], *,
     found: list[AdminKey] = []
     after: str | None = None
     began = time.perf_counter()
-    with httpx2.Client(timeout=httpx2.Timeout(timeout, connect=min(5.0, timeout)),
-                       trust_env=proxies_apply(url)) as client:
+    with httpx2.Client(
+        timeout=httpx2.Timeout(timeout, connect=min(5.0, timeout)), trust_env=proxies_apply(url)
+    ) as client:
         for _ in range(_MAX_PAGES):
             params: dict[str, str | int] = {"limit": page_size}
             if after:
@@ -219,17 +263,24 @@ def lookup_keys(admin: Credential, local: Sequence[Credential | KeyReport], *,
             try:
                 response = client.get(f"{url}/v1/organizations/api_keys", params=params, headers=headers)
             except httpx2.HTTPError as exc:
-                return AdminLookup(url, error=f"{type(exc).__name__}: {redact.scrub(str(exc))[:300]}",
-                                   notes=tuple(notes))
+                return AdminLookup(
+                    url, error=f"{type(exc).__name__}: {redact.scrub(str(exc))[:300]}", notes=tuple(notes)
+                )
             request_id = response.headers.get("request-id")
             if response.status_code != 200:
-                return AdminLookup(url, error=_error_text(response), status=response.status_code,
-                                   request_id=request_id, notes=tuple(notes))
+                return AdminLookup(
+                    url,
+                    error=_error_text(response),
+                    status=response.status_code,
+                    request_id=request_id,
+                    notes=tuple(notes),
+                )
             try:
                 data = response.json()
             except ValueError:
-                return AdminLookup(url, error="the answer is not JSON", status=200, request_id=request_id,
-                                   notes=tuple(notes))
+                return AdminLookup(
+                    url, error="the answer is not JSON", status=200, request_id=request_id, notes=tuple(notes)
+                )
             found.extend(AdminKey.from_api(obj) for obj in data.get("data", []) if isinstance(obj, Mapping))
             after = data.get("last_id")
             if not data.get("has_more") or not after:
@@ -239,8 +290,9 @@ def lookup_keys(admin: Credential, local: Sequence[Credential | KeyReport], *,
         names = _workspace_names(client, url, headers)
     keys = tuple(_with_workspace(k, names) for k in found)
     notes.append(f"read {len(keys)} keys in {(time.perf_counter() - began) * 1000:.0f} ms")
-    return AdminLookup(url, keys=keys, matches=match_keys(keys, local), status=200, request_id=request_id,
-                       notes=tuple(notes))
+    return AdminLookup(
+        url, keys=keys, matches=match_keys(keys, local), status=200, request_id=request_id, notes=tuple(notes)
+    )
 
 
 def _workspace_names(client: httpx2.Client, url: str, headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -250,8 +302,9 @@ def _workspace_names(client: httpx2.Client, url: str, headers: list[tuple[bytes,
         data = response.json() if response.status_code == 200 else {}
     except (httpx2.HTTPError, ValueError):
         return {}
-    return {str(w["id"]): str(w.get("name") or "") for w in data.get("data", []) if isinstance(w, Mapping)
-            and "id" in w}
+    return {
+        str(w["id"]): str(w.get("name") or "") for w in data.get("data", []) if isinstance(w, Mapping) and "id" in w
+    }
 
 
 def _with_workspace(key: AdminKey, names: Mapping[str, str]) -> AdminKey:

@@ -50,9 +50,18 @@ async def _execute(opts: Options, bar: Progress, client_factory: ClientFactory |
     build = client_factory or (lambda name: make_client(name, concurrency=opts.concurrency))
     clients: dict[str, Client] = {name: build(name) for name in opts.dims.clients}
     credentials = {c.alias: c for c in opts.credentials}
-    engine = Scheduler(run_id=opts.run_id, credentials=credentials, clients=clients, log=log,
-                     concurrency=opts.concurrency, rate=opts.rate, budget=opts.budget, timeout=opts.timeout,
-                     retry_bound_s=opts.retry_bound_s, progress=bar)
+    engine = Scheduler(
+        run_id=opts.run_id,
+        credentials=credentials,
+        clients=clients,
+        log=log,
+        concurrency=opts.concurrency,
+        rate=opts.rate,
+        budget=opts.budget,
+        timeout=opts.timeout,
+        retry_bound_s=opts.retry_bound_s,
+        progress=bar,
+    )
     plan: list[Attempt] = []
     explanation: list[str] = []
     stages = 0
@@ -91,33 +100,76 @@ async def _execute(opts: Options, bar: Progress, client_factory: ClientFactory |
     results = tuple(done[a.attempt_id] for a in plan if a.attempt_id in done)
     resumed = sum(1 for i in resumed_ids if i in ids)
     if resumed:
-        explanation.insert(0, f"Resumed run {opts.run_id}: {resumed} attempts were already in {log.path} and were "
-                              "not sent again.")
+        explanation.insert(
+            0, f"Resumed run {opts.run_id}: {resumed} attempts were already in {log.path} and were not sent again."
+        )
     explanation[:0] = log.problems  # tampered or torn lines, by line number: skipped, their attempts sent again
     missing = sum(1 for a in plan if a.attempt_id not in done)
     if missing and opts.budget is not None:
-        explanation.append(f"The budget of {opts.budget} requests ran out: {missing} planned attempts were not sent. "
-                           f"Run again with the same run id ({opts.run_id}) to finish.")
+        explanation.append(
+            f"The budget of {opts.budget} requests ran out: {missing} planned attempts were not sent. "
+            f"Run again with the same run id ({opts.run_id}) to finish."
+        )
     return ProbeRun(
-        run_id=opts.run_id, results=results, plan=tuple(plan), explanation=tuple(explanation), log_path=log.path,
-        strategy=opts.plan, resumed=resumed, sent=engine.sent, skipped=missing, tokens_spent=engine.tokens,
-        elapsed_s=time.perf_counter() - began, stages=stages,
-        keys=len(opts.dims.distinct_keys()), checked=tuple(checked),
+        run_id=opts.run_id,
+        results=results,
+        plan=tuple(plan),
+        explanation=tuple(explanation),
+        log_path=log.path,
+        strategy=opts.plan,
+        resumed=resumed,
+        sent=engine.sent,
+        skipped=missing,
+        tokens_spent=engine.tokens,
+        elapsed_s=time.perf_counter() - began,
+        stages=stages,
+        keys=len(opts.dims.distinct_keys()),
+        checked=tuple(checked),
     )
 
 
-async def run_probe(credentials: Sequence[Credential], *, base_url: str, clients: Sequence[str] = ("httpx2",),
-                    models: Sequence[str] = (), versions: Sequence[str] = (), plan: str = "adaptive",
-                    auth_styles: Sequence[str] = ("x-api-key",), send_messages: bool = False,
-                    run_id: str | None = None, run_dir: Path | None = None, concurrency: int = 8,
-                    budget: int | None = None, allow_hosts: Sequence[str] = (), progress: str | None = None,
-                    rate: float | None = None, timeout: float = 20.0, retry_bound_s: float = 30.0,
-                    client_factory: ClientFactory | None = None, env: Environment | None = None) -> ProbeRun:
+async def run_probe(
+    credentials: Sequence[Credential],
+    *,
+    base_url: str,
+    clients: Sequence[str] = ("httpx2",),
+    models: Sequence[str] = (),
+    versions: Sequence[str] = (),
+    plan: str = "adaptive",
+    auth_styles: Sequence[str] = ("x-api-key",),
+    send_messages: bool = False,
+    run_id: str | None = None,
+    run_dir: Path | None = None,
+    concurrency: int = 8,
+    budget: int | None = None,
+    allow_hosts: Sequence[str] = (),
+    progress: str | None = None,
+    rate: float | None = None,
+    timeout: float = 20.0,
+    retry_bound_s: float = 30.0,
+    client_factory: ClientFactory | None = None,
+    env: Environment | None = None,
+) -> ProbeRun:
     """The async form of ``probe`` (same arguments), for callers already inside an event loop's coroutine."""
-    opts = options(credentials, base_url=base_url, clients=clients, models=models, versions=versions, plan=plan,
-                    auth_styles=auth_styles, send_messages=send_messages, run_id=run_id, run_dir=run_dir,
-                    concurrency=concurrency, budget=budget, allow_hosts=allow_hosts, progress=progress, rate=rate,
-                    timeout=timeout, retry_bound_s=retry_bound_s)
+    opts = options(
+        credentials,
+        base_url=base_url,
+        clients=clients,
+        models=models,
+        versions=versions,
+        plan=plan,
+        auth_styles=auth_styles,
+        send_messages=send_messages,
+        run_id=run_id,
+        run_dir=run_dir,
+        concurrency=concurrency,
+        budget=budget,
+        allow_hosts=allow_hosts,
+        progress=progress,
+        rate=rate,
+        timeout=timeout,
+        retry_bound_s=retry_bound_s,
+    )
     if env is not None and client_factory is None:
         client_factory = trusting(env, opts.concurrency)
     bar = Progress(opts.progress)
@@ -126,13 +178,28 @@ async def run_probe(credentials: Sequence[Credential], *, base_url: str, clients
     return run
 
 
-def probe(credentials: Sequence[Credential], *, base_url: str, clients: Sequence[str] = ("httpx2",),
-          models: Sequence[str] = (), versions: Sequence[str] = (), plan: str = "adaptive",
-          auth_styles: Sequence[str] = ("x-api-key",), send_messages: bool = False,
-          run_id: str | None = None, run_dir: Path | None = None, concurrency: int = 8,
-          budget: int | None = None, allow_hosts: Sequence[str] = (), progress: str | None = "auto",
-          rate: float | None = None, timeout: float = 20.0, retry_bound_s: float = 30.0,
-          client_factory: ClientFactory | None = None, env: Environment | None = None) -> ProbeRun:
+def probe(
+    credentials: Sequence[Credential],
+    *,
+    base_url: str,
+    clients: Sequence[str] = ("httpx2",),
+    models: Sequence[str] = (),
+    versions: Sequence[str] = (),
+    plan: str = "adaptive",
+    auth_styles: Sequence[str] = ("x-api-key",),
+    send_messages: bool = False,
+    run_id: str | None = None,
+    run_dir: Path | None = None,
+    concurrency: int = 8,
+    budget: int | None = None,
+    allow_hosts: Sequence[str] = (),
+    progress: str | None = "auto",
+    rate: float | None = None,
+    timeout: float = 20.0,
+    retry_bound_s: float = 30.0,
+    client_factory: ClientFactory | None = None,
+    env: Environment | None = None,
+) -> ProbeRun:
     """Probe every key through the chosen clients and return the run (rows, plan, explanation, summary).
 
     ``plan`` is ``adaptive`` (ask only what can change the answer) or ``full`` (the factorial).
@@ -145,10 +212,25 @@ def probe(credentials: Sequence[Credential], *, base_url: str, clients: Sequence
     investigated environment: each client then trusts the CA files it would read there (``SSL_CERT_FILE``,
     ``CURL_CA_BUNDLE``, ``NODE_EXTRA_CA_CERTS``…), not KeyLab's own process settings.
     """
-    opts = options(credentials, base_url=base_url, clients=clients, models=models, versions=versions, plan=plan,
-                    auth_styles=auth_styles, send_messages=send_messages, run_id=run_id, run_dir=run_dir,
-                    concurrency=concurrency, budget=budget, allow_hosts=allow_hosts, progress=progress, rate=rate,
-                    timeout=timeout, retry_bound_s=retry_bound_s)
+    opts = options(
+        credentials,
+        base_url=base_url,
+        clients=clients,
+        models=models,
+        versions=versions,
+        plan=plan,
+        auth_styles=auth_styles,
+        send_messages=send_messages,
+        run_id=run_id,
+        run_dir=run_dir,
+        concurrency=concurrency,
+        budget=budget,
+        allow_hosts=allow_hosts,
+        progress=progress,
+        rate=rate,
+        timeout=timeout,
+        retry_bound_s=retry_bound_s,
+    )
     if env is not None and client_factory is None:
         client_factory = trusting(env, opts.concurrency)
     bar = Progress(opts.progress)  # made here, in the caller's thread, so a notebook shows it in this cell

@@ -38,11 +38,15 @@ def check_host(base_url: str, allow_hosts: Sequence[str] = ()) -> str:
     url = (base_url or "").strip().rstrip("/")
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"{base_url!r} is not an http(s) URL",
-                         f"pass the API's base URL, e.g. --api-url {catalog().official_base_url}")
+        raise UsageError(
+            f"{base_url!r} is not an http(s) URL",
+            f"pass the API's base URL, e.g. --api-url {catalog().official_base_url}",
+        )
     if parts.username or parts.password or parts.query or parts.fragment:
-        raise UsageError("the API URL holds a user name, password, query or fragment",
-                         "pass only scheme, host, port and path, e.g. https://api.anthropic.com")
+        raise UsageError(
+            "the API URL holds a user name, password, query or fragment",
+            "pass only scheme, host, port and path, e.g. https://api.anthropic.com",
+        )
     if not _is_allowed(url, allow_hosts):
         host = parts.hostname
         extra = "" if parts.scheme == "https" else f" (for plain http name it with its scheme: http://{parts.netloc})"
@@ -94,14 +98,29 @@ class Options:
     progress: str | None
 
 
-def options(credentials: Sequence[Credential], *, base_url: str, clients: Sequence[str], models: Sequence[str],
-             versions: Sequence[str], plan: str, auth_styles: Sequence[str], send_messages: bool,
-             run_id: str | None, run_dir: Path | None, concurrency: int, budget: int | None, allow_hosts: Sequence[str],
-             progress: str | None, rate: float | None, timeout: float, retry_bound_s: float) -> Options:
+def options(
+    credentials: Sequence[Credential],
+    *,
+    base_url: str,
+    clients: Sequence[str],
+    models: Sequence[str],
+    versions: Sequence[str],
+    plan: str,
+    auth_styles: Sequence[str],
+    send_messages: bool,
+    run_id: str | None,
+    run_dir: Path | None,
+    concurrency: int,
+    budget: int | None,
+    allow_hosts: Sequence[str],
+    progress: str | None,
+    rate: float | None,
+    timeout: float,
+    retry_bound_s: float,
+) -> Options:
     creds = _unique_aliases(list(credentials))
     if not creds:
-        raise UsageError("there is no key to probe",
-                         "pass --key-file FILE (one key per file) or set ANTHROPIC_API_KEY")
+        raise UsageError("there is no key to probe", "pass --key-file FILE (one key per file) or set ANTHROPIC_API_KEY")
     url = check_host(base_url, allow_hosts)
     if plan not in PLANS:
         raise UsageError(f"unknown plan {plan!r}", f"use one of: {', '.join(PLANS)}")
@@ -124,8 +143,14 @@ def options(credentials: Sequence[Credential], *, base_url: str, clients: Sequen
         rate = 0.0 if is_loopback_url(url) else 10.0
     redact.remember([c.raw for c in creds])
     reports = tuple(c.report() for c in creds)
-    dims = Dimensions(keys=reports, base_url=url, clients=names, models=_clean(models, "model"),
-                      versions=_clean(versions, "version"), auth_styles=styles, send_messages=send_messages)
+    dims = Dimensions(
+        keys=reports,
+        base_url=url,
+        clients=names,
+        models=_clean(models, "model"),
+        versions=_clean(versions, "version"),
+        auth_styles=styles,
+        send_messages=send_messages,
+    )
     folder = Path(run_dir) if run_dir else runs_dir()
-    return Options(creds, dims, plan, rid, folder, concurrency, rate, budget, timeout, retry_bound_s,
-                    progress)
+    return Options(creds, dims, plan, rid, folder, concurrency, rate, budget, timeout, retry_bound_s, progress)

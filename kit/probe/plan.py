@@ -47,11 +47,32 @@ def is_sdk(client: str) -> bool:
     return client.startswith("sdk-")
 
 
-def attempt_id(key: KeyReport, client: str, method: str, endpoint: str, model: str | None, version: str | None,
-               auth_style: str, base_url: str, tag: str = "") -> str:
+def attempt_id(
+    key: KeyReport,
+    client: str,
+    method: str,
+    endpoint: str,
+    model: str | None,
+    version: str | None,
+    auth_style: str,
+    base_url: str,
+    tag: str = "",
+) -> str:
     """A stable id: the same request of the same bytes gets the same id in every run (that is how resume works)."""
-    text = "|".join([key.alias, key.fingerprint, client, method, endpoint, model or "", version or "", auth_style,
-                     base_url.rstrip("/"), tag])
+    text = "|".join(
+        [
+            key.alias,
+            key.fingerprint,
+            client,
+            method,
+            endpoint,
+            model or "",
+            version or "",
+            auth_style,
+            base_url.rstrip("/"),
+            tag,
+        ]
+    )
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
@@ -128,14 +149,31 @@ class Stage:
         return (head, *(f"  - {note}" for note in self.notes))
 
 
-def make_attempt(dims: Dimensions, key: KeyReport, client: str, method: str, endpoint: str, model: str | None,
-             version: str | None, style: str, reason: str, tag: str = "") -> Attempt:
+def make_attempt(
+    dims: Dimensions,
+    key: KeyReport,
+    client: str,
+    method: str,
+    endpoint: str,
+    model: str | None,
+    version: str | None,
+    style: str,
+    reason: str,
+    tag: str = "",
+) -> Attempt:
     version = dims.version_for(client, version)
     style = dims.style_for(client, style)
     return Attempt(
         attempt_id=attempt_id(key, client, method, endpoint, model, version, style, dims.base_url, tag),
-        key_alias=key.alias, client=client, endpoint=endpoint, method=method, base_url=dims.base_url,
-        api_version=version, auth_style=as_auth_style(style), model=model, reason=reason,
+        key_alias=key.alias,
+        client=client,
+        endpoint=endpoint,
+        method=method,
+        base_url=dims.base_url,
+        api_version=version,
+        auth_style=as_auth_style(style),
+        model=model,
+        reason=reason,
     )
 
 
@@ -151,8 +189,10 @@ def full_plan(dims: Dimensions) -> Stage:
     notes: list[str] = []
     for key, same in dims.distinct_keys():
         if same:
-            notes.append(f"{', '.join(k.alias for k in same)} hold the same bytes as {key.alias} "
-                         f"(fingerprint {key.fingerprint}): asked once, as {key.alias}")
+            notes.append(
+                f"{', '.join(k.alias for k in same)} hold the same bytes as {key.alias} "
+                f"(fingerprint {key.fingerprint}): asked once, as {key.alias}"
+            )
         for client in dims.clients:
             styles = ("default",) if is_sdk(client) else dims.auth_styles
             for model in models:
@@ -160,11 +200,13 @@ def full_plan(dims: Dimensions) -> Stage:
                     for style in styles:
                         m, e = (method, endpoint) if model else ("GET", "/v1/models")
                         reason = "full factorial: " + ", ".join(
-                            p for p in (key.alias, client, model, version, None if is_sdk(client) else style) if p)
+                            p for p in (key.alias, client, model, version, None if is_sdk(client) else style) if p
+                        )
                         attempts.append(make_attempt(dims, key, client, m, e, model, version, style, reason))
     if any(is_sdk(c) for c in dims.clients) and len(dims.auth_styles) > 1:
-        notes.append("SDK clients send the header of their own choosing, so header styles vary only for "
-                     "httpx2 and curl")
+        notes.append(
+            "SDK clients send the header of their own choosing, so header styles vary only for httpx2 and curl"
+        )
     if dims.send_messages:
         notes.append("POST /v1/messages with max_tokens 1, as asked: each authenticated request spends a few tokens")
     else:

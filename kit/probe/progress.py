@@ -24,8 +24,7 @@ class Progress:
         elif self.mode == "text":
             from tqdm import tqdm as text_tqdm
 
-            self.bar = text_tqdm(total=0, desc="probe", unit="req", leave=False, file=sys.stderr,
-                                 dynamic_ncols=True)
+            self.bar = text_tqdm(total=0, desc="probe", unit="req", leave=False, file=sys.stderr, dynamic_ncols=True)
 
     def grow(self, n: int, stage: str) -> None:
         if self.bar is not None:

@@ -56,9 +56,14 @@ def targets(profile: ProviderProfile, api_url: str, base_override: str = "") -> 
     out = [Target(_root(api_url) + path, _root(api_url), "the zero-token check against the API")]
     if base_override and base_override.rstrip("/") != profile.official_base_url.rstrip("/"):
         official_path = urlsplit(profile.official_base_url).path.rstrip("/")
-        rel = path[len(official_path):] if official_path and path.startswith(official_path) else path
-        out.append(Target(base_override.rstrip("/") + rel, base_override.rstrip("/"),
-                          "the same check at the base URL the environment sets"))
+        rel = path[len(official_path) :] if official_path and path.startswith(official_path) else path
+        out.append(
+            Target(
+                base_override.rstrip("/") + rel,
+                base_override.rstrip("/"),
+                "the same check at the base URL the environment sets",
+            )
+        )
     return tuple(out)
 
 
@@ -137,27 +142,52 @@ def probe_provider(
     try:
         for target in targets(profile, api_url, context.get(base_var, "")):
             if not is_allowed_host(target.url, api_url, allow_hosts):
-                notes.append(f"not sent: {urlsplit(target.url).hostname} is not the target API, loopback or an "
-                             "--allow-host host, so no key goes there")
+                notes.append(
+                    f"not sent: {urlsplit(target.url).hostname} is not the target API, loopback or an "
+                    "--allow-host host, so no key goes there"
+                )
                 continue
             for credential in credentials:
                 for client in clients:
-                    attempt = Attempt(attempt_id=f"{profile.name}-{len(plan) + 1}", key_alias=credential.alias,
-                                      client=client, endpoint=path, method=method, base_url=target.base_url,
-                                      api_version=None, auth_style=_style(profile), reason=target.why)
+                    attempt = Attempt(
+                        attempt_id=f"{profile.name}-{len(plan) + 1}",
+                        key_alias=credential.alias,
+                        client=client,
+                        endpoint=path,
+                        method=method,
+                        base_url=target.base_url,
+                        api_version=None,
+                        auth_style=_style(profile),
+                        reason=target.why,
+                    )
                     plan.append(attempt)
                     result = _result(profile, credential, attempt, target, context, run_id, timeout)
                     results.append(result)
                     log.append(result)
     finally:
         log.close()
-    return ProbeRun(run_id=run_id, results=tuple(results), plan=tuple(plan), explanation=tuple(notes),
-                    log_path=log.path, strategy=f"{profile.name} zero-token check", sent=len(results),
-                    elapsed_s=time.perf_counter() - start, keys=len(credentials))
+    return ProbeRun(
+        run_id=run_id,
+        results=tuple(results),
+        plan=tuple(plan),
+        explanation=tuple(notes),
+        log_path=log.path,
+        strategy=f"{profile.name} zero-token check",
+        sent=len(results),
+        elapsed_s=time.perf_counter() - start,
+        keys=len(credentials),
+    )
 
 
-def _result(profile: ProviderProfile, credential: Credential, attempt: Attempt, target: Target,
-            context: Mapping[str, str], run_id: str, timeout: float) -> AttemptResult:
+def _result(
+    profile: ProviderProfile,
+    credential: Credential,
+    attempt: Attempt,
+    target: Target,
+    context: Mapping[str, str],
+    run_id: str,
+    timeout: float,
+) -> AttemptResult:
     started = datetime.now(UTC).isoformat()
     t0 = time.perf_counter()
     raw = send(attempt.client, profile, target.url, target.base_url, _headers(profile, credential, context), timeout)
@@ -169,11 +199,29 @@ def _result(profile: ProviderProfile, credential: Credential, attempt: Attempt, 
             error_type, message = read_envelope(profile, raw.body)
     request_id = raw.headers.get(profile.request_id_header) if profile.request_id_header else None
     return AttemptResult(
-        run_id=run_id, attempt_id=attempt.attempt_id, key_alias=credential.alias,
-        fingerprint=credential.fingerprint, hint=credential.hint, source=credential.source, client=attempt.client,
-        client_version=raw.version, endpoint=attempt.endpoint, method=attempt.method, model=None, api_version=None,
-        auth_style=attempt.auth_style, base_url=target.base_url, status=raw.status, error_type=error_type,
-        error_message=scrub(message) if message else None, request_id=request_id, responder=responder,
-        latency_ms=(time.perf_counter() - t0) * 1000, transport_error=raw.transport_error, started_at=started,
-        reason=attempt.reason, client_error=raw.client_error, provider=profile.name,
+        run_id=run_id,
+        attempt_id=attempt.attempt_id,
+        key_alias=credential.alias,
+        fingerprint=credential.fingerprint,
+        hint=credential.hint,
+        source=credential.source,
+        client=attempt.client,
+        client_version=raw.version,
+        endpoint=attempt.endpoint,
+        method=attempt.method,
+        model=None,
+        api_version=None,
+        auth_style=attempt.auth_style,
+        base_url=target.base_url,
+        status=raw.status,
+        error_type=error_type,
+        error_message=scrub(message) if message else None,
+        request_id=request_id,
+        responder=responder,
+        latency_ms=(time.perf_counter() - t0) * 1000,
+        transport_error=raw.transport_error,
+        started_at=started,
+        reason=attempt.reason,
+        client_error=raw.client_error,
+        provider=profile.name,
     )

@@ -44,9 +44,11 @@ class ProbeRun:
     def summary(self) -> str:
         """One line: what ran, how fast, what it cost and what came back."""
         new = len(self.results) - self.resumed
-        parts = [f"probe {self.run_id}: {len(self.results)} attempt{'s' * (len(self.results) != 1)}"
-                 f" ({self.strategy}, {self.keys} key{'s' * (self.keys != 1)}, "
-                 f"{self.stages} stage{'s' * (self.stages != 1)})"]
+        parts = [
+            f"probe {self.run_id}: {len(self.results)} attempt{'s' * (len(self.results) != 1)}"
+            f" ({self.strategy}, {self.keys} key{'s' * (self.keys != 1)}, "
+            f"{self.stages} stage{'s' * (self.stages != 1)})"
+        ]
         if self.resumed:
             parts.append(f"{self.resumed} resumed + {new} new")
         parts.append(f"{self.sent} request{'s' * (self.sent != 1)} in {self.elapsed_s:.1f} s")
@@ -65,15 +67,42 @@ class ProbeRun:
         """The rows as people read them: the request in a few columns and the answer in words."""
         import pandas as pd
 
-        rows = [{
-            "key": r.key_alias, "hint": r.hint, "client": r.client, "request": f"{r.method} {r.endpoint}",
-            "model": r.model or "", "version": r.api_version or "", "header": r.auth_style,
-            "status": "" if r.status is None else str(r.status), "answer": _answer_words(r), "outcome": r.outcome,
-            "ms": None if r.latency_ms is None else round(r.latency_ms, 1), "request id": r.request_id or "",
-            "why asked": r.reason,
-        } for r in self.results]
-        return pd.DataFrame(rows, columns=["key", "hint", "client", "request", "model", "version", "header",
-                                           "status", "answer", "outcome", "ms", "request id", "why asked"])
+        rows = [
+            {
+                "key": r.key_alias,
+                "hint": r.hint,
+                "client": r.client,
+                "request": f"{r.method} {r.endpoint}",
+                "model": r.model or "",
+                "version": r.api_version or "",
+                "header": r.auth_style,
+                "status": "" if r.status is None else str(r.status),
+                "answer": _answer_words(r),
+                "outcome": r.outcome,
+                "ms": None if r.latency_ms is None else round(r.latency_ms, 1),
+                "request id": r.request_id or "",
+                "why asked": r.reason,
+            }
+            for r in self.results
+        ]
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "key",
+                "hint",
+                "client",
+                "request",
+                "model",
+                "version",
+                "header",
+                "status",
+                "answer",
+                "outcome",
+                "ms",
+                "request id",
+                "why asked",
+            ],
+        )
 
     def explanation_markdown(self) -> str:
         """The explanation as Markdown: each stage in bold, its reasons as a list."""
@@ -93,8 +122,10 @@ class ProbeRun:
         if auth.verdict == "matters":
             return f"The {label} changes whether a key is accepted ({auth.changed} of {auth.comparisons} comparisons)"
         if full is not None and full.verdict == "matters":
-            return (f"The {label} does not change whether a key is accepted, but changes the answer once it is "
-                    f"({full.changed} of {full.comparisons} comparisons)")
+            return (
+                f"The {label} does not change whether a key is accepted, but changes the answer once it is "
+                f"({full.changed} of {full.comparisons} comparisons)"
+            )
         if auth.verdict == "moot":
             return f"The {label} cannot change a rejection: the API checks the key first"
         if auth.verdict == "no-effect":
@@ -104,8 +135,9 @@ class ProbeRun:
             return f"The {label} changes the answer for {', '.join(changed)} (an isolating request; see why below)"
         cleared = sorted({alias for alias, dim, changes in self.checked if dim == auth.dimension and not changes})
         if cleared:
-            return (f"The {label} changes nothing: a check came back as predicted for {', '.join(cleared)} "
-                    "(see why below)")
+            return (
+                f"The {label} changes nothing: a check came back as predicted for {', '.join(cleared)} (see why below)"
+            )
         return f"Outcome by key and {label} (one {label} per key: nothing to compare)"
 
     def attribution(self) -> Any:
@@ -116,11 +148,18 @@ class ProbeRun:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "run_id": self.run_id, "strategy": self.strategy, "summary": self.summary(),
-            "log_path": str(self.log_path), "resumed": self.resumed, "sent": self.sent, "skipped": self.skipped,
-            "tokens_spent": self.tokens_spent, "elapsed_s": round(self.elapsed_s, 3),
+            "run_id": self.run_id,
+            "strategy": self.strategy,
+            "summary": self.summary(),
+            "log_path": str(self.log_path),
+            "resumed": self.resumed,
+            "sent": self.sent,
+            "skipped": self.skipped,
+            "tokens_spent": self.tokens_spent,
+            "elapsed_s": round(self.elapsed_s, 3),
             "explanation": list(self.explanation),
-            "outcomes": self.outcome_counts(), "results": [r.to_row() for r in self.results],
+            "outcomes": self.outcome_counts(),
+            "results": [r.to_row() for r in self.results],
         }
 
     def _repr_markdown_(self) -> str:

@@ -35,9 +35,15 @@ __all__ = ["MAX_LOG_BYTES", "RUN_ID", "RunLog", "check_run_id", "is_run_id", "lo
 
 #: A run log larger than this is not resumed (a run of 10,000 attempts is about 15 MB).
 MAX_LOG_BYTES = 64 * 1024 * 1024
-_REFUSALS = {"dangling-link": "it is a dangling symbolic link", "link-loop": "it is a symbolic link loop",
-             "unexaminable": "it cannot be examined", "directory": "it is a folder", "fifo": "it is a named pipe",
-             "special": "it is a device or socket", "unreadable": "it cannot be read"}
+_REFUSALS = {
+    "dangling-link": "it is a dangling symbolic link",
+    "link-loop": "it is a symbolic link loop",
+    "unexaminable": "it cannot be examined",
+    "directory": "it is a folder",
+    "fifo": "it is a named pipe",
+    "special": "it is a device or socket",
+    "unreadable": "it cannot be read",
+}
 
 #: A run id is a file name stem: a letter or digit first, then letters, digits, ``.``, ``_`` or ``-``.
 RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
@@ -81,17 +87,24 @@ class RunLog:
         except FileNotFoundError:
             return b""
         except OSError as exc:
-            raise InputError(f"the run log {path} cannot be examined ({exc.strerror or type(exc).__name__})",
-                             "choose another --run-dir or --run-id") from None
+            raise InputError(
+                f"the run log {path} cannot be examined ({exc.strerror or type(exc).__name__})",
+                "choose another --run-dir or --run-id",
+            ) from None
         if stat.S_ISLNK(info.st_mode):
-            raise InputError(f"the run log {path} is a symbolic link; KeyLab does not follow it (the link's target "
-                             "would be cut and appended to)", f"remove the link ({path}) or choose another --run-id")
+            raise InputError(
+                f"the run log {path} is a symbolic link; KeyLab does not follow it (the link's target "
+                "would be cut and appended to)",
+                f"remove the link ({path}) or choose another --run-id",
+            )
         got = read_bounded(path, MAX_LOG_BYTES)
         if isinstance(got, Refused):
-            why = (f"it is {got.size:,} bytes, more than the {MAX_LOG_BYTES:,} a run log may be"
-                   if got.reason == "too-large" else _REFUSALS.get(got.reason, got.reason))
-            raise InputError(f"the run log {path} cannot be resumed: {why}",
-                             "move it away or choose another --run-id")
+            why = (
+                f"it is {got.size:,} bytes, more than the {MAX_LOG_BYTES:,} a run log may be"
+                if got.reason == "too-large"
+                else _REFUSALS.get(got.reason, got.reason)
+            )
+            raise InputError(f"the run log {path} cannot be resumed: {why}", "move it away or choose another --run-id")
         data = got.data
         if data and not data.endswith(b"\n"):  # a line torn by a kill: cut it (and only it) from the file
             keep = data.rfind(b"\n") + 1
@@ -136,7 +149,7 @@ def load_run(run_id: str, run_dir: Path | None = None) -> tuple[AttemptResult, .
     run_dir = Path(run_dir) if run_dir else runs_dir()
     rows, _ = RunLog(run_dir, run_id).load()
     if not rows and not (Path(run_dir) / f"{run_id}.jsonl").exists():
-        raise UsageError(f"there is no run {run_id!r} in {run_dir}",
-                         f"list the runs with: ls {os.fspath(run_dir)}/*.jsonl")
+        raise UsageError(
+            f"there is no run {run_id!r} in {run_dir}", f"list the runs with: ls {os.fspath(run_dir)}/*.jsonl"
+        )
     return tuple(rows.values())
-

@@ -62,13 +62,23 @@ class _HostRate:
             await asyncio.sleep(slot - now)
 
 
-
 class Scheduler:
     """Runs attempts with bounded concurrency, per-host spacing, a budget and 429 handling; logs each at once."""
 
-    def __init__(self, *, run_id: str, credentials: Mapping[str, Credential], clients: Mapping[str, Client],
-                 log: RunLog, concurrency: int, rate: float, budget: int | None, timeout: float,
-                 retry_bound_s: float, progress: Progress) -> None:
+    def __init__(
+        self,
+        *,
+        run_id: str,
+        credentials: Mapping[str, Credential],
+        clients: Mapping[str, Client],
+        log: RunLog,
+        concurrency: int,
+        rate: float,
+        budget: int | None,
+        timeout: float,
+        retry_bound_s: float,
+        progress: Progress,
+    ) -> None:
         self.run_id = run_id
         self.credentials = credentials
         self.clients = clients
@@ -96,8 +106,9 @@ class Scheduler:
         self.sent += 1
         return True
 
-    async def _one(self, attempt: Attempt, done: dict[str, AttemptResult],
-                   listings: dict[str, tuple[str, ...]]) -> None:
+    async def _one(
+        self, attempt: Attempt, done: dict[str, AttemptResult], listings: dict[str, tuple[str, ...]]
+    ) -> None:
         if not self._take_budget():
             self.skipped += 1
             return
@@ -107,8 +118,7 @@ class Scheduler:
         retries = 0
         while True:
             await self._host(attempt.base_url).wait()
-            result, reply = await client.send_with_reply(attempt, credential, run_id=self.run_id,
-                                                         timeout=self.timeout)
+            result, reply = await client.send_with_reply(attempt, credential, run_id=self.run_id, timeout=self.timeout)
             if result.status != 429 or retries >= MAX_RETRIES_429:
                 break
             pause = retry_after_seconds(reply.headers)
@@ -134,8 +144,9 @@ class Scheduler:
             return None
         return model_ids(reply.body)
 
-    async def run(self, attempts: Sequence[Attempt], done: dict[str, AttemptResult],
-                  listings: dict[str, tuple[str, ...]]) -> None:
+    async def run(
+        self, attempts: Sequence[Attempt], done: dict[str, AttemptResult], listings: dict[str, tuple[str, ...]]
+    ) -> None:
         pending = [a for a in attempts if a.attempt_id not in done]
         if not pending:
             return

@@ -23,8 +23,16 @@ from kit.guard.redact import scrub
 from kit.keys.inspect import inspect_key
 from kit.keys.naming import fingerprint, hint
 
-__all__ = ["AccessLog", "CredentialSeen", "auth_style", "describe_credentials", "describe_others", "for_provider",
-           "safe_text", "split_bearer"]
+__all__ = [
+    "AccessLog",
+    "CredentialSeen",
+    "auth_style",
+    "describe_credentials",
+    "describe_others",
+    "for_provider",
+    "safe_text",
+    "split_bearer",
+]
 
 #: A logged or echoed header value or path is cut to this many characters (the log is evidence, not a copy).
 MAX_LOGGED_CHARS = 512
@@ -70,7 +78,7 @@ def safe_text(value: str | None, *credentials: str | None) -> str | None:
         if secret and len(secret.strip()) >= 4:
             text = text.replace(secret.strip(), "[REDACTED]")
     text = scrub(text)
-    return text if len(text) <= MAX_LOGGED_CHARS else text[:MAX_LOGGED_CHARS - 1] + "…"
+    return text if len(text) <= MAX_LOGGED_CHARS else text[: MAX_LOGGED_CHARS - 1] + "…"
 
 
 def _wire_bytes(value: str) -> bytes:
@@ -88,13 +96,20 @@ def split_bearer(authorization: str) -> tuple[str, str]:
 def _seen(header: str, scheme: str, value: str) -> CredentialSeen:
     raw = _wire_bytes(value)
     report = inspect_key(raw, alias=header)
-    defects = tuple({"cause": d.cause, "detail": d.detail, "position": d.position, "char": d.char}
-                    for d in report.defects)
+    defects = tuple(
+        {"cause": d.cause, "detail": d.detail, "position": d.position, "char": d.char} for d in report.defects
+    )
     # An Authorization value "KEY more" would make the key its "scheme": a scheme is a short word or nothing shown.
     plain = not scheme or (len(scheme) <= 20 and scheme.isascii() and scheme.isalpha())
     shown_scheme = scheme if plain else "[REDACTED]"
-    return CredentialSeen(header=header, scheme=shown_scheme, fingerprint=fingerprint(raw), hint=hint(raw),
-                          length=len(value), defects=defects)
+    return CredentialSeen(
+        header=header,
+        scheme=shown_scheme,
+        fingerprint=fingerprint(raw),
+        hint=hint(raw),
+        length=len(value),
+        defects=defects,
+    )
 
 
 @lru_cache(maxsize=256)
@@ -111,8 +126,9 @@ def describe_credentials(x_api_key: str | None, authorization: str | None) -> tu
 
 #: Defects about characters, true whatever the provider (the rest, such as key-wrong-provider, judge a key
 #: against the Anthropic slot and are dropped when another provider's face answered).
-NEUTRAL_DEFECTS = frozenset({"key-whitespace", "key-quoted", "key-invisible-char", "key-non-ascii",
-                             "key-bearer-prefix", "key-placeholder"})
+NEUTRAL_DEFECTS = frozenset(
+    {"key-whitespace", "key-quoted", "key-invisible-char", "key-non-ascii", "key-bearer-prefix", "key-placeholder"}
+)
 
 
 def for_provider(creds: tuple[CredentialSeen, ...], provider: str) -> tuple[CredentialSeen, ...]:
@@ -128,8 +144,7 @@ def describe_others(others: tuple[tuple[str, str], ...]) -> tuple[CredentialSeen
     return tuple(_seen(where, "", value) for where, value in others)
 
 
-def auth_style(x_api_key: str | None, authorization: str | None,
-               others: tuple[tuple[str, str], ...] = ()) -> str:
+def auth_style(x_api_key: str | None, authorization: str | None, others: tuple[tuple[str, str], ...] = ()) -> str:
     """x-api-key | bearer | both | none (any Authorization header counts as bearer; its scheme is logged).
 
     With credentials in other places (Gemini): the place's name (``x-goog-api-key``, ``query:key``), or
@@ -147,10 +162,21 @@ def auth_style(x_api_key: str | None, authorization: str | None,
     return "none"
 
 
-def log_entry(*, method: str, path: str, status: int | None, headers: Mapping[str, str], request_id: str | None,
-              check: str, error_id: str | None, elapsed_ms: float, x_api_key: str | None,
-              authorization: str | None, provider: str = "anthropic",
-              others: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:
+def log_entry(
+    *,
+    method: str,
+    path: str,
+    status: int | None,
+    headers: Mapping[str, str],
+    request_id: str | None,
+    check: str,
+    error_id: str | None,
+    elapsed_ms: float,
+    x_api_key: str | None,
+    authorization: str | None,
+    provider: str = "anthropic",
+    others: tuple[tuple[str, str], ...] = (),
+) -> dict[str, Any]:
     """One access-log object. ``headers`` are the request headers (lower-case names); keys are reduced to labels.
 
     ``others`` are credentials in other places than x-api-key and Authorization (Gemini's header and
@@ -174,8 +200,17 @@ def log_entry(*, method: str, path: str, status: int | None, headers: Mapping[st
         "hint": primary.hint if primary else None,
         "length": primary.length if primary else None,
         "defects": [dict(d) for d in primary.defects] if primary else [],
-        "credentials": [{"header": c.header, "scheme": safe(c.scheme), "fingerprint": c.fingerprint, "hint": c.hint,
-                         "length": c.length, "defects": [dict(d) for d in c.defects]} for c in creds],
+        "credentials": [
+            {
+                "header": c.header,
+                "scheme": safe(c.scheme),
+                "fingerprint": c.fingerprint,
+                "hint": c.hint,
+                "length": c.length,
+                "defects": [dict(d) for d in c.defects],
+            }
+            for c in creds
+        ],
         "anthropic_version": safe(headers.get("anthropic-version")),
         "anthropic_beta": safe(headers.get("anthropic-beta")),
         "anthropic_workspace_id": safe(headers.get("anthropic-workspace-id")),

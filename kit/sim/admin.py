@@ -51,8 +51,13 @@ def list_api_keys(scenario: Scenario, org: Org, query: Mapping[str, str]) -> Ans
     status = query.get("status")
     if status is not None:
         if status not in KEY_STATUSES:
-            return api_error("query-invalid", "query", org_uuid=org.uuid, param="status",
-                             problem=f"Input should be {', '.join(repr(s) for s in KEY_STATUSES)}")
+            return api_error(
+                "query-invalid",
+                "query",
+                org_uuid=org.uuid,
+                param="status",
+                problem=f"Input should be {', '.join(repr(s) for s in KEY_STATUSES)}",
+            )
         keys = [k for k in keys if k.status == status]
     workspace = query.get("workspace_id")
     if workspace is not None:
@@ -93,8 +98,11 @@ def _flag(query: Mapping[str, str], name: str, default: bool) -> bool:
 
 def list_workspaces(scenario: Scenario, org: Org, query: Mapping[str, str]) -> Answer:
     include_archived = _flag(query, "include_archived", False)
-    items = [workspace_object(ws, i) for i, ws in enumerate(scenario.workspaces)
-             if ws.org == org.id and (include_archived or not ws.archived)]
+    items = [
+        workspace_object(ws, i)
+        for i, ws in enumerate(scenario.workspaces)
+        if ws.org == org.id and (include_archived or not ws.archived)
+    ]
     page = paginate(items, query)
     if isinstance(page, PageError):
         return page_error(page, org.uuid)

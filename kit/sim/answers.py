@@ -67,16 +67,33 @@ class Answer:
     id_header: str = "request-id"  # x-request-id for the OpenAI face
 
     def with_kind(self, kind: str, check: str) -> Answer:
-        return Answer(self.status, self.body, self.headers, self.content_type, self.request_id, self.org_uuid,
-                      kind, check, self.error_id, self.events, self.id_header)
+        return Answer(
+            self.status,
+            self.body,
+            self.headers,
+            self.content_type,
+            self.request_id,
+            self.org_uuid,
+            kind,
+            check,
+            self.error_id,
+            self.events,
+            self.id_header,
+        )
 
 
 def _dumps(data: Any) -> bytes:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def error_body(error_type: str, message: str, *, envelope: str = "api", request_id: str | None = None,
-               details: dict[str, Any] | None = None) -> dict[str, Any]:
+def error_body(
+    error_type: str,
+    message: str,
+    *,
+    envelope: str = "api",
+    request_id: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The JSON of an error: the API envelope (``type``, ``error``, ``request_id``) or the bare edge form."""
     error: dict[str, Any] = {"type": error_type, "message": message}
     if details is not None:
@@ -89,19 +106,39 @@ def error_body(error_type: str, message: str, *, envelope: str = "api", request_
 REQUEST_ID_PLACEHOLDER = "@@request_id@@"
 
 
-def api_error(error_id: str, check: str, *, org_uuid: str | None = None,
-              headers: tuple[tuple[str, str], ...] = (), details: dict[str, Any] | None = None,
-              **fields: object) -> Answer:
+def api_error(
+    error_id: str,
+    check: str,
+    *,
+    org_uuid: str | None = None,
+    headers: tuple[tuple[str, str], ...] = (),
+    details: dict[str, Any] | None = None,
+    **fields: object,
+) -> Answer:
     """The catalog's error ``error_id`` as an answer (the request id is filled in by the server)."""
     spec = catalog().error(error_id)
-    body = error_body(spec.type, spec.render(**fields), envelope=spec.envelope,
-                      request_id=REQUEST_ID_PLACEHOLDER, details=details)
-    return Answer(status=spec.status, body=_dumps(body), headers=headers, org_uuid=org_uuid, check=check,
-                  error_id=error_id, request_id=spec.envelope == "api")
+    body = error_body(
+        spec.type, spec.render(**fields), envelope=spec.envelope, request_id=REQUEST_ID_PLACEHOLDER, details=details
+    )
+    return Answer(
+        status=spec.status,
+        body=_dumps(body),
+        headers=headers,
+        org_uuid=org_uuid,
+        check=check,
+        error_id=error_id,
+        request_id=spec.envelope == "api",
+    )
 
 
-def json_answer(data: Any, *, status: int = 200, org_uuid: str | None = None,
-                headers: tuple[tuple[str, str], ...] = (), check: str = "ok") -> Answer:
+def json_answer(
+    data: Any,
+    *,
+    status: int = 200,
+    org_uuid: str | None = None,
+    headers: tuple[tuple[str, str], ...] = (),
+    check: str = "ok",
+) -> Answer:
     return Answer(status=status, body=_dumps(data), headers=headers, org_uuid=org_uuid, check=check)
 
 

@@ -121,8 +121,13 @@ def authenticate(req: Request, scenario: Scenario) -> Identity | Answer:
     if key is not None and key.kind == "oauth" and key.status == "expired":
         return api_error("oauth-expired", "authentication")  # checked before the beta (assumptions.toml)
     if token.startswith(OAUTH_PREFIXES) or (key is not None and key.kind == "oauth"):
-        if (api.accept_oauth_tokens and OAUTH_BETA in req.betas and key is not None and key.kind == "oauth"
-                and key.usable):
+        if (
+            api.accept_oauth_tokens
+            and OAUTH_BETA in req.betas
+            and key is not None
+            and key.kind == "oauth"
+            and key.usable
+        ):
             return Identity(key, scenario.orgs_by_id[key.org], "bearer")
         return api_error("oauth-not-supported", "authentication")
     if key is None or not key.usable or not api.accept_bearer_api_keys:
@@ -181,8 +186,16 @@ def check_capture(v: View) -> Answer | None:
     if v.scenario.api.responder != "capture":
         return None
     req = v.req
-    return responders.capture(describe_credentials(req.x_api_key, req.authorization), req.x_api_key,
-                              req.authorization, req.version, req.beta, req.user_agent, req.method, req.path)
+    return responders.capture(
+        describe_credentials(req.x_api_key, req.authorization),
+        req.x_api_key,
+        req.authorization,
+        req.version,
+        req.beta,
+        req.user_agent,
+        req.method,
+        req.path,
+    )
 
 
 def check_responder(v: View) -> Answer | None:
@@ -276,8 +289,13 @@ def check_org_disabled(v: View) -> Answer | None:
 def check_rate_limit(v: View) -> Answer | None:
     if v.rate.allowed:
         return None
-    return api_error("rate-limited", "rate-limit", org_uuid=v.org_uuid, headers=v.rate.headers,
-                     limit=v.scenario.rate_limit.requests_per_minute)
+    return api_error(
+        "rate-limited",
+        "rate-limit",
+        org_uuid=v.org_uuid,
+        headers=v.rate.headers,
+        limit=v.scenario.rate_limit.requests_per_minute,
+    )
 
 
 def check_credit(v: View) -> Answer | None:
@@ -291,8 +309,9 @@ def check_spend_limit(v: View) -> Answer | None:
     if not (v.found.billed and org.spend_limit_reached):
         return None
     if org.spend_limit_kind == "tier":
-        return api_error("spend-cap-429", "spend-limit", org_uuid=v.org_uuid,
-                         details={"error_code": "enforced_spend_limit_reached"})
+        return api_error(
+            "spend-cap-429", "spend-limit", org_uuid=v.org_uuid, details={"error_code": "enforced_spend_limit_reached"}
+        )
     today = dt.datetime.fromtimestamp(v.ctx.now, dt.UTC).date()
     resume = org.spend_limit_resume or endpoints.spend_limit_resume(today)
     error_id = "spend-limit-workspace" if org.spend_limit_kind == "workspace" else "spend-limit"
@@ -309,8 +328,9 @@ def parse_body(req: Request, route: Route, org_uuid: str) -> dict[str, Any] | An
     except (ValueError, UnicodeDecodeError):
         return api_error("invalid-json", "body", org_uuid=org_uuid)
     if not isinstance(payload, dict):
-        return api_error("field-invalid", "body", org_uuid=org_uuid, field="body",
-                         problem="Input should be a valid dictionary")
+        return api_error(
+            "field-invalid", "body", org_uuid=org_uuid, field="body", problem="Input should be a valid dictionary"
+        )
     required: tuple[tuple[str, type], ...] = (("model", str), ("messages", list))
     if route.name == "messages":
         required = (("model", str), ("max_tokens", int), ("messages", list))
@@ -322,11 +342,17 @@ def parse_body(req: Request, route: Route, org_uuid: str) -> dict[str, Any] | An
             what = {str: "a valid string", int: "a valid integer", list: "a valid list"}[kind]
             return api_error("field-invalid", "body", org_uuid=org_uuid, field=name, problem=f"Input should be {what}")
     if route.name == "messages" and payload["max_tokens"] < 1:
-        return api_error("field-invalid", "body", org_uuid=org_uuid, field="max_tokens",
-                         problem="Input should be greater than or equal to 1")
+        return api_error(
+            "field-invalid",
+            "body",
+            org_uuid=org_uuid,
+            field="max_tokens",
+            problem="Input should be greater than or equal to 1",
+        )
     if not payload["messages"]:
-        return api_error("field-invalid", "body", org_uuid=org_uuid, field="messages",
-                         problem="at least one message is required")
+        return api_error(
+            "field-invalid", "body", org_uuid=org_uuid, field="messages", problem="at least one message is required"
+        )
     return payload
 
 
@@ -343,8 +369,7 @@ def check_parameters(v: View) -> Answer | None:
     assert isinstance(payload, dict)
     for name in REMOVED_IN_2026:
         if name in payload:
-            return api_error("parameter-removed", "parameters", org_uuid=v.org_uuid, field=name,
-                             version=v.req.version)
+            return api_error("parameter-removed", "parameters", org_uuid=v.org_uuid, field=name, version=v.req.version)
     return None
 
 

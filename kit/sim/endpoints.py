@@ -42,8 +42,9 @@ def page_error(err: PageError, org_uuid: str | None) -> Answer:
     return api_error("query-invalid", "query", org_uuid=org_uuid, param=err.param, problem=err.problem)
 
 
-def list_models(scenario: Scenario, query: Mapping[str, str], lifecycle: tuple[str, ...],
-                org_uuid: str | None) -> Answer:
+def list_models(
+    scenario: Scenario, query: Mapping[str, str], lifecycle: tuple[str, ...], org_uuid: str | None
+) -> Answer:
     """Newest first; retired models only when ``lifecycle`` asks for them (as the current API does)."""
     memo_key = ("models", tuple(sorted(query.items())), lifecycle, org_uuid)
     cached = scenario.memo.get(memo_key)
@@ -56,13 +57,19 @@ def list_models(scenario: Scenario, query: Mapping[str, str], lifecycle: tuple[s
     return answer
 
 
-def _list_models(scenario: Scenario, query: Mapping[str, str], lifecycle: tuple[str, ...],
-                 org_uuid: str | None) -> Answer:
+def _list_models(
+    scenario: Scenario, query: Mapping[str, str], lifecycle: tuple[str, ...], org_uuid: str | None
+) -> Answer:
     wanted = set(lifecycle) or {"active", "deprecated"}
     bad = wanted - set(LIFECYCLES)
     if bad:
-        return api_error("query-invalid", "query", org_uuid=org_uuid, param="lifecycle",
-                         problem=f"Input should be 'active', 'deprecated' or 'retired', got {sorted(bad)[0]!r}")
+        return api_error(
+            "query-invalid",
+            "query",
+            org_uuid=org_uuid,
+            param="lifecycle",
+            problem=f"Input should be 'active', 'deprecated' or 'retired', got {sorted(bad)[0]!r}",
+        )
     models = [m for m in scenario.models if ("retired" if m.retired else "active") in wanted]
     models.sort(key=lambda m: (m.created, m.id), reverse=True)
     page = paginate([model_info(m) for m in models], query)
@@ -98,8 +105,7 @@ def estimate_input_tokens(payload: Mapping[str, Any]) -> int:
     return max(total, 1)
 
 
-def count_tokens(payload: Mapping[str, Any], org_uuid: str | None,
-                 headers: tuple[tuple[str, str], ...]) -> Answer:
+def count_tokens(payload: Mapping[str, Any], org_uuid: str | None, headers: tuple[tuple[str, str], ...]) -> Answer:
     return json_answer({"input_tokens": estimate_input_tokens(payload)}, org_uuid=org_uuid, headers=headers)
 
 
@@ -110,35 +116,64 @@ def messages(payload: Mapping[str, Any], org_uuid: str | None, headers: tuple[tu
     cut = words[:max_tokens]
     text = " ".join(cut)
     stop_reason = "end_turn" if len(cut) == len(words) else "max_tokens"
-    usage = {"input_tokens": estimate_input_tokens(payload), "output_tokens": len(cut),
-             "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "service_tier": "standard"}
-    message = {"id": new_message_id(), "type": "message", "role": "assistant", "model": payload["model"],
-               "content": [{"type": "text", "text": text}], "stop_reason": stop_reason, "stop_sequence": None,
-               "usage": usage}
+    usage = {
+        "input_tokens": estimate_input_tokens(payload),
+        "output_tokens": len(cut),
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 0,
+        "service_tier": "standard",
+    }
+    message = {
+        "id": new_message_id(),
+        "type": "message",
+        "role": "assistant",
+        "model": payload["model"],
+        "content": [{"type": "text", "text": text}],
+        "stop_reason": stop_reason,
+        "stop_sequence": None,
+        "usage": usage,
+    }
     if payload.get("stream") is True:
-        return Answer(status=200, headers=headers, org_uuid=org_uuid, kind="sse", check="ok",
-                      content_type="text/event-stream; charset=utf-8", events=_stream_events(message, cut))
+        return Answer(
+            status=200,
+            headers=headers,
+            org_uuid=org_uuid,
+            kind="sse",
+            check="ok",
+            content_type="text/event-stream; charset=utf-8",
+            events=_stream_events(message, cut),
+        )
     return json_answer(message, org_uuid=org_uuid, headers=headers)
 
 
 def _stream_events(message: dict[str, Any], words: list[str]) -> tuple[tuple[str, dict[str, Any] | str], ...]:
-    start = dict(message, content=[], stop_reason=None,
-                 usage=dict(message["usage"], output_tokens=1))
+    start = dict(message, content=[], stop_reason=None, usage=dict(message["usage"], output_tokens=1))
     events: list[tuple[str, dict[str, Any] | str]] = [
         ("message_start", {"type": "message_start", "message": start}),
-        ("content_block_start", {"type": "content_block_start", "index": 0,
-                                 "content_block": {"type": "text", "text": ""}}),
+        (
+            "content_block_start",
+            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        ),
         ("ping", {"type": "ping"}),
     ]
     for i, word in enumerate(words):
         piece = word if i == 0 else " " + word
-        events.append(("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                               "delta": {"type": "text_delta", "text": piece}}))
+        events.append(
+            (
+                "content_block_delta",
+                {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}},
+            )
+        )
     events += [
         ("content_block_stop", {"type": "content_block_stop", "index": 0}),
-        ("message_delta", {"type": "message_delta",
-                           "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
-                           "usage": {"output_tokens": message["usage"]["output_tokens"]}}),
+        (
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
+                "usage": {"output_tokens": message["usage"]["output_tokens"]},
+            },
+        ),
         ("message_stop", {"type": "message_stop"}),
     ]
     return tuple(events)

@@ -53,27 +53,43 @@ def mask_key(value: str) -> str:
     return value[:8] + "*" * (len(value) - 12) + value[-4:]
 
 
-def openai_error(error_id: str, check: str, *, headers: tuple[tuple[str, str], ...] = (),
-                 **fields: object) -> Answer:
+def openai_error(error_id: str, check: str, *, headers: tuple[tuple[str, str], ...] = (), **fields: object) -> Answer:
     """An OpenAI rejection: ``{"error": {"message", "type", "param", "code"}}`` and an ``x-request-id``."""
     spec = provider_error(error_id)
     error = {"message": spec.render(**fields), "type": spec.type or None, "param": None, "code": spec.code or None}
-    return Answer(status=spec.status, body=json.dumps({"error": error}, indent=4).encode(), headers=headers,
-                  content_type=OPENAI_JSON, check=check, error_id=error_id, id_header="x-request-id")
+    return Answer(
+        status=spec.status,
+        body=json.dumps({"error": error}, indent=4).encode(),
+        headers=headers,
+        content_type=OPENAI_JSON,
+        check=check,
+        error_id=error_id,
+        id_header="x-request-id",
+    )
 
 
 def error_info(reason: str, metadata: dict[str, str]) -> dict[str, Any]:
-    return {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason, "domain": "googleapis.com",
-            "metadata": metadata}
+    return {
+        "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+        "reason": reason,
+        "domain": "googleapis.com",
+        "metadata": metadata,
+    }
 
 
 def localized(message: str) -> dict[str, Any]:
     return {"@type": "type.googleapis.com/google.rpc.LocalizedMessage", "locale": "en-US", "message": message}
 
 
-def gemini_error(error_id: str, check: str, *, details: list[dict[str, Any]] | None = None,
-                 metadata: dict[str, str] | None = None, headers: tuple[tuple[str, str], ...] = (),
-                 **fields: object) -> Answer:
+def gemini_error(
+    error_id: str,
+    check: str,
+    *,
+    details: list[dict[str, Any]] | None = None,
+    metadata: dict[str, str] | None = None,
+    headers: tuple[tuple[str, str], ...] = (),
+    **fields: object,
+) -> Answer:
     """A Gemini rejection in the google.rpc.Status envelope, pretty-printed with two spaces as the API does.
 
     With a reason (the catalog's ``code``) and no explicit ``details``, the details are the ErrorInfo
@@ -87,9 +103,15 @@ def gemini_error(error_id: str, check: str, *, details: list[dict[str, Any]] | N
         details = [error_info(spec.code, meta), localized(message)]
     if details:
         error["details"] = details
-    return Answer(status=spec.status, body=json.dumps({"error": error}, indent=2).encode(),
-                  headers=GOOGLE_FRONT_END + headers, content_type=GEMINI_JSON, request_id=False, check=check,
-                  error_id=error_id)
+    return Answer(
+        status=spec.status,
+        body=json.dumps({"error": error}, indent=2).encode(),
+        headers=GOOGLE_FRONT_END + headers,
+        content_type=GEMINI_JSON,
+        request_id=False,
+        check=check,
+        error_id=error_id,
+    )
 
 
 def face_credentials(req: Request, provider: str) -> tuple[tuple[str, str], ...]:
@@ -108,19 +130,23 @@ def face_credentials(req: Request, provider: str) -> tuple[tuple[str, str], ...]
 
 def describe_face_request(req: Request, provider: str) -> str:
     """The capture responder's sentence: where each credential arrived, as hint and fingerprint, and the client."""
-    creds = for_provider(describe_others(face_credentials(req, provider))
-                         + describe_credentials(None, req.authorization), provider)
+    creds = for_provider(
+        describe_others(face_credentials(req, provider)) + describe_credentials(None, req.authorization), provider
+    )
     shown = " | ".join(c.describe() for c in creds) or "no credential"
     extra = ""
     if provider == "openai":
-        extra = (f"; openai-organization {req.headers.get('openai-organization') or '(none)'}; "
-                 f"openai-project {req.headers.get('openai-project') or '(none)'}")
-    return (f"KeyLab capture: nothing was forwarded. {req.method} {req.path} arrived with {shown}{extra}; "
-            f"user-agent {req.user_agent or '(none)'}.")
+        extra = (
+            f"; openai-organization {req.headers.get('openai-organization') or '(none)'}; "
+            f"openai-project {req.headers.get('openai-project') or '(none)'}"
+        )
+    return (
+        f"KeyLab capture: nothing was forwarded. {req.method} {req.path} arrived with {shown}{extra}; "
+        f"user-agent {req.user_agent or '(none)'}."
+    )
 
 
-def run_checks(checks: tuple[tuple[str, Callable[[Any], Answer | None]], ...], view: Any,
-               truncated: bool) -> Answer:
+def run_checks(checks: tuple[tuple[str, Callable[[Any], Answer | None]], ...], view: Any, truncated: bool) -> Answer:
     """Run a face's checks in order; the first answer wins and is named after its check."""
     for name, check in checks:
         answer = check(view)

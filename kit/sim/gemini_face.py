@@ -47,9 +47,13 @@ __all__ = ["CHECKS", "SERVICE", "View"]
 
 SERVICE = "generativelanguage.googleapis.com"
 _rng = random.SystemRandom()
-_METHODS = {"models.list": "ModelService.ListModels", "models.get": "ModelService.GetModel",
-            "generateContent": "GenerativeService.GenerateContent", "countTokens": "GenerativeService.CountTokens",
-            "streamGenerateContent": "GenerativeService.StreamGenerateContent"}
+_METHODS = {
+    "models.list": "ModelService.ListModels",
+    "models.get": "ModelService.GetModel",
+    "generateContent": "GenerativeService.GenerateContent",
+    "countTokens": "GenerativeService.CountTokens",
+    "streamGenerateContent": "GenerativeService.StreamGenerateContent",
+}
 _GENERATE = ("generateContent", "streamGenerateContent")
 
 
@@ -142,8 +146,13 @@ def check_capture(v: View) -> Answer | None:
     if v.scenario.api.responder != "capture":
         return None
     error = {"code": 401, "message": describe_face_request(v.req, "gemini"), "status": "UNAUTHENTICATED"}
-    return Answer(status=401, body=json.dumps({"error": error}, indent=2, ensure_ascii=False).encode(),
-                  content_type=GEMINI_JSON, request_id=False, headers=(("x-keylab-capture", "1"),))
+    return Answer(
+        status=401,
+        body=json.dumps({"error": error}, indent=2, ensure_ascii=False).encode(),
+        content_type=GEMINI_JSON,
+        request_id=False,
+        headers=(("x-keylab-capture", "1"),),
+    )
 
 
 def check_responder(v: View) -> Answer | None:
@@ -192,8 +201,12 @@ def check_referrer(v: View) -> Answer | None:
     referer = v.req.headers.get("referer", "")
     if referer and any(fnmatch.fnmatchcase(referer, pattern) for pattern in allowed):
         return None
-    return gemini_error("gemini-referrer-blocked", "referrer", referer=referer or "<empty>",
-                        metadata={"consumer": f"projects/{v.who.org.number}"})
+    return gemini_error(
+        "gemini-referrer-blocked",
+        "referrer",
+        referer=referer or "<empty>",
+        metadata={"consumer": f"projects/{v.who.org.number}"},
+    )
 
 
 def check_api(v: View) -> Answer | None:
@@ -201,9 +214,12 @@ def check_api(v: View) -> Answer | None:
     if not apis or SERVICE in apis:
         return None
     method = v.found.method
-    return gemini_error("gemini-service-blocked", "api", method=method,
-                        metadata={"consumer": f"projects/{v.who.org.number}", "apiName": SERVICE,
-                                  "methodName": method})
+    return gemini_error(
+        "gemini-service-blocked",
+        "api",
+        method=method,
+        metadata={"consumer": f"projects/{v.who.org.number}", "apiName": SERVICE, "methodName": method},
+    )
 
 
 def check_project(v: View) -> Answer | None:
@@ -211,21 +227,35 @@ def check_project(v: View) -> Answer | None:
     if org.api_enabled:
         return None
     url = f"https://console.developers.google.com/apis/api/{SERVICE}/overview?project={org.number}"
-    help_link = {"@type": "type.googleapis.com/google.rpc.Help",
-                 "links": [{"description": "Google developers console API activation", "url": url}]}
+    help_link = {
+        "@type": "type.googleapis.com/google.rpc.Help",
+        "links": [{"description": "Google developers console API activation", "url": url}],
+    }
     answer = gemini_error("gemini-service-disabled", "project", project=org.number)
     body = json.loads(answer.body)
     body["error"]["details"][0]["metadata"].update(
-        {"consumer": f"projects/{org.number}", "activationUrl": url, "serviceTitle": "Generative Language API"})
+        {"consumer": f"projects/{org.number}", "activationUrl": url, "serviceTitle": "Generative Language API"}
+    )
     body["error"]["details"].append(help_link)
-    return Answer(status=answer.status, body=json.dumps(body, indent=2).encode(), headers=answer.headers,
-                  content_type=answer.content_type, request_id=False, check="project", error_id=answer.error_id)
+    return Answer(
+        status=answer.status,
+        body=json.dumps(body, indent=2).encode(),
+        headers=answer.headers,
+        content_type=answer.content_type,
+        request_id=False,
+        check="project",
+        error_id=answer.error_id,
+    )
 
 
 def check_key_policy(v: View) -> Answer | None:
     key = v.who.key
-    if (v.scenario.api.reject_unrestricted_standard_keys and key.value.startswith("AIza")
-            and not key.referrers and not key.apis):
+    if (
+        v.scenario.api.reject_unrestricted_standard_keys
+        and key.value.startswith("AIza")
+        and not key.referrers
+        and not key.apis
+    ):
         return gemini_error("gemini-bearer", "key-policy", metadata={"method": v.found.method})
     return None
 
@@ -235,13 +265,25 @@ def check_quota(v: View) -> Answer | None:
     if route.name not in _GENERATE or v.who.org.credit != "exhausted":
         return None
     details: list[dict[str, Any]] = [
-        {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [{
-            "quotaMetric": f"{SERVICE}/generate_content_free_tier_requests",
-            "quotaId": "GenerateRequestsPerDayPerProjectPerModel-FreeTier",
-            "quotaDimensions": {"location": "global", "model": route.model}}]},
-        {"@type": "type.googleapis.com/google.rpc.Help", "links": [{
-            "description": "Learn more about Gemini API quotas",
-            "url": "https://ai.google.dev/gemini-api/docs/rate-limits"}]},
+        {
+            "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+            "violations": [
+                {
+                    "quotaMetric": f"{SERVICE}/generate_content_free_tier_requests",
+                    "quotaId": "GenerateRequestsPerDayPerProjectPerModel-FreeTier",
+                    "quotaDimensions": {"location": "global", "model": route.model},
+                }
+            ],
+        },
+        {
+            "@type": "type.googleapis.com/google.rpc.Help",
+            "links": [
+                {
+                    "description": "Learn more about Gemini API quotas",
+                    "url": "https://ai.google.dev/gemini-api/docs/rate-limits",
+                }
+            ],
+        },
         {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "47s"},
     ]
     return gemini_error("gemini-quota", "quota", details=details)
@@ -260,21 +302,32 @@ def check_model(v: View) -> Answer | None:
     model = v.scenario.models_by_id.get(route.model)
     if model is None or model.retired:
         action = route.name if route.name != "models.get" else "getModel"
-        return gemini_error("gemini-model-not-found", "model", model=route.model, version=route.version,
-                            method=action)
+        return gemini_error("gemini-model-not-found", "model", model=route.model, version=route.version, method=action)
     return None
 
 
 def _model(model_id: str) -> dict[str, Any]:
-    return {"name": f"models/{model_id}", "version": "001", "displayName": model_id,
-            "description": f"{model_id} (KeyLab simulator)", "inputTokenLimit": 1048576, "outputTokenLimit": 65536,
-            "supportedGenerationMethods": ["generateContent", "countTokens"], "temperature": 1, "topP": 0.95,
-            "topK": 64, "maxTemperature": 2}
+    return {
+        "name": f"models/{model_id}",
+        "version": "001",
+        "displayName": model_id,
+        "description": f"{model_id} (KeyLab simulator)",
+        "inputTokenLimit": 1048576,
+        "outputTokenLimit": 65536,
+        "supportedGenerationMethods": ["generateContent", "countTokens"],
+        "temperature": 1,
+        "topP": 0.95,
+        "topK": 64,
+        "maxTemperature": 2,
+    }
 
 
 def _prompt_tokens(payload: dict[str, Any]) -> int:
-    texts = [" ".join(str(p.get("text", "")) for p in c.get("parts", []) if isinstance(p, dict))
-             for c in payload.get("contents", []) if isinstance(c, dict)]
+    texts = [
+        " ".join(str(p.get("text", "")) for p in c.get("parts", []) if isinstance(p, dict))
+        for c in payload.get("contents", [])
+        if isinstance(c, dict)
+    ]
     return estimate_input_tokens({"messages": [{"content": t} for t in texts] or [{"content": ""}]})
 
 
@@ -293,18 +346,37 @@ def check_endpoint(v: View) -> Answer | None:
             data = {"totalTokens": prompt}
         else:
             words = len(REPLY.split(" "))
-            data = {"candidates": [{"content": {"parts": [{"text": REPLY}], "role": "model"},
-                                    "finishReason": "STOP", "index": 0}],
-                    "usageMetadata": {"promptTokenCount": prompt, "candidatesTokenCount": words,
-                                      "totalTokenCount": prompt + words},
-                    "modelVersion": route.model,
-                    "responseId": "".join(_rng.choices(string.ascii_letters + string.digits, k=22))}
+            data = {
+                "candidates": [
+                    {"content": {"parts": [{"text": REPLY}], "role": "model"}, "finishReason": "STOP", "index": 0}
+                ],
+                "usageMetadata": {
+                    "promptTokenCount": prompt,
+                    "candidatesTokenCount": words,
+                    "totalTokenCount": prompt + words,
+                },
+                "modelVersion": route.model,
+                "responseId": "".join(_rng.choices(string.ascii_letters + string.digits, k=22)),
+            }
             headers = (*headers, ("x-gemini-service-tier", "standard"))
             if route.name == "streamGenerateContent":
-                return Answer(status=200, headers=headers, kind="sse", content_type="text/event-stream",
-                              events=_stream(data), request_id=False, check="endpoint")
-    return Answer(status=200, body=json.dumps(data, indent=2).encode(), headers=headers, content_type=GEMINI_JSON,
-                  request_id=False, check="endpoint")
+                return Answer(
+                    status=200,
+                    headers=headers,
+                    kind="sse",
+                    content_type="text/event-stream",
+                    events=_stream(data),
+                    request_id=False,
+                    check="endpoint",
+                )
+    return Answer(
+        status=200,
+        body=json.dumps(data, indent=2).encode(),
+        headers=headers,
+        content_type=GEMINI_JSON,
+        request_id=False,
+        check="endpoint",
+    )
 
 
 def _stream(response: dict[str, Any]) -> tuple[tuple[str, dict[str, Any] | str], ...]:
@@ -313,12 +385,17 @@ def _stream(response: dict[str, Any]) -> tuple[tuple[str, dict[str, Any] | str],
     events: list[tuple[str, dict[str, Any] | str]] = []
     for i, word in enumerate(words):
         last = i == len(words) - 1
-        candidate: dict[str, Any] = {"content": {"parts": [{"text": word if i == 0 else " " + word}], "role": "model"},
-                                     "index": 0}
+        candidate: dict[str, Any] = {
+            "content": {"parts": [{"text": word if i == 0 else " " + word}], "role": "model"},
+            "index": 0,
+        }
         if last:
             candidate["finishReason"] = "STOP"
-        chunk = {"candidates": [candidate], "modelVersion": response["modelVersion"],
-                 "responseId": response["responseId"]}
+        chunk = {
+            "candidates": [candidate],
+            "modelVersion": response["modelVersion"],
+            "responseId": response["responseId"],
+        }
         if last:
             chunk["usageMetadata"] = response["usageMetadata"]
         events.append(("", chunk))

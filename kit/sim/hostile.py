@@ -41,8 +41,9 @@ _CHUNK = 64 * 1024
 
 #: What a terminal would obey if it were printed raw: clear the screen, move up, erase the line, set the
 #: window title (OSC … BEL), ring the bell, and overwrite the line with a fake verdict after a CR.
-ANSI_MESSAGE = ("\x1b[2J\x1b[1A\x1b[2K\x1b]0;keylab-owned\x07invalid x-api-key\x07"
-                "\rHEALTHY: key works, nothing to fix\x1b[0m")
+ANSI_MESSAGE = (
+    "\x1b[2J\x1b[1A\x1b[2K\x1b]0;keylab-owned\x07invalid x-api-key\x07\rHEALTHY: key works, nothing to fix\x1b[0m"
+)
 ANSI_REQUEST_ID = "req_\x1b[2K\x1b[1A\x1b[999DHEALTHY\x07"  # HTTP forbids CR in a header; CSI 999 D moves left
 
 _HEAD = b'{"type":"error","error":{"type":"authentication_error","message":"'
@@ -51,8 +52,14 @@ _TAIL = b'"}}'
 
 def _json_401(error_type: str, message: str, *, headers: tuple[tuple[str, str], ...] = ()) -> Answer:
     body = {"type": "error", "error": {"type": error_type, "message": message}, "request_id": None}
-    return Answer(status=401, body=json.dumps(body, ensure_ascii=False).encode(), headers=headers,
-                  request_id=False, check="responder", error_id=None)
+    return Answer(
+        status=401,
+        body=json.dumps(body, ensure_ascii=False).encode(),
+        headers=headers,
+        request_id=False,
+        check="responder",
+        error_id=None,
+    )
 
 
 def _credential(x_api_key: str | None, authorization: str | None) -> str:
@@ -65,17 +72,29 @@ def _credential(x_api_key: str | None, authorization: str | None) -> str:
 
 def _raw(body: bytes, extra: tuple[bytes, ...]) -> Answer:
     """A whole HTTP/1.1 response as bytes: header values aiohttp would refuse to send (ESC, BEL, 0xFF)."""
-    head = [b"HTTP/1.1 401 Unauthorized", b"content-type: application/json", b"server: keylab-sim-hostile",
-            b"connection: close", b"content-length: " + str(len(body)).encode(), *extra]
-    return Answer(status=401, body=b"\r\n".join(head) + b"\r\n\r\n" + body, kind="hostile-raw",
-                  request_id=False, check="responder")
+    head = [
+        b"HTTP/1.1 401 Unauthorized",
+        b"content-type: application/json",
+        b"server: keylab-sim-hostile",
+        b"connection: close",
+        b"content-length: " + str(len(body)).encode(),
+        *extra,
+    ]
+    return Answer(
+        status=401,
+        body=b"\r\n".join(head) + b"\r\n\r\n" + body,
+        kind="hostile-raw",
+        request_id=False,
+        check="responder",
+    )
 
 
 def answer(mode: str, x_api_key: str | None, authorization: str | None) -> Answer:
     """The answer ``mode`` gives to any request (the credential is only used by ``echo-key``)."""
     if mode in STREAMED:
-        return Answer(status=200 if mode == "endless" else 401, kind=f"hostile-{mode}", request_id=False,
-                      check="responder")
+        return Answer(
+            status=200 if mode == "endless" else 401, kind=f"hostile-{mode}", request_id=False, check="responder"
+        )
     if mode == "nested":
         body = b"[" * NESTING + b"]" * NESTING
         return Answer(status=401, body=body, request_id=False, check="responder")
@@ -84,8 +103,9 @@ def answer(mode: str, x_api_key: str | None, authorization: str | None) -> Answe
         return _raw(body, (b"request-id: " + ANSI_REQUEST_ID.encode(), b"x-hostile: \x1b]8;;http://x\x07link\x1b[5m"))
     if mode == "echo-key":
         key = _credential(x_api_key, authorization)
-        return _json_401(key, f"invalid x-api-key: {key}",
-                         headers=(("request-id", key), ("anthropic-organization-id", key)))
+        return _json_401(
+            key, f"invalid x-api-key: {key}", headers=(("request-id", key), ("anthropic-organization-id", key))
+        )
     if mode == "badutf8":
         body = _HEAD + b"invalid \xff\xfe\xc3( x-api-key \xed\xa0\x80 " + _TAIL
         return _raw(body, (b"x-hostile: caf\xe9 \xff\xfe \xc3(", b"request-id: req_\xff\xfe"))
@@ -150,5 +170,5 @@ async def _drip(request: web.BaseRequest, stream: web.StreamResponse) -> None:
         for i in range(len(piece)):
             if _gone(request):
                 return
-            await stream.write(piece[i: i + 1])
+            await stream.write(piece[i : i + 1])
             await asyncio.sleep(DRIP_INTERVAL_S)

@@ -56,8 +56,12 @@ ROUTES: tuple[tuple[re.Pattern[str], str, str, bool], ...] = (
     (re.compile(r"/v1/responses"), "POST", "responses", True),
 )
 #: The scope each route needs from a restricted key (assumption openai-scope-names).
-SCOPES = {"models.list": "api.model.read", "models.get": "api.model.read", "chat.completions": "model.request",
-          "responses": "api.responses.write"}
+SCOPES = {
+    "models.list": "api.model.read",
+    "models.get": "api.model.read",
+    "chat.completions": "model.request",
+    "responses": "api.responses.write",
+}
 
 
 @dataclass(frozen=True)
@@ -125,10 +129,21 @@ class View:
 def check_capture(v: View) -> Answer | None:
     if v.scenario.api.responder != "capture":
         return None
-    body = {"error": {"message": describe_face_request(v.req, "openai"), "type": "invalid_request_error",
-                      "param": None, "code": "keylab_capture"}}
-    return Answer(status=401, body=json.dumps(body, ensure_ascii=False).encode(), content_type=OPENAI_JSON,
-                  headers=(("x-keylab-capture", "1"),), id_header="x-request-id")
+    body = {
+        "error": {
+            "message": describe_face_request(v.req, "openai"),
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "keylab_capture",
+        }
+    }
+    return Answer(
+        status=401,
+        body=json.dumps(body, ensure_ascii=False).encode(),
+        content_type=OPENAI_JSON,
+        headers=(("x-keylab-capture", "1"),),
+        id_header="x-request-id",
+    )
 
 
 def check_responder(v: View) -> Answer | None:
@@ -251,25 +266,62 @@ def check_endpoint(v: View) -> Answer | None:
         prompt, completion = _usage(v.payload, len(words))
         suffix = "".join(_rng.choices(string.ascii_letters + string.digits, k=24))
         if route.name == "chat.completions":
-            data = {"id": f"chatcmpl-{suffix}", "object": "chat.completion", "created": now, "model": model,
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": REPLY, "refusal": None},
-                                 "logprobs": None, "finish_reason": "stop"}],
-                    "usage": {"prompt_tokens": prompt, "completion_tokens": completion,
-                              "total_tokens": prompt + completion}}
+            data = {
+                "id": f"chatcmpl-{suffix}",
+                "object": "chat.completion",
+                "created": now,
+                "model": model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": REPLY, "refusal": None},
+                        "logprobs": None,
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": prompt,
+                    "completion_tokens": completion,
+                    "total_tokens": prompt + completion,
+                },
+            }
         else:
-            data = {"id": f"resp_{suffix}", "object": "response", "created_at": now, "status": "completed",
-                    "model": model, "output": [{"type": "message", "id": f"msg_{suffix}", "status": "completed",
-                                                "role": "assistant",
-                                                "content": [{"type": "output_text", "text": REPLY,
-                                                             "annotations": []}]}],
-                    "usage": {"input_tokens": prompt, "output_tokens": completion,
-                              "total_tokens": prompt + completion}}
+            data = {
+                "id": f"resp_{suffix}",
+                "object": "response",
+                "created_at": now,
+                "status": "completed",
+                "model": model,
+                "output": [
+                    {
+                        "type": "message",
+                        "id": f"msg_{suffix}",
+                        "status": "completed",
+                        "role": "assistant",
+                        "content": [{"type": "output_text", "text": REPLY, "annotations": []}],
+                    }
+                ],
+                "usage": {"input_tokens": prompt, "output_tokens": completion, "total_tokens": prompt + completion},
+            }
     headers = _success_headers(v.who.key.org)
     if route.name == "chat.completions" and isinstance(v.payload, dict) and v.payload.get("stream") is True:
-        return Answer(status=200, headers=headers, kind="sse", content_type="text/event-stream; charset=utf-8",
-                      events=_chunks(data), check="endpoint", id_header="x-request-id")
-    return Answer(status=200, body=json.dumps(data).encode(), headers=headers, content_type=OPENAI_JSON,
-                  check="endpoint", id_header="x-request-id")
+        return Answer(
+            status=200,
+            headers=headers,
+            kind="sse",
+            content_type="text/event-stream; charset=utf-8",
+            events=_chunks(data),
+            check="endpoint",
+            id_header="x-request-id",
+        )
+    return Answer(
+        status=200,
+        body=json.dumps(data).encode(),
+        headers=headers,
+        content_type=OPENAI_JSON,
+        check="endpoint",
+        id_header="x-request-id",
+    )
 
 
 def _chunks(completion: dict[str, Any]) -> tuple[tuple[str, dict[str, Any] | str], ...]:
@@ -287,11 +339,17 @@ def _chunks(completion: dict[str, Any]) -> tuple[tuple[str, dict[str, Any] | str
 
 
 def _success_headers(org: str) -> tuple[tuple[str, str], ...]:
-    return (("openai-organization", org), ("openai-processing-ms", "12"),
-            ("openai-version", "2020-10-01"), ("x-ratelimit-limit-requests", "10000"),
-            ("x-ratelimit-remaining-requests", "9999"), ("x-ratelimit-reset-requests", "6ms"),
-            ("x-ratelimit-limit-tokens", "30000000"), ("x-ratelimit-remaining-tokens", "29999990"),
-            ("x-ratelimit-reset-tokens", "0s"))
+    return (
+        ("openai-organization", org),
+        ("openai-processing-ms", "12"),
+        ("openai-version", "2020-10-01"),
+        ("x-ratelimit-limit-requests", "10000"),
+        ("x-ratelimit-remaining-requests", "9999"),
+        ("x-ratelimit-reset-requests", "6ms"),
+        ("x-ratelimit-limit-tokens", "30000000"),
+        ("x-ratelimit-remaining-tokens", "29999990"),
+        ("x-ratelimit-reset-tokens", "0s"),
+    )
 
 
 #: The decision order (see the module docstring and docs/simulator.md).

@@ -66,7 +66,7 @@ def paginate(items: Sequence[Mapping[str, Any]], query: Mapping[str, str]) -> Pa
         if after not in ids:
             return Page((), False)
         start = ids.index(after) + 1
-        chunk = items[start:start + limit]
+        chunk = items[start : start + limit]
         return Page(tuple(chunk), start + limit < len(items))
     if before is not None:
         if before not in ids:

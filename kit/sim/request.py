@@ -58,8 +58,12 @@ def fault_for(req: Request, ctx: Context) -> str | None:
     if f.paths and not req.path.startswith(f.paths):
         return None
     edge = 0.0
-    for name, share in (("api_error", f.api_error), ("overloaded", f.overloaded), ("reset", f.reset),
-                        ("truncated", f.truncated)):
+    for name, share in (
+        ("api_error", f.api_error),
+        ("overloaded", f.overloaded),
+        ("reset", f.reset),
+        ("truncated", f.truncated),
+    ):
         edge += share
         if share and ctx.draw < edge:
             return name

@@ -29,14 +29,21 @@ HTML_PAGE = """<!DOCTYPE html>
 def gateway(has_credential: bool, status: int) -> Answer:
     """A LiteLLM-style proxy: its own error shape, no ``request-id``, its own server header."""
     if has_credential:
-        message = ("Authentication Error, Invalid proxy server token passed. Unable to find token in cache "
-                   "or `LiteLLM_VerificationTokenTable`")
+        message = (
+            "Authentication Error, Invalid proxy server token passed. Unable to find token in cache "
+            "or `LiteLLM_VerificationTokenTable`"
+        )
     else:
         message = "Authentication Error, No api key passed in."
     body = {"error": {"message": message, "type": "auth_error", "param": "None", "code": str(status or 401)}}
-    return Answer(status=status or 401, body=json.dumps(body).encode(), request_id=False,
-                  headers=(("server", "uvicorn"), ("x-litellm-version", "1.74.0")), check="responder",
-                  error_id=None)
+    return Answer(
+        status=status or 401,
+        body=json.dumps(body).encode(),
+        request_id=False,
+        headers=(("server", "uvicorn"), ("x-litellm-version", "1.74.0")),
+        check="responder",
+        error_id=None,
+    )
 
 
 def litellm(credential: str | None, path: str) -> Answer:
@@ -51,38 +58,69 @@ def litellm(credential: str | None, path: str) -> Answer:
         message = "Authentication Error, LiteLLM Virtual Key expected. Received=****, expected to start with 'sk-'."
     else:
         digest = hashlib.sha256(credential.encode()).hexdigest()
-        message = (f"Authentication Error, Invalid proxy server token passed. key={digest}, not found in db. "
-                   "Create key via `/key/generate` call.")
+        message = (
+            f"Authentication Error, Invalid proxy server token passed. key={digest}, not found in db. "
+            "Create key via `/key/generate` call."
+        )
     if path.startswith(("/v1/messages", "/anthropic/")):
         body: dict[str, object] = {"type": "error", "error": {"type": "authentication_error", "message": message}}
     else:
         body = {"error": {"message": message, "type": "auth_error", "param": "None", "code": "401"}}
-    return Answer(status=401, body=json.dumps(body).encode(), request_id=False,
-                  headers=(("server", "uvicorn"), ("x-litellm-version", "1.110.2")), check="responder", error_id=None)
+    return Answer(
+        status=401,
+        body=json.dumps(body).encode(),
+        request_id=False,
+        headers=(("server", "uvicorn"), ("x-litellm-version", "1.110.2")),
+        check="responder",
+        error_id=None,
+    )
 
 
 def cloudflare_ai_gateway() -> Answer:
     """An authenticated Cloudflare AI Gateway without a valid ``cf-aig-authorization`` (facts sheet §5.3)."""
-    body = {"result": None, "success": False, "errors": [{"code": 10000, "message": "Authentication error"}],
-            "messages": []}
-    return Answer(status=401, body=json.dumps(body).encode(), request_id=False,
-                  headers=(("server", "cloudflare"), ("cf-ray", "8f00000000000000-AMS")), check="responder",
-                  error_id=None)
+    body = {
+        "result": None,
+        "success": False,
+        "errors": [{"code": 10000, "message": "Authentication error"}],
+        "messages": [],
+    }
+    return Answer(
+        status=401,
+        body=json.dumps(body).encode(),
+        request_id=False,
+        headers=(("server", "cloudflare"), ("cf-ray", "8f00000000000000-AMS")),
+        check="responder",
+        error_id=None,
+    )
 
 
 def html_proxy(status: int) -> Answer:
-    return Answer(status=status or 403, body=HTML_PAGE.encode(), content_type="text/html; charset=utf-8",
-                  request_id=False, check="responder")
+    return Answer(
+        status=status or 403,
+        body=HTML_PAGE.encode(),
+        content_type="text/html; charset=utf-8",
+        request_id=False,
+        check="responder",
+    )
 
 
 def region_block() -> Answer:
     answer = api_error("region-blocked", "responder")
-    return Answer(status=answer.status, body=answer.body, request_id=False, check="responder",
-                  error_id="region-blocked")
+    return Answer(
+        status=answer.status, body=answer.body, request_id=False, check="responder", error_id="region-blocked"
+    )
 
 
-def capture(credentials: tuple[CredentialSeen, ...], x_api_key: str | None, authorization: str | None,
-            version: str | None, beta: str | None, user_agent: str | None, method: str, path: str) -> Answer:
+def capture(
+    credentials: tuple[CredentialSeen, ...],
+    x_api_key: str | None,
+    authorization: str | None,
+    version: str | None,
+    beta: str | None,
+    user_agent: str | None,
+    method: str,
+    path: str,
+) -> Answer:
     """401 in the API's envelope whose message says what arrived: header style, hint, fingerprint, length, defects."""
     style = auth_style(x_api_key, authorization)
     if credentials:
@@ -94,9 +132,15 @@ def capture(credentials: tuple[CredentialSeen, ...], x_api_key: str | None, auth
     def safe(value: str | None) -> str:
         return safe_text(value, *secrets) or "(none)"
 
-    message = (f"KeyLab capture: nothing was forwarded. {safe(method)} {safe(path)} arrived with auth style {style}: "
-               f"{creds}; anthropic-version {safe(version)}; anthropic-beta {safe(beta)}; "
-               f"user-agent {safe(user_agent)}.")
+    message = (
+        f"KeyLab capture: nothing was forwarded. {safe(method)} {safe(path)} arrived with auth style {style}: "
+        f"{creds}; anthropic-version {safe(version)}; anthropic-beta {safe(beta)}; "
+        f"user-agent {safe(user_agent)}."
+    )
     body = error_body("authentication_error", message, request_id=REQUEST_ID_PLACEHOLDER)
-    return Answer(status=401, body=json.dumps(body, ensure_ascii=False).encode(), check="capture",
-                  headers=(("x-keylab-capture", "1"),))
+    return Answer(
+        status=401,
+        body=json.dumps(body, ensure_ascii=False).encode(),
+        check="capture",
+        headers=(("x-keylab-capture", "1"),),
+    )

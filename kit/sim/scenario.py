@@ -75,12 +75,32 @@ MAX_LATENCY_MS = 600_000
 _A, _O, _G = ("anthropic",), ("openai",), ("gemini",)
 #: Fields only some faces understand, per table; any other provider's scenario refuses them.
 OWNERS: dict[str, dict[str, tuple[str, ...]]] = {
-    "api": {"versions": _A, "accept_bearer_api_keys": _A, "betas": _A, "accept_oauth_tokens": _A,
-            "reject_both_auth_headers": _A, "reject_unrestricted_standard_keys": _G},
-    "orgs": {"uuid": _A, "spend_limit_reached": _A, "spend_limit_kind": _A, "spend_limit_resume": _A,
-             "disabled": ("anthropic", "openai"), "number": _G, "api_enabled": _G},
-    "keys": {"workspace": _A, "identity_linked": _A, "project": _O, "scopes": _O,
-             "referrers": _G, "apis": _G, "format": ("openai", "gemini")},
+    "api": {
+        "versions": _A,
+        "accept_bearer_api_keys": _A,
+        "betas": _A,
+        "accept_oauth_tokens": _A,
+        "reject_both_auth_headers": _A,
+        "reject_unrestricted_standard_keys": _G,
+    },
+    "orgs": {
+        "uuid": _A,
+        "spend_limit_reached": _A,
+        "spend_limit_kind": _A,
+        "spend_limit_resume": _A,
+        "disabled": ("anthropic", "openai"),
+        "number": _G,
+        "api_enabled": _G,
+    },
+    "keys": {
+        "workspace": _A,
+        "identity_linked": _A,
+        "project": _O,
+        "scopes": _O,
+        "referrers": _G,
+        "apis": _G,
+        "format": ("openai", "gemini"),
+    },
     "top": {"workspaces": _A, "rate_limit": _A},
 }
 #: The key format a key's value is derived in when the scenario does not name one.
@@ -102,15 +122,19 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
             return candidate
         close = difflib.get_close_matches(text, all_scenarios(), n=1)
         suggestion = f"did you mean '{close[0]}'? " if close else ""
-        raise ScenarioError(f"scenario file {candidate} does not exist",
-                            f"{suggestion}pass an existing .toml file or one of: {', '.join(all_scenarios())}")
+        raise ScenarioError(
+            f"scenario file {candidate} does not exist",
+            f"{suggestion}pass an existing .toml file or one of: {', '.join(all_scenarios())}",
+        )
     path = SCENARIO_DIR / f"{text}.toml"
     if path.is_file():
         return path
     close = difflib.get_close_matches(text, all_scenarios(), n=1)
     suggestion = f"did you mean '{close[0]}'? " if close else ""
-    raise ScenarioError(f"no scenario named {text!r} in {SCENARIO_DIR}",
-                        f"{suggestion}choose one of: {', '.join(list_scenarios())}, or pass a path to a .toml file")
+    raise ScenarioError(
+        f"no scenario named {text!r} in {SCENARIO_DIR}",
+        f"{suggestion}choose one of: {', '.join(list_scenarios())}, or pass a path to a .toml file",
+    )
 
 
 def list_scenarios(provider: str = "anthropic") -> list[str]:
@@ -135,19 +159,24 @@ def load_scenario(source: str | Path | Mapping[str, Any] | Scenario) -> Scenario
     path = resolve_scenario_path(source)
     read = read_bounded(path, MAX_SCENARIO_BYTES)  # a FIFO, a device or a huge file is refused, never read
     if isinstance(read, Refused):
-        what = f"{read.size} bytes, more than {MAX_SCENARIO_BYTES}" if read.reason == "too-large" else \
-            (read.error or read.reason.replace("-", " "))
+        what = (
+            f"{read.size} bytes, more than {MAX_SCENARIO_BYTES}"
+            if read.reason == "too-large"
+            else (read.error or read.reason.replace("-", " "))
+        )
         raise ScenarioError(f"cannot read scenario {path}: {what}", "name a scenario .toml file (a regular file)")
     try:
         data = tomllib.loads(read.data.decode("utf-8"))
     except UnicodeDecodeError:
-        raise ScenarioError(f"{path} is not text (it holds bytes that are not UTF-8)",
-                            "name a scenario .toml file, not a binary file") from None
+        raise ScenarioError(
+            f"{path} is not text (it holds bytes that are not UTF-8)", "name a scenario .toml file, not a binary file"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path} is not valid TOML: {exc}", "fix the syntax at the line named") from None
     except RecursionError:
-        raise ScenarioError(f"{path} nests tables or arrays too deeply to read",
-                            "write the scenario as flat [section] tables") from None
+        raise ScenarioError(
+            f"{path} nests tables or arrays too deeply to read", "write the scenario as flat [section] tables"
+        ) from None
     return _build(data, path)
 
 
@@ -180,8 +209,11 @@ def _face_key_fields(t: Table, provider: str, kind: str) -> dict[str, Any]:
     if provider == "openai":
         scopes = t.strings("scopes", ())
         if scopes and kind != "restricted":
-            raise t.fail("scopes", "is set on a key that is not restricted",
-                         'add kind = "restricted" to this key, or remove scopes')
+            raise t.fail(
+                "scopes",
+                "is set on a key that is not restricted",
+                'add kind = "restricted" to this key, or remove scopes',
+            )
         return {"project": t.get("project", str, "proj_default"), "scopes": scopes}
     if provider == "gemini":
         return {"referrers": t.strings("referrers", ()), "apis": t.strings("apis", ())}
@@ -217,8 +249,11 @@ def _build(data: dict[str, Any], path: Path | None) -> Scenario:
         mode=api_t.choice("mode", ("", *HOSTILE_MODES), ""),
     )
     if (api.responder == "hostile") != bool(api.mode):
-        raise api_t.fail("mode", "is set only with responder = \"hostile\", and required by it",
-                         f"write responder = \"hostile\" and mode = one of {', '.join(HOSTILE_MODES)}")
+        raise api_t.fail(
+            "mode",
+            'is set only with responder = "hostile", and required by it',
+            f'write responder = "hostile" and mode = one of {", ".join(HOSTILE_MODES)}',
+        )
     if api.body_timeout_s <= 0:
         raise api_t.fail("body_timeout_s", "must be positive", "write body_timeout_s = 10")
     if api.responder_status and not 100 <= api.responder_status <= 599:
@@ -230,18 +265,20 @@ def _build(data: dict[str, Any], path: Path | None) -> Scenario:
         t = Table(item, where, origin)
         t.refuse_foreign(provider, OWNERS["orgs"])
         org_id = t.get("id", str, required=True)
-        orgs.append(Org(
-            id=org_id,
-            name=t.get("name", str, "") or org_id,
-            uuid=t.get("uuid", str, "") or _org_uuid(org_id),
-            credit=t.choice("credit", CREDIT_STATES, "ok"),
-            disabled=t.get("disabled", bool, False),
-            spend_limit_reached=t.get("spend_limit_reached", bool, False),
-            spend_limit_kind=t.choice("spend_limit_kind", SPEND_LIMIT_KINDS, "user"),
-            spend_limit_resume=t.date("spend_limit_resume"),
-            number=t.get("number", str, "") or _project_number(org_id),
-            api_enabled=t.get("api_enabled", bool, True),
-        ))
+        orgs.append(
+            Org(
+                id=org_id,
+                name=t.get("name", str, "") or org_id,
+                uuid=t.get("uuid", str, "") or _org_uuid(org_id),
+                credit=t.choice("credit", CREDIT_STATES, "ok"),
+                disabled=t.get("disabled", bool, False),
+                spend_limit_reached=t.get("spend_limit_reached", bool, False),
+                spend_limit_kind=t.choice("spend_limit_kind", SPEND_LIMIT_KINDS, "user"),
+                spend_limit_resume=t.date("spend_limit_resume"),
+                number=t.get("number", str, "") or _project_number(org_id),
+                api_enabled=t.get("api_enabled", bool, True),
+            )
+        )
         t.done()
     unique([o.id for o in orgs], "orgs", "id", origin)
     if not orgs:
@@ -257,8 +294,9 @@ def _build(data: dict[str, Any], path: Path | None) -> Scenario:
             raise t.fail("org", f"names {ws_org!r}, which is not in [[orgs]]", f"use one of: {', '.join(org_ids)}")
         if ws_id in workspaces:
             raise t.fail("id", f"repeats workspace {ws_id!r}", "give each workspace a unique id")
-        workspaces[ws_id] = Workspace(id=ws_id, name=t.get("name", str, "") or ws_id, org=ws_org,
-                                      archived=t.get("archived", bool, False))
+        workspaces[ws_id] = Workspace(
+            id=ws_id, name=t.get("name", str, "") or ws_id, org=ws_org, archived=t.get("archived", bool, False)
+        )
         t.done()
 
     keys: list[KeySpec] = []
@@ -271,20 +309,34 @@ def _build(data: dict[str, Any], path: Path | None) -> Scenario:
         extra = _face_key_fields(t, provider, kind)
         key_org = t.get("org", str, org_ids[0])
         if key_org not in org_ids:
-            raise t.fail("org", f"names {key_org!r}, which is not in [[orgs]]",
-                         f"use one of: {', '.join(org_ids)}, or add an [[orgs]] entry with id = \"{key_org}\"")
+            raise t.fail(
+                "org",
+                f"names {key_org!r}, which is not in [[orgs]]",
+                f'use one of: {", ".join(org_ids)}, or add an [[orgs]] entry with id = "{key_org}"',
+            )
         workspace = t.get("workspace", str, "wrkspc_default")
         if value == "":
             value = derive_key(key_name, _key_format(t, provider, kind))
         elif value.strip() != value or not value:
-            raise t.fail("value", "has leading or trailing whitespace, which HTTP strips from headers",
-                         "store the key without surrounding whitespace")
-        keys.append(KeySpec(
-            name=key_name, value=value, kind=kind, status=t.choice("status", KEY_STATUSES, "active"),
-            org=key_org, workspace=workspace, identity_linked=t.get("identity_linked", bool, False),
-            created=t.date("created") or dt.date(2025, 1, 1), id=t.get("id", str, "") or _api_key_id(key_name),
-            **extra,
-        ))
+            raise t.fail(
+                "value",
+                "has leading or trailing whitespace, which HTTP strips from headers",
+                "store the key without surrounding whitespace",
+            )
+        keys.append(
+            KeySpec(
+                name=key_name,
+                value=value,
+                kind=kind,
+                status=t.choice("status", KEY_STATUSES, "active"),
+                org=key_org,
+                workspace=workspace,
+                identity_linked=t.get("identity_linked", bool, False),
+                created=t.date("created") or dt.date(2025, 1, 1),
+                id=t.get("id", str, "") or _api_key_id(key_name),
+                **extra,
+            )
+        )
         t.done()
         if workspace not in workspaces:
             workspaces[workspace] = Workspace(id=workspace, name=_workspace_name(workspace), org=key_org)
@@ -301,19 +353,26 @@ def _build(data: dict[str, Any], path: Path | None) -> Scenario:
             retired = t.get("retired", bool, None)
             if retired is None:
                 retired = known.is_retired(today) if known else False
-            models.append(ModelSpec(
-                id=model_id, retired=retired,
-                display_name=t.get("display_name", str, "") or (known.display_name if known else model_id),
-                created=t.date("created") or (known.created if known else dt.date(2025, 1, 1)),
-            ))
+            models.append(
+                ModelSpec(
+                    id=model_id,
+                    retired=retired,
+                    display_name=t.get("display_name", str, "") or (known.display_name if known else model_id),
+                    created=t.date("created") or (known.created if known else dt.date(2025, 1, 1)),
+                )
+            )
             t.done()
         unique([m.id for m in models], "models", "id", origin)
     elif provider != "anthropic":
-        models = [ModelSpec(id=m, retired=False, display_name=m, created=dt.date(2025, 1, 1))
-                  for m in providers()[provider].sim_models]
+        models = [
+            ModelSpec(id=m, retired=False, display_name=m, created=dt.date(2025, 1, 1))
+            for m in providers()[provider].sim_models
+        ]
     else:
-        models = [ModelSpec(id=m.id, retired=m.is_retired(today), display_name=m.display_name, created=m.created)
-                  for m in catalog().models]
+        models = [
+            ModelSpec(id=m.id, retired=m.is_retired(today), display_name=m.display_name, created=m.created)
+            for m in catalog().models
+        ]
 
     rl = Table(top.get("rate_limit", dict, {}), "rate_limit", origin)
     rate_limit = RateLimit(requests_per_minute=rl.non_negative("requests_per_minute", 0))
@@ -332,8 +391,11 @@ def _build(data: dict[str, Any], path: Path | None) -> Scenario:
     )
     total = faults.api_error + faults.overloaded + faults.reset + faults.truncated
     if total > 1.0 + 1e-9:
-        raise ft.fail("api_error", f"and the other shares add up to {total:g}, more than 1",
-                      "make api_error + overloaded + reset + truncated at most 1")
+        raise ft.fail(
+            "api_error",
+            f"and the other shares add up to {total:g}, more than 1",
+            "make api_error + overloaded + reset + truncated at most 1",
+        )
     for p in faults.paths:
         if not p.startswith("/"):
             raise ft.fail("paths", f"has {p!r}, which is not a path", 'write paths such as ["/v1/messages"]')
@@ -342,8 +404,16 @@ def _build(data: dict[str, Any], path: Path | None) -> Scenario:
     top.read.update(("orgs", "workspaces", "keys", "models"))
     top.done()
     return Scenario(
-        name=name, description=description, api=api, orgs=tuple(orgs), workspaces=tuple(workspaces.values()),
-        keys=tuple(keys), models=tuple(models), rate_limit=rate_limit, faults=faults, source=path,
+        name=name,
+        description=description,
+        api=api,
+        orgs=tuple(orgs),
+        workspaces=tuple(workspaces.values()),
+        keys=tuple(keys),
+        models=tuple(models),
+        rate_limit=rate_limit,
+        faults=faults,
+        source=path,
     )
 
 

@@ -64,11 +64,14 @@ class _EdgeRequestHandler(RequestHandler):
     is the key itself. The real API's edge answers such requests with a bare 400; so does this.
     """
 
-    def handle_error(self, request: Any, status: int = 500, exc: BaseException | None = None,
-                     message: str | None = None) -> web.StreamResponse:
+    def handle_error(
+        self, request: Any, status: int = 500, exc: BaseException | None = None, message: str | None = None
+    ) -> web.StreamResponse:
         if status != 500:
-            message = (f"{status} Bad Request\n\nThe request could not be parsed as HTTP (for example a header "
-                       "value holds a raw newline or another character HTTP does not allow).")
+            message = (
+                f"{status} Bad Request\n\nThe request could not be parsed as HTTP (for example a header "
+                "value holds a raw newline or another character HTTP does not allow)."
+            )
         return super().handle_error(request, status, exc, message)
 
     def log_exception(self, *args: Any, **kw: Any) -> None:
@@ -84,6 +87,7 @@ class _EdgeRequestHandler(RequestHandler):
 class _EdgeServer(web.Server):
     def __call__(self) -> RequestHandler:
         return _EdgeRequestHandler(self, loop=self._loop, **self._kwargs)
+
 
 @dataclass
 class SimServer:
@@ -115,8 +119,13 @@ class SimServer:
 class _Handler:
     """The request handler bound to one scenario, its rate limiter, fault source and access log."""
 
-    def __init__(self, scenario: Scenario, log: AccessLog, on_entry: Callable[[dict[str, Any]], None] | None,
-                 idle_timeout_s: float) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        log: AccessLog,
+        on_entry: Callable[[dict[str, Any]], None] | None,
+        idle_timeout_s: float,
+    ) -> None:
         self.scenario = scenario
         self.log = log
         self.on_entry = on_entry
@@ -178,11 +187,17 @@ class _Handler:
         if answer.request_id:
             request_id = new_openai_request_id() if answer.id_header == "x-request-id" else new_request_id()
         entry = log_entry(
-            method=request.method, path=request.path, status=answer.status or None,
+            method=request.method,
+            path=request.path,
+            status=answer.status or None,
             headers={k.lower(): v for k, v in headers.items() if k.lower() not in ("x-api-key", "authorization")},
-            request_id=request_id, check=answer.check, error_id=answer.error_id,
-            elapsed_ms=(time.perf_counter() - started) * 1000, x_api_key=parsed.x_api_key,
-            authorization=parsed.authorization, provider=self.scenario.api.provider,
+            request_id=request_id,
+            check=answer.check,
+            error_id=answer.error_id,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+            x_api_key=parsed.x_api_key,
+            authorization=parsed.authorization,
+            provider=self.scenario.api.provider,
             others=face_credentials(parsed, self.scenario.api.provider),
         )
         if answer.kind in ("reset", "truncated"):
@@ -202,8 +217,9 @@ class _Handler:
             out[name] = value
         return out
 
-    async def _deliver(self, request: web.BaseRequest, answer: Answer, request_id: str | None,
-                       close: bool) -> web.StreamResponse:
+    async def _deliver(
+        self, request: web.BaseRequest, answer: Answer, request_id: str | None, close: bool
+    ) -> web.StreamResponse:
         if answer.kind == "reset":
             faultmod.reset_connection(request.transport)
             raise asyncio.CancelledError  # nothing more can be sent on this connection
@@ -271,12 +287,17 @@ class _Running:
         self.loop.run_forever()
 
     async def start(self, handler: _Handler, host: str, port: int, ssl_context: ssl.SSLContext | None) -> int:
-        server = _EdgeServer(handler, keepalive_timeout=handler.idle_timeout_s, access_log=None,
-                            handler_cancellation=True, lingering_time=LINGER_S, logger=_SERVER_LOG)
+        server = _EdgeServer(
+            handler,
+            keepalive_timeout=handler.idle_timeout_s,
+            access_log=None,
+            handler_cancellation=True,
+            lingering_time=LINGER_S,
+            logger=_SERVER_LOG,
+        )
         self.runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=2.0)
         await self.runner.setup()
-        site = web.TCPSite(self.runner, host, port, backlog=LISTEN_BACKLOG, ssl_context=ssl_context,
-                           reuse_address=True)
+        site = web.TCPSite(self.runner, host, port, backlog=LISTEN_BACKLOG, ssl_context=ssl_context, reuse_address=True)
         await site.start()
         addresses = self.runner.addresses
         return int(addresses[0][1])
@@ -287,9 +308,17 @@ class _Running:
 
 
 @contextlib.contextmanager
-def serve(scenario: str | Path | Scenario = "healthy", *, host: str = "127.0.0.1", port: int = 0, tls: bool = False,
-          access_log: Path | None = None, on_entry: Callable[[dict[str, Any]], None] | None = None,
-          idle_timeout_s: float = IDLE_TIMEOUT_S, keep_entries: int = 10_000) -> Iterator[SimServer]:
+def serve(
+    scenario: str | Path | Scenario = "healthy",
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    tls: bool = False,
+    access_log: Path | None = None,
+    on_entry: Callable[[dict[str, Any]], None] | None = None,
+    idle_timeout_s: float = IDLE_TIMEOUT_S,
+    keep_entries: int = 10_000,
+) -> Iterator[SimServer]:
     """Run the simulator in a background thread; yield a ``SimServer`` once it listens; stop it cleanly on exit.
 
     ``on_entry`` is called with each access-log entry; ``keep_entries`` bounds the entries kept in memory
@@ -309,11 +338,18 @@ def serve(scenario: str | Path | Scenario = "healthy", *, host: str = "127.0.0.1
             try:
                 bound = future.result(timeout=30)
             except OSError as exc:
-                raise UsageError(f"the simulator cannot listen on {host}:{port}: {exc.strerror or exc}",
-                                 "choose another --port, or --port 0 for a free one") from None
+                raise UsageError(
+                    f"the simulator cannot listen on {host}:{port}: {exc.strerror or exc}",
+                    "choose another --port, or --port 0 for a free one",
+                ) from None
             shown = _reachable(host)
-            server = SimServer(url=f"{'https' if tls else 'http'}://{shown}:{bound}", scenario=loaded,
-                               ca_path=ca_path, access_log=log.path, log=log)
+            server = SimServer(
+                url=f"{'https' if tls else 'http'}://{shown}:{bound}",
+                scenario=loaded,
+                ca_path=ca_path,
+                access_log=log.path,
+                log=log,
+            )
             yield server
         finally:
             with contextlib.suppress(Exception):

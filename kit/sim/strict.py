@@ -20,8 +20,10 @@ class Table:
 
     def __init__(self, data: Any, where: str, origin: str) -> None:
         if not isinstance(data, dict):
-            raise ScenarioError(f"{origin}: '{where}' must be a table, not {type(data).__name__}",
-                                f"write it as [{where}] with key = value lines")
+            raise ScenarioError(
+                f"{origin}: '{where}' must be a table, not {type(data).__name__}",
+                f"write it as [{where}] with key = value lines",
+            )
         self.data = data
         self.where = where
         self.origin = origin
@@ -46,8 +48,9 @@ class Table:
         if isinstance(value, bool) and bool not in kinds:
             raise self.fail(key, f"must be {wanted}, not a boolean", f"write {key} = <{wanted}>")
         if not isinstance(value, kinds):
-            raise self.fail(key, f"must be {wanted}, not {type(value).__name__} ({value!r})",
-                            f"write {key} = <{wanted}>")
+            raise self.fail(
+                key, f"must be {wanted}, not {type(value).__name__} ({value!r})", f"write {key} = <{wanted}>"
+            )
         return value
 
     def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
@@ -55,8 +58,11 @@ class Table:
         if value not in choices:
             close = difflib.get_close_matches(value, choices, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
-            raise self.fail(key, f"is {value!r}, which is not one of {', '.join(choices)}",
-                            f"{hint}use one of: {', '.join(choices)}")
+            raise self.fail(
+                key,
+                f"is {value!r}, which is not one of {', '.join(choices)}",
+                f"{hint}use one of: {', '.join(choices)}",
+            )
         return str(value)
 
     def strings(self, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -95,9 +101,11 @@ class Table:
         for key in self.data:
             belongs = owners.get(key)
             if belongs is not None and provider not in belongs:
-                raise self.fail(key, f"belongs to {' and '.join(belongs)} scenarios, but this one has "
-                                     f'[api] provider = "{provider}"',
-                                f'remove it, or set provider = "{belongs[0]}" in [api]')
+                raise self.fail(
+                    key,
+                    f'belongs to {" and ".join(belongs)} scenarios, but this one has [api] provider = "{provider}"',
+                    f'remove it, or set provider = "{belongs[0]}" in [api]',
+                )
 
     def done(self, known: tuple[str, ...] | None = None) -> None:
         extra = [k for k in self.data if k not in self.read]
@@ -109,8 +117,15 @@ class Table:
 
 
 def type_names(kinds: tuple[type, ...]) -> str:
-    names = {bool: "true or false", int: "an integer", float: "a number", str: "a string", list: "a list",
-             dict: "a table", dt.date: "a date"}
+    names = {
+        bool: "true or false",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+        dt.date: "a date",
+    }
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
 
@@ -126,6 +141,8 @@ def unique(values: list[str], table: str, key: str, origin: str) -> None:
     for i, value in enumerate(values):
         if value in seen:
             shown = value if key != "value" else "(a key value)"
-            raise ScenarioError(f"{origin}: field '{table}[{i}].{key}' repeats {shown!r}",
-                                f"give every entry of [[{table}]] a unique {key}")
+            raise ScenarioError(
+                f"{origin}: field '{table}[{i}].{key}' repeats {shown!r}",
+                f"give every entry of [[{table}]] a unique {key}",
+            )
         seen.add(value)

@@ -33,8 +33,16 @@ __all__ = [
 ]
 
 #: Who answers: the API itself, or something standing in its way.
-RESPONDERS = ("anthropic", "gateway", "html-proxy", "region-block", "capture", "hostile", "litellm",
-              "cloudflare-ai-gateway")
+RESPONDERS = (
+    "anthropic",
+    "gateway",
+    "html-proxy",
+    "region-block",
+    "capture",
+    "hostile",
+    "litellm",
+    "cloudflare-ai-gateway",
+)
 KEY_KINDS = ("api", "admin", "oauth")
 #: Key kinds per face: the Anthropic ones above; an OpenAI key may be restricted to scopes.
 PROVIDER_KEY_KINDS = {"anthropic": KEY_KINDS, "openai": ("api", "restricted"), "gemini": ("api",)}
@@ -170,8 +178,14 @@ class Faults:
 
     @property
     def any(self) -> bool:
-        return bool(self.api_error or self.overloaded or self.reset or self.truncated
-                    or self.latency_ms or self.latency_jitter_ms)
+        return bool(
+            self.api_error
+            or self.overloaded
+            or self.reset
+            or self.truncated
+            or self.latency_ms
+            or self.latency_jitter_ms
+        )
 
 
 @dataclass(frozen=True, eq=False)

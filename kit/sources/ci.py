@@ -57,16 +57,40 @@ def from_github_actions(env: Environment) -> list[Found]:
     if event in _PR_EVENTS and isinstance(head, dict):
         base = _get(payload, "repository", "full_name")
         if head.get("fork") is True or (head.get("full_name") and base and head.get("full_name") != base):
-            found.append(setting("ci:github:fork", "ci", None, f"pull request from the fork {head.get('full_name')}",
-                                 None, show_value=False,
-                                 note="GitHub passes no secrets (except GITHUB_TOKEN) to a fork's pull request"))
+            found.append(
+                setting(
+                    "ci:github:fork",
+                    "ci",
+                    None,
+                    f"pull request from the fork {head.get('full_name')}",
+                    None,
+                    show_value=False,
+                    note="GitHub passes no secrets (except GITHUB_TOKEN) to a fork's pull request",
+                )
+            )
     actor = env.get("GITHUB_ACTOR") or ""
     author = _get(payload, "pull_request", "user", "login") or ""
     if DEPENDABOT in (actor, author):
-        found.append(setting("ci:github:dependabot", "ci", "GITHUB_ACTOR", "a run started by Dependabot", actor,
-                             note="secrets come from the Dependabot secret store; Actions secrets are not available"))
+        found.append(
+            setting(
+                "ci:github:dependabot",
+                "ci",
+                "GITHUB_ACTOR",
+                "a run started by Dependabot",
+                actor,
+                note="secrets come from the Dependabot secret store; Actions secrets are not available",
+            )
+        )
     for variable in _WATCHED:
         if env.get(variable) == "":
-            found.append(setting(f"ci:github:empty:{variable}", "ci", variable, "job environment", "",
-                                 note="defined but empty: a secret that was not passed evaluates to an empty string"))
+            found.append(
+                setting(
+                    f"ci:github:empty:{variable}",
+                    "ci",
+                    variable,
+                    "job environment",
+                    "",
+                    note="defined but empty: a secret that was not passed evaluates to an empty string",
+                )
+            )
     return found

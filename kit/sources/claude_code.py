@@ -83,8 +83,9 @@ def _read_json(path: Path, problems: list[str], shown: str) -> dict[str, Any] | 
     try:
         data = json.loads(read.data.decode("utf-8"))
     except ValueError as exc:
-        problems.append(f"{shown} is not valid JSON ({type(exc).__name__}); Claude Code ignores it too: fix or "
-                        "delete it")
+        problems.append(
+            f"{shown} is not valid JSON ({type(exc).__name__}); Claude Code ignores it too: fix or delete it"
+        )
         return None
     return data if isinstance(data, dict) else None
 
@@ -108,19 +109,39 @@ def _settings(env: Environment, facts: Mapping[str, Any], cc: ClaudeCode) -> Non
             sid = f"claude:settings:{level}:{variable}"
             where = f"{shown} env ({level} settings)"
             if variable in _SECRET_VARIABLES and value:
-                cc.found.append(secret(sid, "tool", variable, where, value, path=str(path),
-                                       note=f"Claude Code {level} settings: beats the shell"))
+                cc.found.append(
+                    secret(
+                        sid,
+                        "tool",
+                        variable,
+                        where,
+                        value,
+                        path=str(path),
+                        note=f"Claude Code {level} settings: beats the shell",
+                    )
+                )
             else:
-                cc.found.append(setting(sid, "tool", variable, where, value, path=str(path),
-                                        note=f"Claude Code {level} settings"))
+                cc.found.append(
+                    setting(sid, "tool", variable, where, value, path=str(path), note=f"Claude Code {level} settings")
+                )
             cc.merged[variable] = value  # later levels win (the list is lowest first)
             cc.origin[variable] = sid
         helper = data.get("apiKeyHelper")
         if isinstance(helper, str) and helper.strip():
             sid = f"claude:settings:{level}:apiKeyHelper"
             cc.helper = (helper, sid)
-            cc.found.append(setting(sid, "tool", "apiKeyHelper", f"{shown} ({level} settings)", None,
-                                    path=str(path), show_value=False, note=describe_helper(helper, env)))
+            cc.found.append(
+                setting(
+                    sid,
+                    "tool",
+                    "apiKeyHelper",
+                    f"{shown} ({level} settings)",
+                    None,
+                    path=str(path),
+                    show_value=False,
+                    note=describe_helper(helper, env),
+                )
+            )
 
 
 def helper_literal(command: str) -> str | None:
@@ -167,7 +188,6 @@ def describe_helper(command: str, env: Environment) -> str:
     return f"runs {display_path(path, env.home)} (exists, executable); not run by KeyLab (--run-key-helper runs it)"
 
 
-
 def _login(env: Environment, facts: Mapping[str, Any], cc: ClaudeCode, now: float) -> None:
     path = config_dir(env, facts) / facts["credentials_file"]
     shown = display_path(path, env.home)
@@ -177,14 +197,31 @@ def _login(env: Environment, facts: Mapping[str, Any], cc: ClaudeCode, now: floa
         return
     token = oauth.get("accessToken")
     if not isinstance(token, str) or not token:
-        cc.found.append(setting("claude:login", "tool", "claudeAiOauth", shown, "", path=str(path),
-                                note="no access token (the login was cleared): run /login"))
+        cc.found.append(
+            setting(
+                "claude:login",
+                "tool",
+                "claudeAiOauth",
+                shown,
+                "",
+                path=str(path),
+                note="no access token (the login was cleared): run /login",
+            )
+        )
         return
     expires = oauth.get("expiresAt")
     note = expiry_note(expires, now, facts["expiry_margin_seconds"])
-    source = Source(id="claude:login", kind="tool", variable="claudeAiOauth",
-                    location=f"{shown} (/login)", path=str(path), fingerprint=fingerprint(token), hint=hint(token),
-                    length=len(token), note=note)
+    source = Source(
+        id="claude:login",
+        kind="tool",
+        variable="claudeAiOauth",
+        location=f"{shown} (/login)",
+        path=str(path),
+        fingerprint=fingerprint(token),
+        hint=hint(token),
+        length=len(token),
+        note=note,
+    )
     cc.login = source
     cc.found.append(Found(source=source, value=None, secret=False))  # never probed: CC sends it, not KeyLab
 
@@ -214,9 +251,16 @@ def _global(env: Environment, facts: Mapping[str, Any], cc: ClaudeCode) -> None:
     data = _read_json(path, cc.problems, display_path(path, env.home))
     key = data.get("primaryApiKey") if data else None
     if isinstance(key, str) and key:
-        cc.found.append(secret("claude:primaryApiKey", "tool", "primaryApiKey",
-                               f"{display_path(path, env.home)} primaryApiKey (/login managed key)", key,
-                               path=str(path)))
+        cc.found.append(
+            secret(
+                "claude:primaryApiKey",
+                "tool",
+                "primaryApiKey",
+                f"{display_path(path, env.home)} primaryApiKey (/login managed key)",
+                key,
+                path=str(path),
+            )
+        )
 
 
 def run_helper(cc: ClaudeCode, env: Environment, timeout: float = HELPER_TIMEOUT_S) -> None:
@@ -230,8 +274,9 @@ def run_helper(cc: ClaudeCode, env: Environment, timeout: float = HELPER_TIMEOUT
     command, sid = cc.helper
     variables = {**env.variables, **cc.merged, "HOME": str(env.home)}
     try:
-        done = subprocess.run(["/bin/sh", "-c", command], cwd=env.cwd, env=variables, capture_output=True,
-                              timeout=timeout, check=False)
+        done = subprocess.run(
+            ["/bin/sh", "-c", command], cwd=env.cwd, env=variables, capture_output=True, timeout=timeout, check=False
+        )
     except subprocess.TimeoutExpired:
         _note_helper(cc, sid, f"timed out after {timeout:.0f} s: Claude Code would wait up to 600 s, then fail")
         return
@@ -244,8 +289,16 @@ def run_helper(cc: ClaudeCode, env: Environment, timeout: float = HELPER_TIMEOUT
     elif not output:
         _note_helper(cc, sid, "prints nothing (run by KeyLab): Claude Code gets no key")
     else:
-        cc.found.append(secret(f"{sid}:output", "tool", "apiKeyHelper", "apiKeyHelper output (run by KeyLab)",
-                               output, note="what Claude Code would send in both headers"))
+        cc.found.append(
+            secret(
+                f"{sid}:output",
+                "tool",
+                "apiKeyHelper",
+                "apiKeyHelper output (run by KeyLab)",
+                output,
+                note="what Claude Code would send in both headers",
+            )
+        )
         cc.helper = (command, f"{sid}:output")
 
 
@@ -282,8 +335,17 @@ def from_claude_code(env: Environment, now: float | None = None, *, run_key_help
     _login(env, facts, cc, time.time() if now is None else now)
     _global(env, facts, cc)
     if sys.platform == "darwin":
-        cc.found.append(setting("claude:keychain", "tool", None, "macOS keychain (Claude Code-credentials)", None,
-                                show_value=False, note=f"not checked; to check: {facts['keychain_command']}"))
+        cc.found.append(
+            setting(
+                "claude:keychain",
+                "tool",
+                None,
+                "macOS keychain (Claude Code-credentials)",
+                None,
+                show_value=False,
+                note=f"not checked; to check: {facts['keychain_command']}",
+            )
+        )
     return cc
 
 
@@ -294,9 +356,17 @@ def claude_winner(cc: ClaudeCode, sources: Mapping[str, Source], base_default: s
     base = m.get("ANTHROPIC_BASE_URL") or base_default
     for switch in facts["cloud_switches"]:
         if m.get(switch, "").strip().lower() in ("1", "true", "yes"):
-            return Winner(CLIENT, facts["observed_version"], cc.origin[switch], None, None, None, base,
-                          detail=f"{switch} is set: requests go to the cloud platform, no Anthropic key is sent "
-                                 "(modelled from facts §1.1)")
+            return Winner(
+                CLIENT,
+                facts["observed_version"],
+                cc.origin[switch],
+                None,
+                None,
+                None,
+                base,
+                detail=f"{switch} is set: requests go to the cloud platform, no Anthropic key is sent "
+                "(modelled from facts §1.1)",
+            )
     api_key = m.get("ANTHROPIC_API_KEY") or None
     chosen: tuple[str, str] | None = None
     if m.get("ANTHROPIC_AUTH_TOKEN"):
@@ -312,15 +382,34 @@ def claude_winner(cc: ClaudeCode, sources: Mapping[str, Source], base_default: s
     elif "claude:primaryApiKey" in sources:
         chosen = ("primaryApiKey", "x-api-key")
     if chosen is None:
-        return Winner(CLIENT, facts["observed_version"], None, None, None, None, base,
-                      detail="no credential: Claude Code says `Not logged in · Please run /login`")
+        return Winner(
+            CLIENT,
+            facts["observed_version"],
+            None,
+            None,
+            None,
+            None,
+            base,
+            detail="no credential: Claude Code says `Not logged in · Please run /login`",
+        )
     name, header = chosen
-    sid = {"apiKeyHelper": cc.helper[1] if cc.helper else None, "login": "claude:login",
-           "primaryApiKey": "claude:primaryApiKey"}.get(name) or cc.origin.get(name)
+    sid = {
+        "apiKeyHelper": cc.helper[1] if cc.helper else None,
+        "login": "claude:login",
+        "primaryApiKey": "claude:primaryApiKey",
+    }.get(name) or cc.origin.get(name)
     source = sources.get(sid or "")
     detail = f"{name} wins in Claude Code's precedence (modelled from facts §1.1)"
     if api_key and name in facts["sends_both_with_api_key"]:
         header = "both"
         detail += "; ANTHROPIC_API_KEY is also set, so X-Api-Key carries it beside Authorization: Bearer"
-    return Winner(CLIENT, facts["observed_version"], sid, header,  # type: ignore[arg-type]
-                  source.fingerprint if source else None, source.hint if source else None, base, detail=detail)
+    return Winner(
+        CLIENT,
+        facts["observed_version"],
+        sid,
+        header,  # type: ignore[arg-type]
+        source.fingerprint if source else None,
+        source.hint if source else None,
+        base,
+        detail=detail,
+    )

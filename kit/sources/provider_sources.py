@@ -26,8 +26,11 @@ from kit.values import CredentialHeader, Source, Winner
 
 __all__ = ["discover_provider", "found_providers", "settings"]
 
-_HEADER: dict[str, CredentialHeader] = {"authorization": "authorization", "x-goog-api-key": "x-goog-api-key",
-                                        "x-api-key": "x-api-key"}
+_HEADER: dict[str, CredentialHeader] = {
+    "authorization": "authorization",
+    "x-goog-api-key": "x-goog-api-key",
+    "x-api-key": "x-api-key",
+}
 
 
 def settings(env: Environment, profile: ProviderProfile) -> dict[str, str]:
@@ -62,24 +65,37 @@ def _dotenv_names(path: Path) -> set[str]:
     from dotenv import dotenv_values
 
     try:
-        return {k for k, v in dotenv_values(path, interpolate=False).items() if v and v.strip()} \
-            if path.is_file() else set()
+        return (
+            {k for k, v in dotenv_values(path, interpolate=False).items() if v and v.strip()}
+            if path.is_file()
+            else set()
+        )
     except (OSError, UnicodeDecodeError, ValueError):
         return set()
 
 
-def discover_provider(env: Environment, profile: ProviderProfile, key_files: Sequence[Path | str] = (),
-                      dotenv_files: Sequence[Path | str] = (), *, ask_sdk: bool = True) -> Discovery:
+def discover_provider(
+    env: Environment,
+    profile: ProviderProfile,
+    key_files: Sequence[Path | str] = (),
+    dotenv_files: Sequence[Path | str] = (),
+    *,
+    ask_sdk: bool = True,
+) -> Discovery:
     """Every source of ``profile``'s key variables, the distinct credentials, and the winner per client."""
     key_vars = profile.key_vars()
     found = discover(env, key_files, ask_sdk=False, variables=key_vars, dotenv_files=dotenv_files)
-    mine = tuple(replace(s, provider=profile.name, note=_note(s.note)) for s in found.sources
-                 if s.variable in key_vars or s.kind == "file")
+    mine = tuple(
+        replace(s, provider=profile.name, note=_note(s.note))
+        for s in found.sources
+        if s.variable in key_vars or s.kind == "file"
+    )
     ids = {s.id for s in mine}
     prints = {s.fingerprint for s in mine}
     credentials = tuple(c for c in found.credentials if c.source in ids or c.fingerprint in prints)
-    problems: tuple[str, ...] = tuple(p for p in found.problems
-                     if not any(p.startswith(f"the variable {v} is not set") for v in key_vars))
+    problems: tuple[str, ...] = tuple(
+        p for p in found.problems if not any(p.startswith(f"the variable {v} is not set") for v in key_vars)
+    )
     winners = _winners(env, profile, mine)
     if ask_sdk and profile.name in _ASKABLE:
         asked, note = _asked(env, profile, mine)
@@ -114,8 +130,17 @@ def _asked(env: Environment, profile: ProviderProfile, sources: Sequence[Source]
         base = str(got.get("base_url") or profile.official_base_url).rstrip("/")
         if not sent:
             how += f"; it finds no key ({got.get('error', 'none')})"
-            out[client] = Winner(client=client, client_version=version, source_id=None, header=None,
-                                 fingerprint=None, hint=None, base_url=base, detail=how, provider=profile.name)
+            out[client] = Winner(
+                client=client,
+                client_version=version,
+                source_id=None,
+                header=None,
+                fingerprint=None,
+                hint=None,
+                base_url=base,
+                detail=how,
+                provider=profile.name,
+            )
             continue
         match = [s for s in sources if s.fingerprint == sent["fp"]]
         match.sort(key=lambda s: s.kind != "env")
@@ -126,9 +151,17 @@ def _asked(env: Environment, profile: ProviderProfile, sources: Sequence[Source]
         stored = _value(env, source)
         if not match and stored is not None and fingerprint(stored.strip()) == sent["fp"]:
             hint_text = hint(stored.strip())  # google-genai strips the value it reads
-        out[client] = Winner(client=client, client_version=version, source_id=source.id if source else None,
-                             header=header, fingerprint=str(sent["fp"]), hint=hint_text, base_url=base, detail=how,
-                             provider=profile.name)
+        out[client] = Winner(
+            client=client,
+            client_version=version,
+            source_id=source.id if source else None,
+            header=header,
+            fingerprint=str(sent["fp"]),
+            hint=hint_text,
+            base_url=base,
+            detail=how,
+            provider=profile.name,
+        )
     return out, ""
 
 
@@ -147,22 +180,49 @@ def _winners(env: Environment, profile: ProviderProfile, sources: Sequence[Sourc
     out = []
     sdk = f"{profile.sdk} SDK"
     for client, source, how in (
-        ("sdk-python", env_source, f"modelled: the {sdk} reads {' over '.join(profile.key_vars())} from the process "
-                                   "environment"),
-        ("dotenv-app", env_source or dotenv_source, "modelled: load_dotenv() fills only variables the environment "
-                                                    f"does not set, then the {sdk} reads them"),
+        (
+            "sdk-python",
+            env_source,
+            f"modelled: the {sdk} reads {' over '.join(profile.key_vars())} from the process environment",
+        ),
+        (
+            "dotenv-app",
+            env_source or dotenv_source,
+            f"modelled: load_dotenv() fills only variables the environment does not set, then the {sdk} reads them",
+        ),
         ("curl", env_source, "modelled: a shell command sends the exported variable"),
     ):
         value = _value(env, source)
         if value is not None and strip:
             value = value.strip()
         if not value:
-            out.append(Winner(client=client, client_version="", source_id=None, header=None, fingerprint=None,
-                              hint=None, base_url=base_url, detail=how, provider=profile.name))
+            out.append(
+                Winner(
+                    client=client,
+                    client_version="",
+                    source_id=None,
+                    header=None,
+                    fingerprint=None,
+                    hint=None,
+                    base_url=base_url,
+                    detail=how,
+                    provider=profile.name,
+                )
+            )
             continue
-        out.append(Winner(client=client, client_version="", source_id=source.id if source else None, header=header,
-                          fingerprint=fingerprint(value), hint=hint(value), base_url=base_url, detail=how,
-                          provider=profile.name))
+        out.append(
+            Winner(
+                client=client,
+                client_version="",
+                source_id=source.id if source else None,
+                header=header,
+                fingerprint=fingerprint(value),
+                hint=hint(value),
+                base_url=base_url,
+                detail=how,
+                provider=profile.name,
+            )
+        )
     return tuple(out)
 
 
@@ -173,7 +233,6 @@ def _first(sources: Sequence[Source], profile: ProviderProfile, kind: str) -> So
         if hits:
             return hits[-1]  # dotenv: the last duplicate line wins
     return None
-
 
 
 def _value(env: Environment, source: Source | None) -> str | None:

@@ -137,8 +137,9 @@ def detect(cwd: Path, catalog: Mapping[str, Mapping[str, Any]] | None = None) ->
             why, files = "pyproject.toml depends on python-dotenv", list(entry["files"])
         if why:
             found.append(Runtime(name, entry, tuple(cwd / f for f in files), why))
-    compose = next((cwd / n for n in ("compose.yaml", "compose.yml", "docker-compose.yml") if (cwd / n).is_file()),
-                   None)
+    compose = next(
+        (cwd / n for n in ("compose.yaml", "compose.yml", "docker-compose.yml") if (cwd / n).is_file()), None
+    )
     if compose is not None and "docker-env-file" in cat:
         listed = re.findall(r"env_file:\s*\[?\s*['\"]?([^\s'\"\]]+)", _read(compose) or "")
         if listed:
@@ -178,9 +179,16 @@ def apply(runtime: Runtime, env: Environment, variable: str) -> Loaded | None:
                 layers.append((f"{path.name} line {line}", value, path, line))
     existing = env.get(variable)
     if existing is not None and entry["existing_wins"]:
-        return Loaded(runtime.name, variable, existing, "process environment", None, None,
-                      f"{entry['name']} never replaces a variable that is already set",
-                      tuple((o, v) for o, v, _, _ in layers))
+        return Loaded(
+            runtime.name,
+            variable,
+            existing,
+            "process environment",
+            None,
+            None,
+            f"{entry['name']} never replaces a variable that is already set",
+            tuple((o, v) for o, v, _, _ in layers),
+        )
     if not layers:
         return None
     origin, value, path, line = layers[-1]

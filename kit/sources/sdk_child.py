@@ -187,10 +187,18 @@ def _openai(collect: Collect) -> dict[str, Any]:
         auth = {k.lower(): v for k, v in dict(client.default_headers).items()}.get("authorization")
         if isinstance(auth, str):  # OPENAI_CUSTOM_HEADERS may override the key's header
             sent = auth[7:] if auth[:7].lower() == "bearer " else auth
-    out.update({"base_url": str(client.base_url), "api_key": None if key is None else {"fp": fp(key), "len": len(key)},
-                "sent": None if sent is None else {"fp": fp(sent), "len": len(sent), "from": "api_key" if sent == key
-                                                   else "custom headers"},
-                "organization": client.organization, "project": client.project, "warnings": list(collect.messages)})
+    out.update(
+        {
+            "base_url": str(client.base_url),
+            "api_key": None if key is None else {"fp": fp(key), "len": len(key)},
+            "sent": None
+            if sent is None
+            else {"fp": fp(sent), "len": len(sent), "from": "api_key" if sent == key else "custom headers"},
+            "organization": client.organization,
+            "project": client.project,
+            "warnings": list(collect.messages),
+        }
+    )
     return out
 
 
@@ -206,16 +214,23 @@ def _gemini(collect: Collect) -> dict[str, Any]:
     try:
         client = genai.Client()
     except Exception as exc:
-        return out | {"error": type(exc).__name__, "message": str(exc)[:_MESSAGE_CHARS],
-                      "warnings": list(collect.messages)}
+        return out | {
+            "error": type(exc).__name__,
+            "message": str(exc)[:_MESSAGE_CHARS],
+            "warnings": list(collect.messages),
+        }
     api = client._api_client
     key = getattr(api, "api_key", None)
     options = getattr(api, "_http_options", None)
-    out.update({"base_url": str(getattr(options, "base_url", "") or ""), "vertexai": bool(getattr(api, "vertexai",
-                                                                                                   False)),
-                "api_key": None if not key else {"fp": fp(key), "len": len(key)},
-                "sent": None if not key else {"fp": fp(key), "len": len(key), "from": "api_key"},
-                "warnings": list(collect.messages)})
+    out.update(
+        {
+            "base_url": str(getattr(options, "base_url", "") or ""),
+            "vertexai": bool(getattr(api, "vertexai", False)),
+            "api_key": None if not key else {"fp": fp(key), "len": len(key)},
+            "sent": None if not key else {"fp": fp(key), "len": len(key), "from": "api_key"},
+            "warnings": list(collect.messages),
+        }
+    )
     return out
 
 

@@ -35,7 +35,10 @@ SDK_CHILD = Path(__file__).with_name("sdk_child.py")
 
 
 def ask_python_sdk(
-    env: Environment, *, python: str | None = None, timeout: float = _SDK_TIMEOUT_S,
+    env: Environment,
+    *,
+    python: str | None = None,
+    timeout: float = _SDK_TIMEOUT_S,
     providers: Sequence[str] = (),
 ) -> tuple[dict[str, Any] | None, str]:
     """Run the installed ``anthropic`` package in a subprocess with exactly ``env``; return its answer.
@@ -51,8 +54,12 @@ def ask_python_sdk(
         return None, f"the working folder {env.cwd} does not exist"
     try:
         done = subprocess.run(  # a fixed script; no user input on the command line
-            [python or sys.executable, "-I", str(SDK_CHILD),
-             *(("--providers", ",".join(providers)) if providers else ())],
+            [
+                python or sys.executable,
+                "-I",
+                str(SDK_CHILD),
+                *(("--providers", ",".join(providers)) if providers else ()),
+            ],
             env=variables,
             cwd=env.cwd,
             capture_output=True,

@@ -61,14 +61,32 @@ def read_tools(env: Environment, problems: list[str], *, run_key_helper: bool = 
             sid = f"env:{loaded.variable}"
         else:
             sid = f"{client}:{loaded.variable}"
-            note = loaded.reason + "".join(f"; replaces {o} ({hint(v)}, fingerprint {fingerprint(v)})"
-                                           for o, v in loaded.overridden)
-            tools.found.append(secret(sid, "runtime", loaded.variable, f"{loaded.origin} as {runtime.entry['name']} "
-                                      "loads it", loaded.value or "", path=str(loaded.path), line=loaded.line,
-                                      note=note))
+            note = loaded.reason + "".join(
+                f"; replaces {o} ({hint(v)}, fingerprint {fingerprint(v)})" for o, v in loaded.overridden
+            )
+            tools.found.append(
+                secret(
+                    sid,
+                    "runtime",
+                    loaded.variable,
+                    f"{loaded.origin} as {runtime.entry['name']} loads it",
+                    loaded.value or "",
+                    path=str(loaded.path),
+                    line=loaded.line,
+                    note=note,
+                )
+            )
         value = loaded.value or ""
-        tools.runtime_winners.append(Winner(
-            client, runtime.entry.get("version", ""), sid, "x-api-key" if value else None,
-            fingerprint(value) if value else None, hint(value) if value else None, base,
-            detail=f"{runtime.why}; {loaded.reason} (modelled from data/catalog/runtimes.toml)"))
+        tools.runtime_winners.append(
+            Winner(
+                client,
+                runtime.entry.get("version", ""),
+                sid,
+                "x-api-key" if value else None,
+                fingerprint(value) if value else None,
+                hint(value) if value else None,
+                base,
+                detail=f"{runtime.why}; {loaded.reason} (modelled from data/catalog/runtimes.toml)",
+            )
+        )
     return tools

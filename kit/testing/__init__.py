@@ -45,10 +45,21 @@ __all__ = [
 ]
 
 #: Variables an isolated test must never inherit (exact names, upper case).
-ISOLATED_VARIABLES = frozenset({
-    "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "SSL_CERT_FILE", "SSL_CERT_DIR",
-    "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "OPENAI_API_KEY", "OPENAI_BASE_URL",
-})
+ISOLATED_VARIABLES = frozenset(
+    {
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "NO_PROXY",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+        "REQUESTS_CA_BUNDLE",
+        "CURL_CA_BUNDLE",
+        "NODE_EXTRA_CA_CERTS",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+    }
+)
 #: Prefixes of variables an isolated test must never inherit.
 ISOLATED_PREFIXES = ("ANTHROPIC_", "CLAUDE_CODE_", "CLAUDE_")
 
@@ -60,8 +71,8 @@ def fake_key(name: str, kind: str = "api") -> str:
 
 def _secret_runs(secret: str) -> set[str]:
     match = re.match(r"sk-ant-[a-z]+\d{2}-", secret)
-    body = secret[match.end():] if match else secret
-    return {body[i:i + LEAK_RUN] for i in range(len(body) - LEAK_RUN + 1)}
+    body = secret[match.end() :] if match else secret
+    return {body[i : i + LEAK_RUN] for i in range(len(body) - LEAK_RUN + 1)}
 
 
 def find_leaks(text: str, secrets: Iterable[str]) -> list[str]:
@@ -146,8 +157,12 @@ def simulator_process(scenario: str | Path = "healthy", *args: str) -> Iterator[
 
     Yields its base URL (the first line it prints) and the process; stops it afterwards, also on failure.
     """
-    proc = subprocess.Popen([sys.executable, "-m", "kit", "sim", "--scenario", str(scenario), "--port", "0", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kit", "sim", "--scenario", str(scenario), "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()

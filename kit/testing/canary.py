@@ -36,13 +36,17 @@ def canary_key(kind: str = "api") -> str:
 
 def _unbackslash(text: str) -> str:
     """Decode runs of backslash escapes (any number of backslashes): bytes as UTF-8, \\u runs as UTF-16."""
+
     def run(match: re.Match[str]) -> str:
         units = [u.lstrip("\\") for u in re.findall(r"\\+[xuU][0-9A-Fa-f]+", match.group(0))]
         if units[0][0] == "x":
             return bytes(int(u[1:], 16) for u in units).decode("utf-8", "replace")
         if units[0][0] == "u":
-            return "".join(chr(int(u[1:], 16)) for u in units).encode("utf-16-le", "surrogatepass").decode(
-                "utf-16-le", "replace")
+            return (
+                "".join(chr(int(u[1:], 16)) for u in units)
+                .encode("utf-16-le", "surrogatepass")
+                .decode("utf-16-le", "replace")
+            )
         return "".join(chr(min(int(u[1:], 16), 0x10FFFF)) for u in units)
 
     return _BACKSLASH_RUN.sub(run, text)
@@ -66,8 +70,13 @@ def _basic_credentials(text: str) -> list[str]:
 def decoded_forms(text: str) -> set[str]:
     """``text`` as written, and decoded each way an escape could hide a key, invisibles dropped."""
     forms = {text, _visible(text), *_basic_credentials(text)}
-    for form in (html.unescape(text), urllib.parse.unquote(text), _unbackslash(text),
-                 _unbackslash(html.unescape(text)), urllib.parse.unquote(_unbackslash(text))):
+    for form in (
+        html.unescape(text),
+        urllib.parse.unquote(text),
+        _unbackslash(text),
+        _unbackslash(html.unescape(text)),
+        urllib.parse.unquote(_unbackslash(text)),
+    ):
         forms.add(form)
         forms.add(_visible(form))
     return forms
@@ -75,8 +84,8 @@ def decoded_forms(text: str) -> set[str]:
 
 def _windows(secret: str) -> set[str]:
     match = _PREFIX.match(secret)
-    body = secret[match.end():] if match else secret
-    return {body[i:i + LEAK_RUN] for i in range(len(body) - LEAK_RUN + 1)} or {body}
+    body = secret[match.end() :] if match else secret
+    return {body[i : i + LEAK_RUN] for i in range(len(body) - LEAK_RUN + 1)} or {body}
 
 
 def canary_leaks(text: str | bytes, canaries: Iterable[str]) -> list[str]:

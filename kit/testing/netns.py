@@ -1,4 +1,4 @@
-""""Another host" for tests, without the network: a private network namespace and listeners that record bytes.
+""" "Another host" for tests, without the network: a private network namespace and listeners that record bytes.
 
 A test that must show a key does *not* reach some host runs KeyLab inside a network namespace it makes
 itself (``unshare --net``), where ``OTHER_HOST`` (a TEST-NET-style private address) is put on the
@@ -18,15 +18,23 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["ANSWER_401", "OTHER_HOST", "THIRD_HOST", "Recorder", "echo_key_answer", "netns_unavailable", "recorder",
-           "redirect_answer", "run_in_netns"]
+__all__ = [
+    "ANSWER_401",
+    "OTHER_HOST",
+    "THIRD_HOST",
+    "Recorder",
+    "echo_key_answer",
+    "netns_unavailable",
+    "recorder",
+    "redirect_answer",
+    "run_in_netns",
+]
 
 #: The addresses other hosts have inside a test's namespace (never routed anywhere outside it).
 OTHER_HOST = "10.200.0.2"
 THIRD_HOST = "10.200.0.3"
 
-_SETUP = (f"ip link set lo up && ip addr add {OTHER_HOST}/32 dev lo && ip addr add {THIRD_HOST}/32 dev lo "
-          "&& exec \"$@\"")
+_SETUP = f'ip link set lo up && ip addr add {OTHER_HOST}/32 dev lo && ip addr add {THIRD_HOST}/32 dev lo && exec "$@"'
 
 
 def _unshare_argv() -> list[str]:
@@ -43,8 +51,13 @@ def netns_unavailable() -> str | None:
     if shutil.which("unshare") is None or shutil.which("ip") is None:
         return "unshare or ip (util-linux, iproute2) is not installed"
     try:
-        done = subprocess.run([*_unshare_argv(), "sh", "-c", _SETUP, "sh", "true"], capture_output=True,
-                              text=True, timeout=20, check=False)
+        done = subprocess.run(
+            [*_unshare_argv(), "sh", "-c", _SETUP, "sh", "true"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"unshare --net failed: {exc}"
     if done.returncode != 0:
@@ -52,22 +65,34 @@ def netns_unavailable() -> str | None:
     return None
 
 
-def run_in_netns(argv: Sequence[str], *, timeout: float, env: dict[str, str] | None = None,
-                 cwd: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_in_netns(
+    argv: Sequence[str], *, timeout: float, env: dict[str, str] | None = None, cwd: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run ``argv`` inside a fresh network namespace whose loopback also holds ``OTHER_HOST``."""
-    return subprocess.run([*_unshare_argv(), "sh", "-c", _SETUP, "sh", *argv], capture_output=True, text=True,
-                          timeout=timeout, env=env, cwd=cwd, check=False)
+    return subprocess.run(
+        [*_unshare_argv(), "sh", "-c", _SETUP, "sh", *argv],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=cwd,
+        check=False,
+    )
 
 
-ANSWER_401 = (b"HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: 86\r\n"
-               b"connection: close\r\n\r\n"
-               b'{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}')
+ANSWER_401 = (
+    b"HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: 86\r\n"
+    b"connection: close\r\n\r\n"
+    b'{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}'
+)
 
 
 def redirect_answer(location: str, status: int = 307) -> bytes:
     """An HTTP answer that sends the client to ``location`` (a 307 keeps the method and, in some clients, headers)."""
-    return (f"HTTP/1.1 {status} Temporary Redirect\r\nlocation: {location}\r\ncontent-length: 0\r\n"
-            "connection: close\r\n\r\n").encode()
+    return (
+        f"HTTP/1.1 {status} Temporary Redirect\r\nlocation: {location}\r\ncontent-length: 0\r\n"
+        "connection: close\r\n\r\n"
+    ).encode()
 
 
 def echo_key_answer(request: bytes) -> bytes:
@@ -79,11 +104,20 @@ def echo_key_answer(request: bytes) -> bytes:
             key = value.strip()
             break
     text = key.decode("latin-1")
-    body = ('{"type":"error","error":{"type":"' + text + '","message":"invalid x-api-key ' + text + '"},'
-            '"request_id":"' + text + '"}').encode("latin-1")
-    return (b"HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\nrequest-id: " + key
-            + b"\r\nanthropic-organization-id: " + key + b"\r\ncontent-length: " + str(len(body)).encode()
-            + b"\r\nconnection: close\r\n\r\n" + body)
+    body = (
+        '{"type":"error","error":{"type":"' + text + '","message":"invalid x-api-key ' + text + '"},'
+        '"request_id":"' + text + '"}'
+    ).encode("latin-1")
+    return (
+        b"HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\nrequest-id: "
+        + key
+        + b"\r\nanthropic-organization-id: "
+        + key
+        + b"\r\ncontent-length: "
+        + str(len(body)).encode()
+        + b"\r\nconnection: close\r\n\r\n"
+        + body
+    )
 
 
 @dataclass
@@ -103,8 +137,12 @@ class Recorder:
 
 
 @contextlib.contextmanager
-def recorder(host: str = OTHER_HOST, port: int = 0, tls: ssl.SSLContext | None = None,
-             answer: bytes | Callable[[bytes], bytes] = ANSWER_401) -> Iterator[Recorder]:
+def recorder(
+    host: str = OTHER_HOST,
+    port: int = 0,
+    tls: ssl.SSLContext | None = None,
+    answer: bytes | Callable[[bytes], bytes] = ANSWER_401,
+) -> Iterator[Recorder]:
     """Listen on ``host:port``; yield the ``Recorder`` (its ``port`` filled in); stop on exit."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)

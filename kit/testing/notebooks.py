@@ -54,8 +54,14 @@ def read_notebook(path: Path) -> NotebookRun:
     return NotebookRun(path=Path(path), text="\n".join(texts), images=tuple(images), errors=tuple(errors))
 
 
-def run_notebook(notebook: Path, out: Path, parameters: Mapping[str, Any] | None = None, *,
-                 cwd: Path | None = None, timeout: int = 600) -> NotebookRun:
+def run_notebook(
+    notebook: Path,
+    out: Path,
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    cwd: Path | None = None,
+    timeout: int = 600,
+) -> NotebookRun:
     """Execute ``notebook`` headless with papermill ``parameters`` into ``out`` and read its outputs.
 
     A failing cell does not raise: its error is in ``NotebookRun.errors``, so a test can say which cell failed.
@@ -65,7 +71,14 @@ def run_notebook(notebook: Path, out: Path, parameters: Mapping[str, Any] | None
     out.parent.mkdir(parents=True, exist_ok=True)
     # A failing cell's error output is in the saved notebook; the run is read either way.
     with contextlib.suppress(papermill.PapermillExecutionError):
-        papermill.execute_notebook(str(notebook), str(out), parameters=dict(parameters or {}),
-                                   cwd=str(cwd or Path(notebook).parent), kernel_name="python3", progress_bar=False,
-                                   request_save_on_cell_execute=False, execution_timeout=timeout)
+        papermill.execute_notebook(
+            str(notebook),
+            str(out),
+            parameters=dict(parameters or {}),
+            cwd=str(cwd or Path(notebook).parent),
+            kernel_name="python3",
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            execution_timeout=timeout,
+        )
     return read_notebook(out)

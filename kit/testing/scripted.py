@@ -74,37 +74,60 @@ class Answer:
         return cls(429, headers=headers, delay=delay)
 
     @classmethod
-    def failed(cls, transport_error: str = "ConnectTimeout", message: str = "timed out", *,
-               delay: float = 0.0) -> Answer:
+    def failed(
+        cls, transport_error: str = "ConnectTimeout", message: str = "timed out", *, delay: float = 0.0
+    ) -> Answer:
         return cls(None, transport_error=transport_error, error_message=message, delay=delay)
 
     def reply(self, attempt: Attempt, request_id: str) -> Reply:
         """The ``Reply`` a client would have built from this answer to ``attempt``."""
         if self.status is None:
-            return Reply(transport_error=self.transport_error or "TransportError",
-                         error_message=self.error_message or "no answer")
-        headers = {"content-type": "application/json", "request-id": request_id,
-                   **{k.lower(): v for k, v in self.headers.items()}}
+            return Reply(
+                transport_error=self.transport_error or "TransportError",
+                error_message=self.error_message or "no answer",
+            )
+        headers = {
+            "content-type": "application/json",
+            "request-id": request_id,
+            **{k.lower(): v for k, v in self.headers.items()},
+        }
         body = self.body if self.body is not None else self._api_body(attempt, request_id)
-        raw = (json.dumps(body) if isinstance(body, Mapping) else body)
+        raw = json.dumps(body) if isinstance(body, Mapping) else body
         data = raw.encode("utf-8") if isinstance(raw, str) else raw
-        return Reply(status=self.status, headers=headers, body=data, request_id=request_id,
-                     sent_auth_style=attempt.auth_style if attempt.auth_style != "default" else "x-api-key",
-                     sent_version=attempt.api_version or "", user_agent="keylab-scripted")
+        return Reply(
+            status=self.status,
+            headers=headers,
+            body=data,
+            request_id=request_id,
+            sent_auth_style=attempt.auth_style if attempt.auth_style != "default" else "x-api-key",
+            sent_version=attempt.api_version or "",
+            user_agent="keylab-scripted",
+        )
 
     def _api_body(self, attempt: Attempt, request_id: str) -> Mapping[str, object]:
         if 200 <= (self.status or 0) < 300:
             if attempt.endpoint == "/v1/models":
-                return {"data": [{"type": "model", "id": m, "display_name": m} for m in self.models],
-                        "has_more": False, "first_id": self.models[0] if self.models else None,
-                        "last_id": self.models[-1] if self.models else None}
+                return {
+                    "data": [{"type": "model", "id": m, "display_name": m} for m in self.models],
+                    "has_more": False,
+                    "first_id": self.models[0] if self.models else None,
+                    "last_id": self.models[-1] if self.models else None,
+                }
             if attempt.endpoint == "/v1/messages":
-                return {"type": "message", "role": "assistant", "model": attempt.model, "content": [],
-                        "usage": {"input_tokens": 8, "output_tokens": 1}}
+                return {
+                    "type": "message",
+                    "role": "assistant",
+                    "model": attempt.model,
+                    "content": [],
+                    "usage": {"input_tokens": 8, "output_tokens": 1},
+                }
             return {"input_tokens": 8}
         error_type, message = _ERRORS.get(self.status or 0, ("api_error", "error"))
-        return {"type": "error", "error": {"type": error_type, "message": self.error_message or message},
-                "request_id": request_id}
+        return {
+            "type": "error",
+            "error": {"type": error_type, "message": self.error_message or message},
+            "request_id": request_id,
+        }
 
 
 @dataclass(frozen=True)
@@ -137,8 +160,9 @@ class ScriptedTransport:
         """The answer for this attempt's next try, recorded as a call."""
         n = self._tries[attempt.attempt_id]
         self._tries[attempt.attempt_id] += 1
-        self.calls.append(Call(attempt.attempt_id, attempt.key_alias, attempt.client, attempt.endpoint, n,
-                               time.monotonic()))
+        self.calls.append(
+            Call(attempt.attempt_id, attempt.key_alias, attempt.client, attempt.endpoint, n, time.monotonic())
+        )
         script = self.script
         if callable(script):
             return script(attempt, n)

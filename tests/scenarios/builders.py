@@ -71,29 +71,67 @@ def attempt(
     if request_id == "auto":
         request_id = f"req_{n:024d}" if responder == "anthropic" and status is not None else None
     return AttemptResult(
-        run_id="test", attempt_id=f"a{n}", key_alias=key, fingerprint=fingerprint(raw), hint=hint(raw),
-        source=f"test:{key}", client=client, client_version="1", endpoint=endpoint, method=method, model=model,
-        api_version=version, auth_style=auth, base_url=base_url, status=status, error_type=etype,
-        error_message=message, request_id=request_id, responder=responder, latency_ms=1.0,
-        transport_error=transport_error, started_at="2026-11-20T10:00:00+00:00",
+        run_id="test",
+        attempt_id=f"a{n}",
+        key_alias=key,
+        fingerprint=fingerprint(raw),
+        hint=hint(raw),
+        source=f"test:{key}",
+        client=client,
+        client_version="1",
+        endpoint=endpoint,
+        method=method,
+        model=model,
+        api_version=version,
+        auth_style=auth,
+        base_url=base_url,
+        status=status,
+        error_type=etype,
+        error_message=message,
+        request_id=request_id,
+        responder=responder,
+        latency_ms=1.0,
+        transport_error=transport_error,
+        started_at="2026-11-20T10:00:00+00:00",
         organization_id=org if status is not None and responder == "anthropic" and status != 401 else None,
         retry_wait_s=retry_wait_s,
     )
 
 
-def source(name: str, kind: str = "env", variable: str | None = "ANTHROPIC_API_KEY", location: str = "",
-           value: str | None = None, **extra: Any) -> Source:
+def source(
+    name: str,
+    kind: str = "env",
+    variable: str | None = "ANTHROPIC_API_KEY",
+    location: str = "",
+    value: str | None = None,
+    **extra: Any,
+) -> Source:
     raw = value if value is not None else fake_key(name)
-    return Source(id=f"{kind}:{name}", kind=kind, variable=variable, location=location or f"{kind} {name}",
-                  fingerprint=fingerprint(raw), hint=hint(raw), length=len(raw), **extra)
+    return Source(
+        id=f"{kind}:{name}",
+        kind=kind,
+        variable=variable,
+        location=location or f"{kind} {name}",
+        fingerprint=fingerprint(raw),
+        hint=hint(raw),
+        length=len(raw),
+        **extra,
+    )
 
 
-def winner(client: str, name: str | None, header: str | None = "x-api-key", base_url: str = BASE,
-           source_id: str | None = None) -> Winner:
+def winner(
+    client: str, name: str | None, header: str | None = "x-api-key", base_url: str = BASE, source_id: str | None = None
+) -> Winner:
     raw = fake_key(name) if name else None
-    return Winner(client=client, client_version="1", source_id=source_id or (f"env:{name}" if name else None),
-                  header=header if name else None, fingerprint=fingerprint(raw) if raw else None,
-                  hint=hint(raw) if raw else None, base_url=base_url)
+    return Winner(
+        client=client,
+        client_version="1",
+        source_id=source_id or (f"env:{name}" if name else None),
+        header=header if name else None,
+        fingerprint=fingerprint(raw) if raw else None,
+        hint=hint(raw) if raw else None,
+        base_url=base_url,
+    )
 
 
 def evidence(*attempts: AttemptResult, keys: tuple[str, ...] | None = None, **fields: Any) -> Evidence:
@@ -105,7 +143,14 @@ def evidence(*attempts: AttemptResult, keys: tuple[str, ...] | None = None, **fi
 
 def admin_key(name: str, status: str, **extra: Any) -> Mapping[str, Any]:
     value = fake_key(name)
-    body = value[len("sk-ant-api03-"):]
-    return {"type": "api_key", "id": f"apikey_{name}", "name": name, "status": status,
-            "partial_key_hint": f"sk-ant-api03-{body[:3]}...{body[-4:]}", "workspace_id": "wrkspc_default",
-            "created_at": "2024-05-01T00:00:00Z", **extra}
+    body = value[len("sk-ant-api03-") :]
+    return {
+        "type": "api_key",
+        "id": f"apikey_{name}",
+        "name": name,
+        "status": status,
+        "partial_key_hint": f"sk-ant-api03-{body[:3]}...{body[-4:]}",
+        "workspace_id": "wrkspc_default",
+        "created_at": "2024-05-01T00:00:00Z",
+        **extra,
+    }

@@ -104,14 +104,24 @@ def load_cases() -> list[Case]:
     for folder in sorted(p for p in CASES_DIR.iterdir() if (p / "sandbox.toml").is_file()):
         with (folder / "sandbox.toml").open("rb") as fh:
             spec = tomllib.load(fh)
-        cases.append(Case(
-            name=folder.name, expect=spec["expect"], description=spec.get("description", ""), folder=folder,
-            scenario=spec.get("scenario", "healthy"), api_url=spec.get("api_url", "{{sim}}"),
-            key_files=tuple(spec.get("key_files", ())), models=tuple(spec.get("models", ())),
-            versions=tuple(spec.get("versions", ())), clients=tuple(spec.get("clients", ())),
-            allow_hosts=tuple(spec.get("allow_hosts", ())), pattern=spec.get("pattern", ""),
-            warmup=int(spec.get("warmup", 0)), provider=spec.get("provider", "anthropic"),
-        ))
+        cases.append(
+            Case(
+                name=folder.name,
+                expect=spec["expect"],
+                description=spec.get("description", ""),
+                folder=folder,
+                scenario=spec.get("scenario", "healthy"),
+                api_url=spec.get("api_url", "{{sim}}"),
+                key_files=tuple(spec.get("key_files", ())),
+                models=tuple(spec.get("models", ())),
+                versions=tuple(spec.get("versions", ())),
+                clients=tuple(spec.get("clients", ())),
+                allow_hosts=tuple(spec.get("allow_hosts", ())),
+                pattern=spec.get("pattern", ""),
+                warmup=int(spec.get("warmup", 0)),
+                provider=spec.get("provider", "anthropic"),
+            )
+        )
     cases += [c for c, _ in CONSTRUCTED.values()]
     return cases
 
@@ -132,7 +142,7 @@ def _changed(value: str, op: str, arg: str) -> str:
         return value[: int(arg)]
     if op == "replace":
         pos, char = arg.split(":", 1)
-        return value[: int(pos)] + _decode(char) + value[int(pos) + 1:]
+        return value[: int(pos)] + _decode(char) + value[int(pos) + 1 :]
     raise ValueError(f"unknown key operation {op!r}")
 
 
@@ -248,17 +258,35 @@ def run_case(case: Case, tmp: Path) -> Outcome:
         root = tmp / "sandbox"
         try:
             result = run_doctor(
-                env, api_url=render(case.api_url), key_files=[root / p for p in case.key_files],
-                models=case.models, versions=case.versions, clients=case.clients,
-                allow_hosts=case.allow_hosts, run_dir=tmp / "runs", provider=case.provider,
+                env,
+                api_url=render(case.api_url),
+                key_files=[root / p for p in case.key_files],
+                models=case.models,
+                versions=case.versions,
+                clients=case.clients,
+                allow_hosts=case.allow_hosts,
+                run_dir=tmp / "runs",
+                provider=case.provider,
             )
         except Exception as exc:  # the table shows a crash as a result, the test then fails on it
-            return Outcome(case, got=f"error: {type(exc).__name__}", causes=(), seconds=time.perf_counter() - start,
-                           error=str(exc), secrets=tuple(render.secrets))
+            return Outcome(
+                case,
+                got=f"error: {type(exc).__name__}",
+                causes=(),
+                seconds=time.perf_counter() - start,
+                error=str(exc),
+                secrets=tuple(render.secrets),
+            )
     d = result.diagnosis
-    return Outcome(case, got=d.top.cause if d.top else "(none)", causes=d.causes,
-                   seconds=time.perf_counter() - start, text=render_text(result), json=render_json(result),
-                   secrets=tuple(render.secrets))
+    return Outcome(
+        case,
+        got=d.top.cause if d.top else "(none)",
+        causes=d.causes,
+        seconds=time.perf_counter() - start,
+        text=render_text(result),
+        json=render_json(result),
+        secrets=tuple(render.secrets),
+    )
 
 
 def _warm_up(url: str, count: int) -> None:
@@ -277,8 +305,13 @@ def _run_constructed(case: Case) -> Outcome:
     start = time.perf_counter()
     evidence = CONSTRUCTED[case.name][1]()
     d = diagnose(evidence)
-    return Outcome(case, got=d.top.cause if d.top else "(none)", causes=d.causes,
-                   seconds=time.perf_counter() - start, text=d.to_text())
+    return Outcome(
+        case,
+        got=d.top.cause if d.top else "(none)",
+        causes=d.causes,
+        seconds=time.perf_counter() - start,
+        text=d.to_text(),
+    )
 
 
 # ---------------------------------------------------------------- constructed cases
@@ -293,8 +326,9 @@ def _permission_denied() -> Evidence:
 
     return evidence(
         attempt("team", 200),
-        attempt("team", "permission-denied", endpoint="/v1/messages/count_tokens", method="POST",
-                model="claude-opus-4-8"),
+        attempt(
+            "team", "permission-denied", endpoint="/v1/messages/count_tokens", method="POST", model="claude-opus-4-8"
+        ),
         sources=(source("team", kind="dotenv", location="project/.env line 1"),),
         winners=(winner("sdk-python", "team"), winner("curl", "team")),
         models_requested=("claude-opus-4-8",),
@@ -309,28 +343,53 @@ def _duplicate_key_header() -> Evidence:
     from scenarios.builders import attempt, evidence, source, winner
 
     return evidence(
-        attempt("team", "duplicate-key-header", client="claude-code", endpoint="/v1/messages", method="POST",
-                model="claude-sonnet-4-6", request_id=None, responder="gateway"),
+        attempt(
+            "team",
+            "duplicate-key-header",
+            client="claude-code",
+            endpoint="/v1/messages",
+            method="POST",
+            model="claude-sonnet-4-6",
+            request_id=None,
+            responder="gateway",
+        ),
         attempt("team", 200),
-        sources=(source("team", location="process environment"),
-                 source("team-header", variable="ANTHROPIC_CUSTOM_HEADERS", location="process environment",
-                        note="headers: x-api-key")),
+        sources=(
+            source("team", location="process environment"),
+            source(
+                "team-header",
+                variable="ANTHROPIC_CUSTOM_HEADERS",
+                location="process environment",
+                note="headers: x-api-key",
+            ),
+        ),
         winners=(winner("claude-code", "team"), winner("curl", "team")),
     )
 
 
 CONSTRUCTED: dict[str, tuple[Case, Callable[[], Evidence]]] = {
-    "w04-duplicate-key-header": (Case(
-        name="w04-duplicate-key-header", expect="duplicate-auth-header",
-        description="ANTHROPIC_CUSTOM_HEADERS repeats x-api-key beside the client's own: 401 API key is invalid.",
-        constructed="no probe client sends a header twice (only Claude Code merges ANTHROPIC_CUSTOM_HEADERS into its "
-                    "own key header), so the attempt is built from the catalog's answer; the simulator's answer to a "
-                    "joined header is tested in tests/test_tools_sim.py"), _duplicate_key_header),
-    "c01-permission-denied": (Case(
-        name="c01-permission-denied", expect="permission-denied",
-        description="The key authenticates but its workspace may not use the model: 403 permission_error",
-        constructed="the simulator has no permission model, so the 403 permission_error answer is built as "
-                    "evidence (status, type and message from the catalog)"), _permission_denied),
+    "w04-duplicate-key-header": (
+        Case(
+            name="w04-duplicate-key-header",
+            expect="duplicate-auth-header",
+            description="ANTHROPIC_CUSTOM_HEADERS repeats x-api-key beside the client's own: 401 API key is invalid.",
+            constructed="no probe client sends a header twice (only Claude Code merges ANTHROPIC_CUSTOM_HEADERS "
+            "into its "
+            "own key header), so the attempt is built from the catalog's answer; the simulator's answer to a "
+            "joined header is tested in tests/test_tools_sim.py",
+        ),
+        _duplicate_key_header,
+    ),
+    "c01-permission-denied": (
+        Case(
+            name="c01-permission-denied",
+            expect="permission-denied",
+            description="The key authenticates but its workspace may not use the model: 403 permission_error",
+            constructed="the simulator has no permission model, so the 403 permission_error answer is built as "
+            "evidence (status, type and message from the catalog)",
+        ),
+        _permission_denied,
+    ),
 }
 
 
@@ -370,8 +429,12 @@ def confusion(outcomes: list[Outcome]) -> str:
     if failures:
         lines += ["", "## Failures", ""]
         for o in failures:
-            lines += [f"### {o.case.name}", "", f"expected `{o.case.expect}`, got `{o.got}`; all causes: "
-                      f"{', '.join(o.causes) or '(none)'} {o.error}", ""]
+            lines += [
+                f"### {o.case.name}",
+                "",
+                f"expected `{o.case.expect}`, got `{o.got}`; all causes: {', '.join(o.causes) or '(none)'} {o.error}",
+                "",
+            ]
             if o.case.name in KNOWN_GAPS:
                 lines += [f"Known gap: {KNOWN_GAPS[o.case.name]}.", ""]
     return "\n".join(lines) + "\n"
@@ -449,16 +512,23 @@ def _merged(outcomes: list[Outcome], shared: Path, everything: list[Case]) -> di
     """Keep this group's rows in ``shared`` and read back every group's (the table needs no text or secret)."""
     shared.mkdir(parents=True, exist_ok=True)
     if outcomes:
-        rows = [{"name": o.case.name, "got": o.got, "causes": list(o.causes), "seconds": o.seconds,
-                 "error": o.error} for o in outcomes]
+        rows = [
+            {"name": o.case.name, "got": o.got, "causes": list(o.causes), "seconds": o.seconds, "error": o.error}
+            for o in outcomes
+        ]
         (shared / f"outcomes-{outcomes[0].case.name}.json").write_text(json.dumps(rows), encoding="utf-8")
     by_name = {c.name: c for c in everything}
     merged: dict[str, Outcome] = {}
     for path in sorted(shared.glob("outcomes-*.json")):
         for row in json.loads(path.read_text(encoding="utf-8")):
             if row["name"] in by_name:
-                merged[row["name"]] = Outcome(case=by_name[row["name"]], got=row["got"], causes=tuple(row["causes"]),
-                                              seconds=row["seconds"], error=row["error"])
+                merged[row["name"]] = Outcome(
+                    case=by_name[row["name"]],
+                    got=row["got"],
+                    causes=tuple(row["causes"]),
+                    seconds=row["seconds"],
+                    error=row["error"],
+                )
     return merged
 
 
@@ -480,8 +550,10 @@ def params(cases: list[Case], group: Callable[[str], str] | None = None) -> list
 
 
 def failure_message(o: Outcome) -> str:
-    return (f"{o.case.name}: expected {o.case.expect}, got {o.got} (all causes: {', '.join(o.causes)}) {o.error}\n"
-            f"{o.case.description}\n{o.text}")
+    return (
+        f"{o.case.name}: expected {o.case.expect}, got {o.got} (all causes: {', '.join(o.causes)}) {o.error}\n"
+        f"{o.case.description}\n{o.text}"
+    )
 
 
 def main() -> int:  # pragma: no cover - a convenience for running the suite by hand

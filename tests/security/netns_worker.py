@@ -24,10 +24,20 @@ TIMEOUT_S = 120
 
 
 def _kit(argv: list[str], env: dict[str, str], cwd: Path) -> dict[str, Any]:
-    base = {k: v for k, v in os.environ.items()
-            if not k.upper().startswith(("ANTHROPIC_", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "NODE_"))}
-    done = subprocess.run([sys.executable, "-m", "kit", *argv], env={**base, **env}, cwd=cwd, capture_output=True,
-                          text=True, timeout=TIMEOUT_S, check=False)
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.upper().startswith(("ANTHROPIC_", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "NODE_"))
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "kit", *argv],
+        env={**base, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
     return {"rc": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
 
 
@@ -55,15 +65,26 @@ def main(case: str, spec_path: str, out_path: str) -> None:
     with ExitStack() as stack:
         other_host = stack.enter_context(recorder(OTHER_HOST, tls=_tls_context() if case == "tls-env" else None))
         listeners = {"other": other_host}
-        probe = ["probe", "--key-file", str(key_file), "--run-dir", str(work / "runs"), "--timeout", "5", "--plan",
-                 "full", *clients]
+        probe = [
+            "probe",
+            "--key-file",
+            str(key_file),
+            "--run-dir",
+            str(work / "runs"),
+            "--timeout",
+            "5",
+            "--plan",
+            "full",
+            *clients,
+        ]
         if case == "base-url-userinfo":
             sim = stack.enter_context(serve("healthy"))
             env.update(ANTHROPIC_API_KEY=key, ANTHROPIC_BASE_URL=f"http://{other}@{OTHER_HOST}:{other_host.port}")
             result = _kit(["doctor", "--api-url", sim.url, "--json", "--run-dir", str(work / "runs")], env, work)
         elif case == "redirect":
-            hop = stack.enter_context(recorder("127.0.0.1", answer=redirect_answer(
-                f"http://{OTHER_HOST}:{other_host.port}/v1/models")))
+            hop = stack.enter_context(
+                recorder("127.0.0.1", answer=redirect_answer(f"http://{OTHER_HOST}:{other_host.port}/v1/models"))
+            )
             listeners["redirector"] = hop
             result = _kit([*probe, "--api-url", f"http://127.0.0.1:{hop.port}"], env, work)
         elif case == "loopback-name-proxy":
@@ -74,10 +95,14 @@ def main(case: str, spec_path: str, out_path: str) -> None:
         elif case == "tls-env":
             marker = work / "injected"
             (work / "inject.js").write_text(f"require('fs').writeFileSync({json.dumps(str(marker))}, 'x');\n")
-            env.update(NODE_TLS_REJECT_UNAUTHORIZED="0", NODE_OPTIONS=f"--require {work / 'inject.js'}",
-                       PYTHONWARNINGS="ignore")
-            result = _kit([*probe, "--api-url", f"https://{OTHER_HOST}:{other_host.port}", "--allow-host",
-                           OTHER_HOST], env, work)
+            env.update(
+                NODE_TLS_REJECT_UNAUTHORIZED="0",
+                NODE_OPTIONS=f"--require {work / 'inject.js'}",
+                PYTHONWARNINGS="ignore",
+            )
+            result = _kit(
+                [*probe, "--api-url", f"https://{OTHER_HOST}:{other_host.port}", "--allow-host", OTHER_HOST], env, work
+            )
             result["injected"] = marker.exists()
         elif case == "custom-headers":
             target = stack.enter_context(recorder("127.0.0.1"))
@@ -95,8 +120,11 @@ def main(case: str, spec_path: str, out_path: str) -> None:
             raise SystemExit(f"unknown case {case}")
         result["received"] = {name: base64.b64encode(rec.data).decode() for name, rec in listeners.items()}
         result["connections"] = {name: rec.connections for name, rec in listeners.items()}
-        result["runs"] = {p.name: p.read_text(errors="replace") for p in (work / "runs").glob("*")} \
-            if (work / "runs").is_dir() else {}
+        result["runs"] = (
+            {p.name: p.read_text(errors="replace") for p in (work / "runs").glob("*")}
+            if (work / "runs").is_dir()
+            else {}
+        )
     Path(out_path).write_text(json.dumps(result))
 
 

@@ -36,9 +36,10 @@ def _sandbox(root: Path, names: dict[str, str], description: str = "canary sandb
     (box / "project" / ".env").write_text(f"ANTHROPIC_API_KEY={{{{key:{names['dotenv']}}}}}\n")
     (box / "project" / "keys" / "key.txt").write_text(f"{{{{key:{names['keyfile']}}}}}\n")
     (box / "sandbox.toml").write_text(
-        f"description = {json.dumps(description)}\nscenario = \"healthy\"\nhome = \"home\"\ncwd = \"project\"\n"
-        f"key_files = [\"project/keys/key.txt\"]\n\n[variables]\n"
-        f"ANTHROPIC_API_KEY = \"{{{{key:{names['env']}}}}}\"\nSHELL = \"/bin/zsh\"\n")
+        f'description = {json.dumps(description)}\nscenario = "healthy"\nhome = "home"\ncwd = "project"\n'
+        f'key_files = ["project/keys/key.txt"]\n\n[variables]\n'
+        f'ANTHROPIC_API_KEY = "{{{{key:{names["env"]}}}}}"\nSHELL = "/bin/zsh"\n'
+    )
     return box
 
 
@@ -55,8 +56,9 @@ def test_doctor_text_json_and_run_log_hold_no_key(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     with serve("healthy") as sim:
         text = run_kit("doctor", "--sandbox", str(box), "--api-url", sim.url, "--run-dir", str(runs), cwd=tmp_path)
-        as_json = run_kit("doctor", "--sandbox", str(box), "--api-url", sim.url, "--run-dir", str(runs), "--json",
-                          cwd=tmp_path)
+        as_json = run_kit(
+            "doctor", "--sandbox", str(box), "--api-url", sim.url, "--run-dir", str(runs), "--json", cwd=tmp_path
+        )
     for result in (text, as_json):
         assert result.returncode in (0, 1), result.stderr[-1000:]
         assert_no_canary(result.stdout + result.stderr, canaries)
@@ -77,8 +79,18 @@ def test_probe_tables_logs_and_json_hold_no_key(tmp_path: Path) -> None:
     out = tmp_path / "out"
     with serve("healthy") as sim:
         for suffix in OUT_FORMATS:
-            result = run_kit("probe", "--api-url", sim.url, *key_files, "--run-dir", str(tmp_path / "runs"),
-                             "--out", str(out / f"table{suffix}"), "--json", cwd=tmp_path)
+            result = run_kit(
+                "probe",
+                "--api-url",
+                sim.url,
+                *key_files,
+                "--run-dir",
+                str(tmp_path / "runs"),
+                "--out",
+                str(out / f"table{suffix}"),
+                "--json",
+                cwd=tmp_path,
+            )
             assert result.returncode == 0, result.stderr[-1000:]
             assert_no_canary(result.stdout + result.stderr, canaries)
     assert_no_canary(out, canaries)
@@ -95,10 +107,27 @@ def test_a_server_that_echoes_the_key_gets_it_into_no_artifact(tmp_path: Path) -
     out = tmp_path / "out"
     with recorder("127.0.0.1", answer=echo_key_answer) as hostile:
         for suffix in OUT_FORMATS:
-            result = run_kit("probe", "--api-url", f"http://127.0.0.1:{hostile.port}", "--key-file", str(key),
-                             "--client", "httpx2", "--client", "curl", "--client", "sdk-python", "--plan", "full",
-                             "--run-dir", str(tmp_path / "runs"), "--out", str(out / f"t{suffix}"), "--json",
-                             cwd=tmp_path)
+            result = run_kit(
+                "probe",
+                "--api-url",
+                f"http://127.0.0.1:{hostile.port}",
+                "--key-file",
+                str(key),
+                "--client",
+                "httpx2",
+                "--client",
+                "curl",
+                "--client",
+                "sdk-python",
+                "--plan",
+                "full",
+                "--run-dir",
+                str(tmp_path / "runs"),
+                "--out",
+                str(out / f"t{suffix}"),
+                "--json",
+                cwd=tmp_path,
+            )
             assert result.returncode == 0, result.stderr[-1000:]
             assert_no_canary(result.stdout + result.stderr, [canary])
     assert canary.encode() in hostile.data, "the hostile server really received the key it echoes"
@@ -118,10 +147,12 @@ def test_the_executed_notebook_kept_beside_the_report_is_scrubbed(tmp_path: Path
     cell = nbformat.v4.new_code_cell("print(key)")
     cell.outputs = [
         nbformat.v4.new_output("stream", name="stdout", text=f"sending {canary}\n"),
-        nbformat.v4.new_output("error", ename="ValueError", evalue=f"bad {canary!r}",
-                               traceback=[f"ValueError: bad {canary.encode()!r}"]),
-        nbformat.v4.new_output("display_data", data={"text/plain": canary, "text/html": f"<b>{canary}</b>",
-                                                     "image/png": "iVBORw0KGgo="}),
+        nbformat.v4.new_output(
+            "error", ename="ValueError", evalue=f"bad {canary!r}", traceback=[f"ValueError: bad {canary.encode()!r}"]
+        ),
+        nbformat.v4.new_output(
+            "display_data", data={"text/plain": canary, "text/html": f"<b>{canary}</b>", "image/png": "iVBORw0KGgo="}
+        ),
     ]
     nb.cells.append(cell)
     path = tmp_path / "executed.ipynb"

@@ -21,8 +21,15 @@ TIMEOUT_S = 60
 def run_kit(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``python -m kit ARGS`` in ``cwd``; a hang fails with TimeoutExpired instead of blocking the suite."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "HTTP", "HTTPS", "ALL_PROXY"))}
-    return subprocess.run([sys.executable, "-m", "kit", *args], cwd=cwd, env={**base, **(env or {})},
-                          capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "kit", *args],
+        cwd=cwd,
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
 
 
 def _one_line_refusal(result: subprocess.CompletedProcess[str]) -> None:
@@ -31,22 +38,26 @@ def _one_line_refusal(result: subprocess.CompletedProcess[str]) -> None:
     assert result.stderr.startswith("error: ") and "fix:" in result.stderr, result.stderr
 
 
-@pytest.mark.parametrize("args", [
-    ["probe", "--key-file", "{key}"],                     # the common slip: the key instead of its file
-    ["probe", "--api-url", "http://127.0.0.1:9", "{key}"],  # an extra argument
-    ["probe", "--api-url", "{key}"],
-    ["probe", "--api-url", "http://{key}@127.0.0.1:9"],
-    ["probe", "--run-id", "{key}"],
-    ["probe", "--client", "{key}"],
-    ["probe", "--out", "{key}"],
-    ["probe", "--run-dir", "{key}"],
-    ["probe", "--version", "{key}"],
-    ["--version", "{key}"],
-    ["sim", "--scenario", "{key}"],
-    ["doctor", "--model", "{key}"],
-    ["doctor", "--key-file", "keys/{key}.txt"],           # a key file named after the key
-    ["report", "--api-url", "{key}"],
-], ids=lambda a: " ".join(a))
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["probe", "--key-file", "{key}"],  # the common slip: the key instead of its file
+        ["probe", "--api-url", "http://127.0.0.1:9", "{key}"],  # an extra argument
+        ["probe", "--api-url", "{key}"],
+        ["probe", "--api-url", "http://{key}@127.0.0.1:9"],
+        ["probe", "--run-id", "{key}"],
+        ["probe", "--client", "{key}"],
+        ["probe", "--out", "{key}"],
+        ["probe", "--run-dir", "{key}"],
+        ["probe", "--version", "{key}"],
+        ["--version", "{key}"],
+        ["sim", "--scenario", "{key}"],
+        ["doctor", "--model", "{key}"],
+        ["doctor", "--key-file", "keys/{key}.txt"],  # a key file named after the key
+        ["report", "--api-url", "{key}"],
+    ],
+    ids=lambda a: " ".join(a),
+)
 def test_a_key_on_the_command_line_is_refused_and_never_repeated(args: list[str], tmp_path: Path) -> None:
     """Item 8: click's and KeyLab's messages printed the key; now it is refused, with where a key goes instead."""
     canary = canary_key()
@@ -62,8 +73,18 @@ def test_a_secret_that_is_not_key_shaped_is_scrubbed_from_everything_printed(tmp
     secret = "gw" + canary_key()[13:53].replace("-", "x").replace("_", "y")
     key_file = tmp_path / secret
     key_file.write_text(secret + "\n")
-    result = run_kit("probe", "--api-url", "http://127.0.0.1:9", "--key-file", secret, "--run-dir",
-                     str(tmp_path / "runs"), "--timeout", "2", cwd=tmp_path)
+    result = run_kit(
+        "probe",
+        "--api-url",
+        "http://127.0.0.1:9",
+        "--key-file",
+        secret,
+        "--run-dir",
+        str(tmp_path / "runs"),
+        "--timeout",
+        "2",
+        cwd=tmp_path,
+    )
     assert "Traceback" not in result.stderr
     assert_no_canary(result.stdout + result.stderr, [secret])
 
@@ -74,26 +95,33 @@ def _fifo(tmp_path: Path) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    (["probe", "--api-url", "http://127.0.0.1:9", "--key-file", "{fifo}"], "named pipe"),
-    (["doctor", "--api-url", "http://127.0.0.1:9", "--key-file", "{fifo}"], "named pipe"),
-    (["probe", "--api-url", "http://127.0.0.1:9", "--key-file", "/dev/zero"], "device"),
-    (["doctor", "--key-file", "/dev/zero"], "device"),
-    (["probe", "--api-url", "http://[::1", "--key-file", "{key}"], "not a valid URL"),
-    (["probe", "--api-url", "http://127.0.0.1:99999", "--key-file", "{key}"], "port"),
-    (["doctor", "--api-url", "http://127.0.0.1:99999"], "port"),
-    (["probe", "--api-url", "http://a b", "--key-file", "{key}"], "space"),
-    (["report", "--api-url", "http://a b"], "space"),
-    (["probe", "--api-url", "http://127.0.0.1:9", "--key-file", "{key}", "--run-dir", "{key}"], "is a file"),
-    (["probe", "--api-url", "http://127.0.0.1:9", "--key-file", "{key}", "--run-dir", "/proc/1"], "cannot hold files"),
-    (["doctor", "--api-url", "http://127.0.0.1:9", "--run-dir", "{key}"], "is a file"),
-    (["probe", "--api-url", "http://127.0.0.1:9", "--key-file", "{key}", "--out", "{key}/t.csv"], "--out"),
-    (["report", "--out", "{key}/r.html"], "--out"),
-    (["report", "--out", "r.ipynb"], "suffix"),
-    (["sim", "--host", "a" * 64 + ".example"], "63 characters"),
-    (["sim", "--host", "bad host"], "not a host name"),
-    (["sim", "--access-log", "{fifo}"], "not a regular file"),
-], ids=lambda a: " ".join(a) if isinstance(a, list) else a)
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["probe", "--api-url", "http://127.0.0.1:9", "--key-file", "{fifo}"], "named pipe"),
+        (["doctor", "--api-url", "http://127.0.0.1:9", "--key-file", "{fifo}"], "named pipe"),
+        (["probe", "--api-url", "http://127.0.0.1:9", "--key-file", "/dev/zero"], "device"),
+        (["doctor", "--key-file", "/dev/zero"], "device"),
+        (["probe", "--api-url", "http://[::1", "--key-file", "{key}"], "not a valid URL"),
+        (["probe", "--api-url", "http://127.0.0.1:99999", "--key-file", "{key}"], "port"),
+        (["doctor", "--api-url", "http://127.0.0.1:99999"], "port"),
+        (["probe", "--api-url", "http://a b", "--key-file", "{key}"], "space"),
+        (["report", "--api-url", "http://a b"], "space"),
+        (["probe", "--api-url", "http://127.0.0.1:9", "--key-file", "{key}", "--run-dir", "{key}"], "is a file"),
+        (
+            ["probe", "--api-url", "http://127.0.0.1:9", "--key-file", "{key}", "--run-dir", "/proc/1"],
+            "cannot hold files",
+        ),
+        (["doctor", "--api-url", "http://127.0.0.1:9", "--run-dir", "{key}"], "is a file"),
+        (["probe", "--api-url", "http://127.0.0.1:9", "--key-file", "{key}", "--out", "{key}/t.csv"], "--out"),
+        (["report", "--out", "{key}/r.html"], "--out"),
+        (["report", "--out", "r.ipynb"], "suffix"),
+        (["sim", "--host", "a" * 64 + ".example"], "63 characters"),
+        (["sim", "--host", "bad host"], "not a host name"),
+        (["sim", "--access-log", "{fifo}"], "not a regular file"),
+    ],
+    ids=lambda a: " ".join(a) if isinstance(a, list) else a,
+)
 def test_bad_input_gets_one_line_and_exit_2_without_hanging(args: list[str], words: str, tmp_path: Path) -> None:
     """Item 9: hangs (a FIFO), MemoryError (/dev/zero) and tracebacks on bad URLs, folders and host names."""
     key = tmp_path / "key.txt"
@@ -117,8 +145,9 @@ def _scenario(tmp_path: Path, kind: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("kind", "words"), [("binary", "not text"), ("nested", "too deeply"),
-                                             ("latency", "latency_ms")])
+@pytest.mark.parametrize(
+    ("kind", "words"), [("binary", "not text"), ("nested", "too deeply"), ("latency", "latency_ms")]
+)
 def test_a_hostile_scenario_file_gets_one_line_and_exit_2(kind: str, words: str, tmp_path: Path) -> None:
     """Item 9: a binary or deeply nested scenario gave a traceback; latency_ms of 10^20 hung every request."""
     result = run_kit("sim", "--scenario", str(_scenario(tmp_path, kind)), cwd=tmp_path)

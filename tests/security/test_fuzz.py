@@ -26,15 +26,61 @@ from kit.sources.discover import discover
 from kit.testing import sandbox_env
 from kit.testing.canary import assert_no_canary, canary_key
 
-FUZZ = settings(max_examples=40, deadline=dt.timedelta(seconds=30), derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=40,
+    deadline=dt.timedelta(seconds=30),
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
-NASTY = ["", " ", "-", "--", "\x00", "\x1b[2J", "http://[::1", "http://127.0.0.1:99999", "http://a b", "ftp://x",
-         "http://127.0.0.1:0", "http://user:pw@127.0.0.1:9", "/dev/zero", "/proc/1", ".", "..", "~", "%s%n", "{}",
-         "a" * 300, "é" * 70, "\ud800", "localhost.", "http://localhost.:9", "127.0.0.1:9", "-1", "1e309", "nan"]
+NASTY = [
+    "",
+    " ",
+    "-",
+    "--",
+    "\x00",
+    "\x1b[2J",
+    "http://[::1",
+    "http://127.0.0.1:99999",
+    "http://a b",
+    "ftp://x",
+    "http://127.0.0.1:0",
+    "http://user:pw@127.0.0.1:9",
+    "/dev/zero",
+    "/proc/1",
+    ".",
+    "..",
+    "~",
+    "%s%n",
+    "{}",
+    "a" * 300,
+    "é" * 70,
+    "\ud800",
+    "localhost.",
+    "http://localhost.:9",
+    "127.0.0.1:9",
+    "-1",
+    "1e309",
+    "nan",
+]
 text_values = st.one_of(st.sampled_from(NASTY), st.text(max_size=40))
-PROBE_OPTIONS = ["--api-url", "--key-file", "--model", "--version", "--client", "--auth-style", "--plan",
-                 "--allow-host", "--run-id", "--run-dir", "--budget", "--concurrency", "--rate", "--timeout", "--out"]
+PROBE_OPTIONS = [
+    "--api-url",
+    "--key-file",
+    "--model",
+    "--version",
+    "--client",
+    "--auth-style",
+    "--plan",
+    "--allow-host",
+    "--run-id",
+    "--run-dir",
+    "--budget",
+    "--concurrency",
+    "--rate",
+    "--timeout",
+    "--out",
+]
 SAFE_CLIENTS = {"httpx2", "sdk-python"}  # in-process, so the loopback guard covers them
 
 
@@ -64,8 +110,19 @@ def test_probe_arguments_never_give_a_traceback(argv: list[str], tmp_path_factor
     canary = canary_key()
     key = folder / "key.txt"
     key.write_text(canary)
-    base = ["probe", "--api-url", f"http://127.0.0.1:{_closed_port()}", "--key-file", str(key), "--timeout", "1",
-            "--budget", "2", "--run-dir", str(folder / "runs")]
+    base = [
+        "probe",
+        "--api-url",
+        f"http://127.0.0.1:{_closed_port()}",
+        "--key-file",
+        str(key),
+        "--timeout",
+        "1",
+        "--budget",
+        "2",
+        "--run-dir",
+        str(folder / "runs"),
+    ]
     with contextlib.chdir(folder):  # a fuzzed relative --run-dir or --out lands in the test's folder
         result = CliRunner().invoke(main, [*base, *argv])
     output = result.output
@@ -95,8 +152,9 @@ def test_listen_host_checks_accept_or_explain(host: str) -> None:
 
 @FUZZ
 @given(data=st.binary(max_size=4096), kind=st.sampled_from(["file", "fifo", "dir", "link-loop", "dangling"]))
-def test_the_bounded_reader_never_blocks_or_overreads(data: bytes, kind: str,
-                                                      tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_the_bounded_reader_never_blocks_or_overreads(
+    data: bytes, kind: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     path = tmp_path_factory.mktemp("reader") / "input"
     if kind == "file":
         path.write_bytes(data)
@@ -117,8 +175,9 @@ def test_the_bounded_reader_never_blocks_or_overreads(data: bytes, kind: str,
 
 @FUZZ
 @given(dotenv=st.binary(max_size=2048), zshrc=st.binary(max_size=2048), key=st.binary(max_size=300))
-def test_discovery_reads_any_bytes_without_a_traceback(dotenv: bytes, zshrc: bytes, key: bytes,
-                                                       tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_discovery_reads_any_bytes_without_a_traceback(
+    dotenv: bytes, zshrc: bytes, key: bytes, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     root = tmp_path_factory.mktemp("sources")
     env = sandbox_env(root)
     (root / "project" / ".env").write_bytes(dotenv)

@@ -41,19 +41,22 @@ def test_the_report_and_its_notebook_hold_no_live_markup_and_no_key(tmp_path: Pa
     url_key = derive_key(names["url"])
     token = f"gw{secrets.token_hex(10)}"  # a gateway password: not key-shaped, known to KeyLab only from the URL
     with (box / "sandbox.toml").open("a") as fh:
-        fh.write(f'ANTHROPIC_BASE_URL = "http://{{{{key:{names["url"]}}}}}@127.0.0.1:9"\n'
-                 f'OPENAI_BASE_URL = "http://user:{token}@127.0.0.1:9"\n'
-                 f'HTTPS_PROXY = "http://proxyuser:{token}x@127.0.0.1:9"\n')
+        fh.write(
+            f'ANTHROPIC_BASE_URL = "http://{{{{key:{names["url"]}}}}}@127.0.0.1:9"\n'
+            f'OPENAI_BASE_URL = "http://user:{token}@127.0.0.1:9"\n'
+            f'HTTPS_PROXY = "http://proxyuser:{token}x@127.0.0.1:9"\n'
+        )
     reports = tmp_path / "reports"
-    result = run_kit("report", "--sandbox", str(box), "--scenario", "healthy", "--out", str(reports / "r.html"),
-                     cwd=tmp_path)
+    result = run_kit(
+        "report", "--sandbox", str(box), "--scenario", "healthy", "--out", str(reports / "r.html"), cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     written = sorted(p for p in reports.rglob("*") if p.is_file())
     assert any(p.suffix == ".html" for p in written)
     for path in written:
         text = path.read_text(encoding="utf-8", errors="replace")
         assert not LIVE.search(text), f"{path.name} renders outside markup as HTML"
-    assert_no_canary(reports, [*_canaries(names), url_key, token, token + 'x'])
+    assert_no_canary(reports, [*_canaries(names), url_key, token, token + "x"])
 
 
 def test_every_panel_output_is_scrubbed_and_inert() -> None:

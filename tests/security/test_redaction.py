@@ -22,8 +22,8 @@ PREFIX = "sk-ant-api03-"
 
 def _interrupted(key: str, every: int = 11, mark: str = "\u200b") -> str:
     """The key with an invisible character after every ``every`` characters of its body (issue 16, item 6)."""
-    body = key[len(PREFIX):]
-    return PREFIX + "".join(body[i:i + every] + mark for i in range(0, len(body), every))
+    body = key[len(PREFIX) :]
+    return PREFIX + "".join(body[i : i + every] + mark for i in range(0, len(body), every))
 
 
 def _escaped_forms(value: str) -> dict[str, str]:
@@ -57,8 +57,13 @@ def test_escapes_of_every_kind_are_decoded_before_matching() -> None:
     every_char_u = "".join(f"\\u{ord(c):04x}" for c in canary)
     every_char_x = "".join(f"\\x{ord(c):02x}" for c in canary)
     every_char_pct = "".join(f"%{ord(c):02X}" for c in canary)
-    for text in (every_char_u, every_char_x, every_char_pct, json.dumps(every_char_u), f"&#x{ord(canary[0]):x};"
-                 + canary[1:]):
+    for text in (
+        every_char_u,
+        every_char_x,
+        every_char_pct,
+        json.dumps(every_char_u),
+        f"&#x{ord(canary[0]):x};" + canary[1:],
+    ):
         assert_no_canary(scrub(text), [canary], where=text[:8])
 
 

@@ -31,8 +31,10 @@ def _node_clients() -> list[str]:
     """The Node SDK 0.24.3 client when node and that SDK are installed (``make node-sdks``), else none."""
     from kit.probe.clients import node_install
 
-    ready = shutil.which("node") is not None and node_install.installed_version(
-        node_install.sdk_folder("0.24.3")) == "0.24.3"
+    ready = (
+        shutil.which("node") is not None
+        and node_install.installed_version(node_install.sdk_folder("0.24.3")) == "0.24.3"
+    )
     return ["sdk-node@0.24.3"] if ready else []
 
 
@@ -42,8 +44,12 @@ def run_case(case: str, tmp_path: Path, clients: list[str], **extra: Any) -> tup
     spec = tmp_path / "spec.json"
     out = tmp_path / "out.json"
     spec.write_text(json.dumps({"key": key, "other": other, "clients": clients, **extra}))
-    done = run_in_netns([sys.executable, str(WORKER), case, str(spec), str(out)], timeout=300,
-                        env={**os.environ, "PYTHONPATH": ""}, cwd=str(tmp_path))
+    done = run_in_netns(
+        [sys.executable, str(WORKER), case, str(spec), str(out)],
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": ""},
+        cwd=str(tmp_path),
+    )
     assert done.returncode == 0 and out.exists(), done.stderr[-2000:]
     return json.loads(out.read_text()), [key, other]
 
@@ -92,8 +98,9 @@ def test_tls_verification_and_code_injection_cannot_come_from_the_environment(tm
     _no_leak_anywhere(result, canaries)
     assert not result["injected"], "NODE_OPTIONS --require ran code inside KeyLab's Node worker"
     if _node_clients():
-        assert "NODE_TLS_REJECT_UNAUTHORIZED" in result["stdout"] + result["stderr"], \
+        assert "NODE_TLS_REJECT_UNAUTHORIZED" in result["stdout"] + result["stderr"], (
             "the output says the risky variable is set in the user's environment"
+        )
 
 
 def test_the_sdk_sends_only_the_headers_the_probe_means_to_send(tmp_path: Path) -> None:

@@ -21,8 +21,16 @@ from kit.testing import stop_process
 from kit.testing.canary import assert_no_canary, canary_key
 
 H = {"anthropic-version": "2023-06-01", "content-type": "application/json"}
-PLACES = ("path", "anthropic-version", "anthropic-beta", "user-agent", "anthropic-workspace-id", "content-type",
-          "x-custom", "authorization-scheme")
+PLACES = (
+    "path",
+    "anthropic-version",
+    "anthropic-beta",
+    "user-agent",
+    "anthropic-workspace-id",
+    "content-type",
+    "x-custom",
+    "authorization-scheme",
+)
 
 
 def _request(place: str, canary: str, key: str) -> tuple[str, dict[str, str]]:
@@ -71,8 +79,13 @@ def test_a_non_utf8_header_byte_is_logged_not_a_500(tmp_path: Path) -> None:
 def test_capture_mode_echo_on_the_terminal_holds_no_key(tmp_path: Path) -> None:
     """Item 5: in capture mode the echo on stderr printed the path and headers verbatim."""
     canary, key = canary_key(), canary_key()
-    proc = subprocess.Popen([sys.executable, "-m", "kit", "sim", "--scenario", "capture", "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kit", "sim", "--scenario", "capture", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()

@@ -30,9 +30,15 @@ def clock_row(route: Route, headers: Mapping[str, str], local_mid: float) -> Pat
     offset = server.timestamp() - local_mid
     details = (("server date", date), ("offset_s", f"{offset:+.1f}"))
     if abs(offset) > CLOCK_FAIL_S:
-        return PathCheck("clock", route.label, False, f"this machine's clock is off by {offset:+.0f} s: certificate "
-                         "checks and token expiry break", None, details, None,
-                         "turn on automatic time (macOS: System Settings > General > Date & Time; Linux: "
-                         "timedatectl set-ntp true)")
+        return PathCheck(
+            "clock",
+            route.label,
+            False,
+            f"this machine's clock is off by {offset:+.0f} s: certificate checks and token expiry break",
+            None,
+            details,
+            None,
+            "turn on automatic time (macOS: System Settings > General > Date & Time; Linux: timedatectl set-ntp true)",
+        )
     note = " (a little off; the Date header has 1 s resolution)" if abs(offset) > CLOCK_NOTE_S else ""
     return PathCheck("clock", route.label, True, f"clock offset {offset:+.1f} s{note}", None, details)

@@ -53,23 +53,39 @@ def ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | Non
         return None
 
 
-_DNS_FIX = ("check the host name in the URL; test with `dig {host}` or `nslookup {host}`; "
-            "on a VPN or captive Wi-Fi, reconnect or log in to the network first")
+_DNS_FIX = (
+    "check the host name in the URL; test with `dig {host}` or `nslookup {host}`; "
+    "on a VPN or captive Wi-Fi, reconnect or log in to the network first"
+)
 
 
-async def check_dns(host: str, port: int, timeout: float, official_host: str,
-               what: str = "") -> tuple[PathCheck, list[tuple[int, str]]]:
+async def check_dns(
+    host: str, port: int, timeout: float, official_host: str, what: str = ""
+) -> tuple[PathCheck, list[tuple[int, str]]]:
     start = time.perf_counter()
     literal = ip_literal(host)
     if literal is not None:
         family = socket.AF_INET6 if literal.version == 6 else socket.AF_INET
-        return PathCheck("dns", host, True, f"{host} is an address; nothing to resolve{what}", elapsed_ms(start),
-                         (("ipv4" if family == socket.AF_INET else "ipv6", host),)), [(family, str(literal))]
+        return PathCheck(
+            "dns",
+            host,
+            True,
+            f"{host} is an address; nothing to resolve{what}",
+            elapsed_ms(start),
+            (("ipv4" if family == socket.AF_INET else "ipv6", host),),
+        ), [(family, str(literal))]
     try:
         found = await _getaddrinfo(host, port, timeout)
     except TimeoutError:
-        return PathCheck("dns", host, False, f"no DNS answer for {host} within {timeout:g} s{what}", elapsed_ms(start),
-                         cause="network-unreachable", fix=_DNS_FIX.format(host=host)), []
+        return PathCheck(
+            "dns",
+            host,
+            False,
+            f"no DNS answer for {host} within {timeout:g} s{what}",
+            elapsed_ms(start),
+            cause="network-unreachable",
+            fix=_DNS_FIX.format(host=host),
+        ), []
     except socket.gaierror as exc:
         if exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)):
             verdict = f"{host} does not resolve (no such name){what}"
@@ -77,23 +93,47 @@ async def check_dns(host: str, port: int, timeout: float, official_host: str,
             verdict = f"DNS lookup of {host} failed temporarily: no DNS server answered{what}"
         else:
             verdict = f"DNS lookup of {host} failed: {exc.strerror or exc}{what}"
-        return PathCheck("dns", host, False, verdict, elapsed_ms(start), (("error", f"gaierror {exc.errno}"),),
-                         cause="network-unreachable", fix=_DNS_FIX.format(host=host)), []
+        return PathCheck(
+            "dns",
+            host,
+            False,
+            verdict,
+            elapsed_ms(start),
+            (("error", f"gaierror {exc.errno}"),),
+            cause="network-unreachable",
+            fix=_DNS_FIX.format(host=host),
+        ), []
     except (OSError, UnicodeError) as exc:
-        return PathCheck("dns", host, False, f"DNS lookup of {host} failed: {exc}{what}", elapsed_ms(start),
-                         cause="network-unreachable", fix=_DNS_FIX.format(host=host)), []
+        return PathCheck(
+            "dns",
+            host,
+            False,
+            f"DNS lookup of {host} failed: {exc}{what}",
+            elapsed_ms(start),
+            cause="network-unreachable",
+            fix=_DNS_FIX.format(host=host),
+        ), []
     v4 = [ip for fam, ip in found if fam == socket.AF_INET]
     v6 = [ip for fam, ip in found if fam == socket.AF_INET6]
-    details = (("ipv4", ", ".join(v4) or "none"), ("ipv6", ", ".join(v6) or "none"),
-               ("resolver", "the system resolver (getaddrinfo)"))
+    details = (
+        ("ipv4", ", ".join(v4) or "none"),
+        ("ipv6", ", ".join(v6) or "none"),
+        ("resolver", "the system resolver (getaddrinfo)"),
+    )
     verdict = f"{host} resolves to {len(v4)} IPv4 and {len(v6)} IPv6 address(es){what}"
     if host.lower() == official_host.lower():
         odd = [ip for _, ip in found if not ipaddress.ip_address(ip.split("%")[0]).is_global]
         if odd:
             return PathCheck(
-                "dns", host, False,
+                "dns",
+                host,
+                False,
                 f"{host} resolves to a non-public address ({', '.join(odd)}): a hosts-file entry or DNS override "
-                "sends API traffic to another machine", elapsed_ms(start), details, cause="proxy-interference",
+                "sends API traffic to another machine",
+                elapsed_ms(start),
+                details,
+                cause="proxy-interference",
                 fix=f"look for {host} in /etc/hosts (Windows: C:\\Windows\\System32\\drivers\\etc\\hosts) and "
-                    "remove it, or ask whoever runs this network's DNS"), found
+                "remove it, or ask whoever runs this network's DNS",
+            ), found
     return PathCheck("dns", host, True, verdict, elapsed_ms(start), details), found

@@ -29,8 +29,9 @@ def _with_host(url: str, host: str) -> str:
     return parts._replace(netloc=f"{userinfo}{shown}{port}").geturl()
 
 
-async def http_get(route: Route, ip: str | None, proxy_ip: str | None, ctx: ssl.SSLContext | None,
-                timeout: float) -> tuple[int, dict[str, str], bytes, float, float]:
+async def http_get(
+    route: Route, ip: str | None, proxy_ip: str | None, ctx: ssl.SSLContext | None, timeout: float
+) -> tuple[int, dict[str, str], bytes, float, float]:
     """GET <base>/v1/models with anthropic-version and no credential; (status, headers, body, ms, t_mid)."""
     # The check is keyless: a user part in a base URL is a credential (often the key) and is never sent.
     url = without_userinfo(route.url).rstrip("/") + "/v1/models"
@@ -44,8 +45,9 @@ async def http_get(route: Route, ip: str | None, proxy_ip: str | None, ctx: ssl.
         headers["host"] = route.parts.netloc.rsplit("@", 1)[-1]
         extensions["sni_hostname"] = route.host
         url = _with_host(url, ip)
-    async with httpx2.AsyncClient(trust_env=False, verify=ctx if ctx is not None else True, proxy=proxy,
-                                  timeout=timeout, follow_redirects=False) as client:
+    async with httpx2.AsyncClient(
+        trust_env=False, verify=ctx if ctx is not None else True, proxy=proxy, timeout=timeout, follow_redirects=False
+    ) as client:
         start = time.perf_counter()
         response = await client.get(url, headers=headers, extensions=extensions)
         elapsed = elapsed_ms(start)
@@ -54,8 +56,9 @@ async def http_get(route: Route, ip: str | None, proxy_ip: str | None, ctx: ssl.
         return response.status_code, dict(response.headers), body, elapsed, mid
 
 
-def http_row(route: Route, official: bool, status: int, headers: Mapping[str, str], body: bytes,
-              elapsed: float) -> PathCheck:
+def http_row(
+    route: Route, official: bool, status: int, headers: Mapping[str, str], body: bytes, elapsed: float
+) -> PathCheck:
     target = route.label
     responder, reasons = explain_responder(status, headers, body)
     etype, message = parse_error(body)
@@ -71,24 +74,51 @@ def http_row(route: Route, official: bool, status: int, headers: Mapping[str, st
     foreign_cause = "proxy-interference" if (official or route.proxy_url) else "base-url-override"
     if responder == "anthropic":
         if status == 401 and message == catalog().error("missing-key").message:
-            return PathCheck("http", target, True, f"the API itself answers: {shown} (request-id "
-                             f"{h.get('request-id', '?')})", elapsed, tuple(details))
+            return PathCheck(
+                "http",
+                target,
+                True,
+                f"the API itself answers: {shown} (request-id {h.get('request-id', '?')})",
+                elapsed,
+                tuple(details),
+            )
         if status == 404:
-            return PathCheck("http", target, False, f"the API answers 404 at {route.url.rstrip('/')}/v1/models: the "
-                             "base URL has a wrong path", elapsed, tuple(details), "base-url-override",
-                             "use the base URL without a path (https://api.anthropic.com), the SDK adds /v1 itself")
+            return PathCheck(
+                "http",
+                target,
+                False,
+                f"the API answers 404 at {route.url.rstrip('/')}/v1/models: the base URL has a wrong path",
+                elapsed,
+                tuple(details),
+                "base-url-override",
+                "use the base URL without a path (https://api.anthropic.com), the SDK adds /v1 itself",
+            )
         return PathCheck("http", target, True, f"the API answers: {shown}", elapsed, tuple(details))
     if responder == "region-block":
-        return PathCheck("http", target, False, "the API's edge refuses this network: 403 'Request not allowed' "
-                         "without the API's envelope (a region block, not a key problem)", elapsed, tuple(details),
-                         "region-blocked", "use the API from a supported country (anthropic.com/supported-countries), "
-                         "or through Amazon Bedrock / Google Vertex AI; keys are not the problem")
+        return PathCheck(
+            "http",
+            target,
+            False,
+            "the API's edge refuses this network: 403 'Request not allowed' "
+            "without the API's envelope (a region block, not a key problem)",
+            elapsed,
+            tuple(details),
+            "region-blocked",
+            "use the API from a supported country (anthropic.com/supported-countries), "
+            "or through Amazon Bedrock / Google Vertex AI; keys are not the problem",
+        )
     cause = foreign_cause
-    who = {"proxy": "a proxy", "html-proxy": "a web page (filter, captive portal or WAF)",
-           "gateway": "a gateway or relay", "unknown": "something without the API's signature"}[responder]
-    fix = ({"proxy-interference": "find the proxy or filter in between (proxy variables, .curlrc, system proxy, "
-                                  "VPN) and exempt api.anthropic.com, or ask IT to allow it",
-            "base-url-override": f"this URL is not the API: unset ANTHROPIC_BASE_URL / base_url, or use the key that "
-                                 f"{route.host} expects"}[cause])
+    who = {
+        "proxy": "a proxy",
+        "html-proxy": "a web page (filter, captive portal or WAF)",
+        "gateway": "a gateway or relay",
+        "unknown": "something without the API's signature",
+    }[responder]
+    fix = {
+        "proxy-interference": "find the proxy or filter in between (proxy variables, .curlrc, system proxy, "
+        "VPN) and exempt api.anthropic.com, or ask IT to allow it",
+        "base-url-override": f"this URL is not the API: unset ANTHROPIC_BASE_URL / base_url, or use the key that "
+        f"{route.host} expects",
+    }[cause]
     ok = False if responder in FOREIGN or responder == "unknown" else None
     return PathCheck("http", target, ok, f"{who} answers, not the API: {shown}", elapsed, tuple(details), cause, fix)

@@ -51,8 +51,14 @@ __all__ = ["DEFAULT_TIMEOUT", "acheck_path", "check_path"]
 DEFAULT_TIMEOUT = 5.0
 
 
-def _routes(env: Environment, api_url: str, clients: Sequence[str], explicit_base_url: str | None,
-            node_version: str | None, system_proxies: Mapping[str, str] | None) -> list[Route]:
+def _routes(
+    env: Environment,
+    api_url: str,
+    clients: Sequence[str],
+    explicit_base_url: str | None,
+    node_version: str | None,
+    system_proxies: Mapping[str, str] | None,
+) -> list[Route]:
     routes: dict[tuple[str, str | None], Route] = {}
 
     def add(url: str, client: str, proxy_url: str | None, shown: str | None, source: str | None) -> None:
@@ -82,14 +88,16 @@ def _routes(env: Environment, api_url: str, clients: Sequence[str], explicit_bas
 
 def _official_url(url: str) -> bool:
     parts = urlsplit(url)
-    return (parts.scheme == "https" and (parts.hostname or "").rstrip(".").lower() == catalog().official_host
-            and parts.port in (None, 443))
+    return (
+        parts.scheme == "https"
+        and (parts.hostname or "").rstrip(".").lower() == catalog().official_host
+        and parts.port in (None, 443)
+    )
 
 
 def _stores(env: Environment, ca_file: Path | None, clients: Sequence[str]) -> list[TrustStore]:
     node = [c for c in clients if c.startswith("sdk-node@")]
-    stores = [system_store([c for c in clients if c in ("httpx2", "sdk-python", "curl")]),
-              certifi_store(node)]
+    stores = [system_store([c for c in clients if c in ("httpx2", "sdk-python", "curl")]), certifi_store(node)]
     if ca_file is not None:
         stores.append(file_store(f"your CA file {ca_file}", ca_file, (), named_by_user=True))
     seen: dict[str, TrustStore] = {}
@@ -102,22 +110,36 @@ def _stores(env: Environment, ca_file: Path | None, clients: Sequence[str]) -> l
                 old = seen[key]
                 seen[key] = TrustStore(old.name, (*old.clients, client), old.cafile, old.capath, False, plus)
             else:
-                seen[key] = file_store(variable if not plus else f"Mozilla list + {variable}", path, (client,),
-                                       plus_certifi=plus)
+                seen[key] = file_store(
+                    variable if not plus else f"Mozilla list + {variable}", path, (client,), plus_certifi=plus
+                )
     stores.extend(seen.values())
     # clients whose variables replace the store are not "system store" users any more
     replaced = {c for s in seen.values() for c in s.clients if not s.extra_certifi}
-    stores[0] = TrustStore(stores[0].name, tuple(c for c in stores[0].clients if c not in replaced),
-                           stores[0].cafile, stores[0].capath, stores[0].os_store)
+    stores[0] = TrustStore(
+        stores[0].name,
+        tuple(c for c in stores[0].clients if c not in replaced),
+        stores[0].cafile,
+        stores[0].capath,
+        stores[0].os_store,
+    )
     return stores
 
 
-async def acheck_path(env: Environment, api_url: str | None = None, *, timeout: float = DEFAULT_TIMEOUT,
-                      allow_hosts: Sequence[str] = (), ca_file: Path | None = None,
-                      expected_issuers: Sequence[str] | None = None, official_host: str | None = None,
-                      clients: Sequence[str] = CLIENTS, node_version: str | None = None,
-                      system_proxies: Mapping[str, str] | None = None,
-                      explicit_base_url: str | None = None) -> tuple[PathCheck, ...]:
+async def acheck_path(
+    env: Environment,
+    api_url: str | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    allow_hosts: Sequence[str] = (),
+    ca_file: Path | None = None,
+    expected_issuers: Sequence[str] | None = None,
+    official_host: str | None = None,
+    clients: Sequence[str] = CLIENTS,
+    node_version: str | None = None,
+    system_proxies: Mapping[str, str] | None = None,
+    explicit_base_url: str | None = None,
+) -> tuple[PathCheck, ...]:
     """The async form of ``check_path`` (for callers that already run an event loop)."""
     cat = catalog()
     api_url = (api_url or cat.official_base_url).strip()
@@ -128,20 +150,33 @@ async def acheck_path(env: Environment, api_url: str | None = None, *, timeout: 
         node_version = _node_version(env)
     if system_proxies is None:
         system_proxies = _system_proxies(env)
-    routing = routing_checks(env, api_url, clients=clients, explicit_base_url=explicit_base_url,
-                             node_version=node_version, system_proxies=system_proxies)
+    routing = routing_checks(
+        env,
+        api_url,
+        clients=clients,
+        explicit_base_url=explicit_base_url,
+        node_version=node_version,
+        system_proxies=system_proxies,
+    )
     routing = tuple(_annotate_allowed(r, api_url, allow_hosts) for r in routing)
     parts = urlsplit(api_url) if "://" in api_url else None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        bad = PathCheck("base-url", api_url, False, f"{api_url!r} is not an http(s) URL; nothing to check",
-                        fix="give the API URL with its scheme, e.g. https://api.anthropic.com")
+        bad = PathCheck(
+            "base-url",
+            api_url,
+            False,
+            f"{api_url!r} is not an http(s) URL; nothing to check",
+            fix="give the API URL with its scheme, e.g. https://api.anthropic.com",
+        )
         return (bad, *routing)
     try:
         stores = _stores(env, ca_file, clients)
         routes = _routes(env, api_url, clients, explicit_base_url, node_version, system_proxies)
     except Exception as exc:  # never an exception to the caller
-        return (PathCheck("http", api_url, None, f"KeyLab could not plan the path check: {type(exc).__name__}: {exc}"),
-                *routing)
+        return (
+            PathCheck("http", api_url, None, f"KeyLab could not plan the path check: {type(exc).__name__}: {exc}"),
+            *routing,
+        )
     options = Options(timeout, stores, official_host, expected, {})
     results: list[list[PathCheck]] = [[] for _ in routes]
     states: list[dict[str, PathStep]] = [{"step": "dns"} for _ in routes]
@@ -159,13 +194,29 @@ async def acheck_path(env: Environment, api_url: str | None = None, *, timeout: 
         rows.extend(_tag(row, route) for row in results[i])
         task = tasks[i]
         if task in pending:
-            rows.append(PathCheck(states[i]["step"], route.label, False, f"the path check ran out of time "
-                                  f"({deadline:g} s) at this step", None, route.details(), "network-unreachable",
-                                  "the network is very slow or a step hangs; try again with a longer timeout"))
+            rows.append(
+                PathCheck(
+                    states[i]["step"],
+                    route.label,
+                    False,
+                    f"the path check ran out of time ({deadline:g} s) at this step",
+                    None,
+                    route.details(),
+                    "network-unreachable",
+                    "the network is very slow or a step hangs; try again with a longer timeout",
+                )
+            )
         elif (error := task.exception()) is not None:
-            rows.append(PathCheck(states[i]["step"], route.label, None,
-                                  f"KeyLab failed at this step: {type(error).__name__}: {error}"[:300], None,
-                                  route.details()))
+            rows.append(
+                PathCheck(
+                    states[i]["step"],
+                    route.label,
+                    None,
+                    f"KeyLab failed at this step: {type(error).__name__}: {error}"[:300],
+                    None,
+                    route.details(),
+                )
+            )
     return (*rows, *routing)
 
 
@@ -175,8 +226,17 @@ def _tag(row: PathCheck, route: Route) -> PathCheck:
     extra = tuple(item for item in route.details() if item[0] not in have)
     if not extra:
         return row
-    return PathCheck(row.step, row.target, row.ok, row.verdict, row.elapsed_ms, (*extra, *row.details), row.cause,
-                     row.fix, row.client)
+    return PathCheck(
+        row.step,
+        row.target,
+        row.ok,
+        row.verdict,
+        row.elapsed_ms,
+        (*extra, *row.details),
+        row.cause,
+        row.fix,
+        row.client,
+    )
 
 
 def _node_version(env: Environment) -> str | None:
@@ -185,8 +245,9 @@ def _node_version(env: Environment) -> str | None:
     if node is None:
         return None
     try:
-        done = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=5, check=False,
-                              env=dict(env.variables))
+        done = subprocess.run(
+            [node, "--version"], capture_output=True, text=True, timeout=5, check=False, env=dict(env.variables)
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     version = done.stdout.strip()
@@ -212,18 +273,34 @@ def _annotate_allowed(row: PathCheck, api_url: str, allow_hosts: Sequence[str]) 
     if row.step != "base-url" or not row.target or "://" not in row.target:
         return row
     allowed = is_allowed_host(row.target, api_url, allow_hosts)
-    note = ("yes" if allowed else "no: KeyLab sends keys only to the target, loopback and hosts you name "
-            "(allow_hosts)")
-    return PathCheck(row.step, row.target, row.ok, row.verdict, row.elapsed_ms, (*row.details, ("keys sent", note)),
-                     row.cause, row.fix, row.client)
+    note = "yes" if allowed else "no: KeyLab sends keys only to the target, loopback and hosts you name (allow_hosts)"
+    return PathCheck(
+        row.step,
+        row.target,
+        row.ok,
+        row.verdict,
+        row.elapsed_ms,
+        (*row.details, ("keys sent", note)),
+        row.cause,
+        row.fix,
+        row.client,
+    )
 
 
-def check_path(env: Environment, api_url: str = "https://api.anthropic.com", *, timeout: float = DEFAULT_TIMEOUT,
-               allow_hosts: Sequence[str] = (), ca_file: Path | None = None,
-               expected_issuers: Sequence[str] | None = None, official_host: str | None = None,
-               clients: Sequence[str] = CLIENTS, node_version: str | None = None,
-               system_proxies: Mapping[str, str] | None = None,
-               explicit_base_url: str | None = None) -> tuple[PathCheck, ...]:
+def check_path(
+    env: Environment,
+    api_url: str = "https://api.anthropic.com",
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    allow_hosts: Sequence[str] = (),
+    ca_file: Path | None = None,
+    expected_issuers: Sequence[str] | None = None,
+    official_host: str | None = None,
+    clients: Sequence[str] = CLIENTS,
+    node_version: str | None = None,
+    system_proxies: Mapping[str, str] | None = None,
+    explicit_base_url: str | None = None,
+) -> tuple[PathCheck, ...]:
     """Check the path from this machine to ``api_url`` for every route ``env``'s clients would take.
 
     ``expected_issuers`` and ``official_host`` default to the catalog's (data/catalog/api.toml); a
@@ -234,10 +311,21 @@ def check_path(env: Environment, api_url: str = "https://api.anthropic.com", *, 
     """
 
     def run() -> tuple[PathCheck, ...]:
-        return asyncio.run(acheck_path(
-            env, api_url, timeout=timeout, allow_hosts=allow_hosts, ca_file=ca_file,
-            expected_issuers=expected_issuers, official_host=official_host, clients=clients,
-            node_version=node_version, system_proxies=system_proxies, explicit_base_url=explicit_base_url))
+        return asyncio.run(
+            acheck_path(
+                env,
+                api_url,
+                timeout=timeout,
+                allow_hosts=allow_hosts,
+                ca_file=ca_file,
+                expected_issuers=expected_issuers,
+                official_host=official_host,
+                clients=clients,
+                node_version=node_version,
+                system_proxies=system_proxies,
+                explicit_base_url=explicit_base_url,
+            )
+        )
 
     try:
         asyncio.get_running_loop()

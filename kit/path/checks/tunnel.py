@@ -65,31 +65,68 @@ async def connect(proxy: SplitResult, proxy_ip: str, host: str, port: int, timeo
     return Tunnel(status, headers, reason)
 
 
-def proxy_row(route: Route, tunnel: Tunnel | None, exc: BaseException | None, elapsed: float,
-               timeout: float) -> PathCheck:
+def proxy_row(
+    route: Route, tunnel: Tunnel | None, exc: BaseException | None, elapsed: float, timeout: float
+) -> PathCheck:
     target = route.label
     details = list(route.details())
     unset = route.proxy_from or "the proxy variable"
     if exc is not None:
         verdict, _ = tcp_failure(exc, f"the proxy {route.proxy_shown}", timeout)
-        return PathCheck("proxy", target, False, verdict, elapsed, tuple(details), "proxy-interference",
-                         f"start the proxy or correct {unset}; if you need no proxy, unset {unset}")
+        return PathCheck(
+            "proxy",
+            target,
+            False,
+            verdict,
+            elapsed,
+            tuple(details),
+            "proxy-interference",
+            f"start the proxy or correct {unset}; if you need no proxy, unset {unset}",
+        )
     assert tunnel is not None
     details += [("status", str(tunnel.status)), ("reason", tunnel.reason)] + [
-        (k, v[:80]) for k, v in tunnel.headers.items() if k in ("server", "via", "proxy-agent", "proxy-authenticate")]
+        (k, v[:80]) for k, v in tunnel.headers.items() if k in ("server", "via", "proxy-agent", "proxy-authenticate")
+    ]
     if tunnel.status is None:
-        return PathCheck("proxy", target, False, tunnel.reason, elapsed, tuple(details), "proxy-interference",
-                         f"check that {route.proxy_shown} is an HTTP proxy, or unset {unset}")
+        return PathCheck(
+            "proxy",
+            target,
+            False,
+            tunnel.reason,
+            elapsed,
+            tuple(details),
+            "proxy-interference",
+            f"check that {route.proxy_shown} is an HTTP proxy, or unset {unset}",
+        )
     if 200 <= tunnel.status < 300:
-        return PathCheck("proxy", target, True, f"the proxy opened a tunnel to {route.host}:{route.port} "
-                         f"({tunnel.status} {tunnel.reason})", elapsed, tuple(details))
+        return PathCheck(
+            "proxy",
+            target,
+            True,
+            f"the proxy opened a tunnel to {route.host}:{route.port} ({tunnel.status} {tunnel.reason})",
+            elapsed,
+            tuple(details),
+        )
     if tunnel.status == 407:
-        return PathCheck("proxy", target, False, "the proxy wants its own credentials (407 Proxy Authentication "
-                         "Required): every client going this way gets the proxy's answer, not the API's", elapsed,
-                         tuple(details), "proxy-interference",
-                         f"put the proxy credentials in {unset} (http://user:password@host:port) or ask IT to allow "
-                         f"{route.host}")
-    return PathCheck("proxy", target, False, f"the proxy refused to connect to {route.host}:{route.port} "
-                     f"({tunnel.status} {tunnel.reason})", elapsed, tuple(details), "proxy-interference",
-                     f"ask whoever runs the proxy to allow {route.host}:{route.port}, or add {route.host} to NO_PROXY "
-                     "if it is reachable directly")
+        return PathCheck(
+            "proxy",
+            target,
+            False,
+            "the proxy wants its own credentials (407 Proxy Authentication "
+            "Required): every client going this way gets the proxy's answer, not the API's",
+            elapsed,
+            tuple(details),
+            "proxy-interference",
+            f"put the proxy credentials in {unset} (http://user:password@host:port) or ask IT to allow {route.host}",
+        )
+    return PathCheck(
+        "proxy",
+        target,
+        False,
+        f"the proxy refused to connect to {route.host}:{route.port} ({tunnel.status} {tunnel.reason})",
+        elapsed,
+        tuple(details),
+        "proxy-interference",
+        f"ask whoever runs the proxy to allow {route.host}:{route.port}, or add {route.host} to NO_PROXY "
+        "if it is reachable directly",
+    )

@@ -33,16 +33,16 @@ class Options:
     dns: dict[tuple[str, int], asyncio.Task[tuple[PathCheck, list[tuple[int, str]]]]]
 
 
-def _dns_task(options: Options, host: str, port: int,
-              what: str = "") -> asyncio.Task[tuple[PathCheck, list[tuple[int, str]]]]:
+def _dns_task(
+    options: Options, host: str, port: int, what: str = ""
+) -> asyncio.Task[tuple[PathCheck, list[tuple[int, str]]]]:
     key = (host.lower(), port)
     if key not in options.dns:
         options.dns[key] = asyncio.ensure_future(check_dns(host, port, options.timeout, options.official_host, what))
     return options.dns[key]
 
 
-async def walk(route: Route, options: Options, rows: list[PathCheck],
-               state: dict[str, PathStep]) -> None:
+async def walk(route: Route, options: Options, rows: list[PathCheck], state: dict[str, PathStep]) -> None:
     """The steps of one route, appending rows as they finish (so a deadline keeps what was learned)."""
     t = options.timeout
     official = route.host.lower() == options.official_host.lower()
@@ -53,8 +53,17 @@ async def walk(route: Route, options: Options, rows: list[PathCheck],
     ip: str | None = None
     if proxy is not None:
         if proxy.scheme not in ("http", "https") or not proxy.hostname:
-            rows.append(PathCheck("proxy", route.label, None, f"{proxy.scheme}:// proxies are not checked step by "
-                                  "step; the HTTP row goes through the proxy as the clients do", None, route.details()))
+            rows.append(
+                PathCheck(
+                    "proxy",
+                    route.label,
+                    None,
+                    f"{proxy.scheme}:// proxies are not checked step by "
+                    "step; the HTTP row goes through the proxy as the clients do",
+                    None,
+                    route.details(),
+                )
+            )
         state["step"] = "dns"
         pdns, paddresses = await _dns_task(options, proxy.hostname or "", proxy.port or 80, " (the proxy)")
         rows.append(pdns)
@@ -97,12 +106,14 @@ async def walk(route: Route, options: Options, rows: list[PathCheck],
         state["step"] = "tls"
         start = time.perf_counter()
         if proxy is not None and proxy.scheme == "http":
+
             async def opener() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
                 tunnel = await connect(proxy, proxy_ip or "", route.host, route.port, t)
                 if tunnel.reader is None or tunnel.writer is None:
                     raise ConnectionResetError(f"the proxy answered CONNECT with {tunnel.status}")
                 return tunnel.reader, tunnel.writer
         elif proxy is None:
+
             async def opener() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
                 return await open_tcp(ip or "", route.port, t)
         else:
@@ -112,34 +123,79 @@ async def walk(route: Route, options: Options, rows: list[PathCheck],
             row, best = tls_row(route, shakes, elapsed_ms(start), official, options.expected)
             rows.append(row)
             if best is None:
-                rows.append(PathCheck("http", route.label, None, "not checked: KeyLab sends nothing over TLS that no "
-                                      "trust store verifies", None, route.details()))
+                rows.append(
+                    PathCheck(
+                        "http",
+                        route.label,
+                        None,
+                        "not checked: KeyLab sends nothing over TLS that no trust store verifies",
+                        None,
+                        route.details(),
+                    )
+                )
                 return
             ctx = best.store.context()
     elif not is_loopback_url(route.url):
-        rows.append(PathCheck("tls", route.label, False, "plain HTTP to a host that is not this machine: anything "
-                              "sent, a key included, can be read on the way", None, route.details(),
-                              "base-url-override", "use an https:// URL"))
+        rows.append(
+            PathCheck(
+                "tls",
+                route.label,
+                False,
+                "plain HTTP to a host that is not this machine: anything sent, a key included, can be read on the way",
+                None,
+                route.details(),
+                "base-url-override",
+                "use an https:// URL",
+            )
+        )
 
     state["step"] = "http"
     try:
         status, headers, body, elapsed, mid = await http_get(route, ip, proxy_ip, ctx, t)
     except httpx2.TimeoutException as exc:
-        rows.append(PathCheck("http", route.label, False, f"no HTTP answer within {t:g} s ({type(exc).__name__})",
-                              None, route.details(), "network-unreachable",
-                              "the server or proxy accepts connections but does not answer: try again, check the "
-                              "proxy"))
+        rows.append(
+            PathCheck(
+                "http",
+                route.label,
+                False,
+                f"no HTTP answer within {t:g} s ({type(exc).__name__})",
+                None,
+                route.details(),
+                "network-unreachable",
+                "the server or proxy accepts connections but does not answer: try again, check the proxy",
+            )
+        )
         return
     except ImportError as exc:  # a socks:// proxy without the socksio package
         rows.append(PathCheck("http", route.label, None, f"not checked: {exc}", None, route.details()))
         return
     except httpx2.ProxyError as exc:
-        rows.append(PathCheck("http", route.label, False, f"the proxy refused the request: {exc}", None,
-                              route.details(), "proxy-interference", "check the proxy settings and credentials"))
+        rows.append(
+            PathCheck(
+                "http",
+                route.label,
+                False,
+                f"the proxy refused the request: {exc}",
+                None,
+                route.details(),
+                "proxy-interference",
+                "check the proxy settings and credentials",
+            )
+        )
         return
     except (httpx2.HTTPError, OSError, ssl.SSLError) as exc:
-        rows.append(PathCheck("http", route.label, False, f"the request failed: {type(exc).__name__}: {exc}"[:300],
-                              None, route.details(), "network-unreachable", "see the rows above for the failing step"))
+        rows.append(
+            PathCheck(
+                "http",
+                route.label,
+                False,
+                f"the request failed: {type(exc).__name__}: {exc}"[:300],
+                None,
+                route.details(),
+                "network-unreachable",
+                "see the rows above for the failing step",
+            )
+        )
         return
     rows.append(http_row(route, official, status, headers, body, elapsed))
     state["step"] = "clock"

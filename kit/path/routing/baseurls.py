@@ -60,16 +60,19 @@ def _url_problem(url: str) -> str:
     if parts is None:
         return "is not an http(s) URL the client can use"
     if parts.username is not None or parts.password is not None:
-        return ("carries a user part (user:password@ before the host), which is a credential: clients send it as "
-                "Basic authorization to that host, and a key written there travels wherever the URL points "
-                "(KeyLab's checks never send it); remove it and keep the key in ANTHROPIC_API_KEY")
+        return (
+            "carries a user part (user:password@ before the host), which is a credential: clients send it as "
+            "Basic authorization to that host, and a key written there travels wherever the URL points "
+            "(KeyLab's checks never send it); remove it and keep the key in ANTHROPIC_API_KEY"
+        )
     if parts.path.rstrip("/").endswith("/v1"):
         return "ends in /v1: the SDK adds /v1 itself, so requests go to /v1/v1/... (404 or a gateway error)"
     return ""
 
 
-def base_url_for(env: Environment, client: str, *, explicit: str | None = None,
-                 target: str | None = None) -> BaseUrlChoice:
+def base_url_for(
+    env: Environment, client: str, *, explicit: str | None = None, target: str | None = None
+) -> BaseUrlChoice:
     """The base URL ``client`` would use: explicit argument > ANTHROPIC_BASE_URL > SDK profile > default.
 
     curl and httpx2 read no base URL variable: they go wherever they are pointed (``target``).
@@ -77,8 +80,13 @@ def base_url_for(env: Environment, client: str, *, explicit: str | None = None,
     official = catalog().official_base_url
     if client in ("httpx2", "curl"):
         url = explicit or target or official
-        return BaseUrlChoice(client, url, "explicit argument" if explicit else "target",
-                             _url_problem(url), note=f"{client} reads no base URL variable")
+        return BaseUrlChoice(
+            client,
+            url,
+            "explicit argument" if explicit else "target",
+            _url_problem(url),
+            note=f"{client} reads no base URL variable",
+        )
     has_env = "ANTHROPIC_BASE_URL" in env.variables
     raw = env.variables.get("ANTHROPIC_BASE_URL", "")
     if explicit is not None:
@@ -87,8 +95,13 @@ def base_url_for(env: Environment, client: str, *, explicit: str | None = None,
         # anthropic/_client.py: `if base_url is None: base_url = os.environ.get("ANTHROPIC_BASE_URL")` (no strip,
         # an empty value counts); a profile's base_url applies only when no key/token variable is set.
         if has_env:
-            return BaseUrlChoice(client, raw, "ANTHROPIC_BASE_URL", _url_problem(raw),
-                                 note="the Python SDK uses the value exactly as set, even when empty")
+            return BaseUrlChoice(
+                client,
+                raw,
+                "ANTHROPIC_BASE_URL",
+                _url_problem(raw),
+                note="the Python SDK uses the value exactly as set, even when empty",
+            )
         if not (env.get("ANTHROPIC_API_KEY") or env.get("ANTHROPIC_AUTH_TOKEN")):
             profile_url, path = _profile_base_url(env)
             if profile_url:
@@ -110,4 +123,3 @@ def base_url_for(env: Environment, client: str, *, explicit: str | None = None,
                 return BaseUrlChoice(client, profile_url, f"profile {path}", _url_problem(profile_url), note=note)
         return BaseUrlChoice(client, official, "default", note=note)
     return BaseUrlChoice(client, target or official, "target")
-

@@ -120,4 +120,3 @@ def ca_for(env: Environment, client: str) -> CaChoice:
         return CaChoice(client, "unknown")
     ignored = tuple(name for name in ca_vars if v.get(name) and name not in used)
     return CaChoice(client, store, tuple(files), ignored, tuple(p for p in problems if p), off)
-

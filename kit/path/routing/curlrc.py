@@ -24,8 +24,15 @@ class CurlRc:
     insecure: bool = False
 
 
-_CURLRC_KEYS = {"x": "proxy", "proxy": "proxy", "noproxy": "noproxy", "cacert": "cacert", "capath": "capath",
-                "k": "insecure", "insecure": "insecure"}
+_CURLRC_KEYS = {
+    "x": "proxy",
+    "proxy": "proxy",
+    "noproxy": "noproxy",
+    "cacert": "cacert",
+    "capath": "capath",
+    "k": "insecure",
+    "insecure": "insecure",
+}
 
 
 def curlrc(env: Environment) -> CurlRc:
@@ -68,4 +75,3 @@ def curlrc(env: Environment) -> CurlRc:
             insecure=bool(found.get("insecure", False)),
         )
     return CurlRc()
-

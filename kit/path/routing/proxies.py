@@ -87,16 +87,18 @@ def _httpx_mounts(proxies: Mapping[str, tuple[str, str]]) -> dict[str, tuple[str
         elif is_ipv6_hostname(hostname):
             addr, slash, subnet = hostname.partition("/")
             mounts[f"all://[{addr}]/{subnet}" if slash else f"all://[{hostname}]"] = (None, why)
-        elif (hostname.lower() == "localhost" or hostname.startswith("[")
-              or (hostname.startswith("*.") and "/" not in hostname)):
+        elif (
+            hostname.lower() == "localhost"
+            or hostname.startswith("[")
+            or (hostname.startswith("*.") and "/" not in hostname)
+        ):
             mounts[f"all://{hostname}"] = (None, why)
         elif "/" not in hostname:
             mounts[f"all://*{hostname}"] = (None, why)
     return mounts
 
 
-def _httpx_choice(client: str, url: str, variables: Mapping[str, str],
-                  system: Mapping[str, str] | None) -> ProxyChoice:
+def _httpx_choice(client: str, url: str, variables: Mapping[str, str], system: Mapping[str, str] | None) -> ProxyChoice:
     env_proxies = _python_proxies(variables)
     proxies = env_proxies
     origin = "environment"
@@ -105,8 +107,10 @@ def _httpx_choice(client: str, url: str, variables: Mapping[str, str],
         proxies = {k: (v, f"system proxy setting ({k})") for k, v in system.items() if v}
         origin = "system settings"
     mounts = _httpx_mounts(proxies)
-    rule = ("httpx2 rules (urllib getproxies: lower case wins, ALL_PROXY counts; NO_PROXY by suffix, "
-            "'*' disables, ports and CIDR allowed)")
+    rule = (
+        "httpx2 rules (urllib getproxies: lower case wins, ALL_PROXY counts; NO_PROXY by suffix, "
+        "'*' disables, ports and CIDR allowed)"
+    )
     if "*" in mounts:
         return ProxyChoice(client, url, None, bypass=mounts["*"][1], note=f"{rule}; NO_PROXY=* disables proxies")
     patterns: list[tuple[URLPattern, str | None, str]] = []
@@ -124,8 +128,9 @@ def _httpx_choice(client: str, url: str, variables: Mapping[str, str],
         if pattern.matches(parsed):
             if proxy is None:
                 return ProxyChoice(client, url, None, bypass=why, note=f"{rule}; bypassed by {why}")
-            return ProxyChoice(client, url, display_url(proxy), variable=why, proxy_url=proxy,
-                               note=f"{rule}; from {origin}")
+            return ProxyChoice(
+                client, url, display_url(proxy), variable=why, proxy_url=proxy, note=f"{rule}; from {origin}"
+            )
     return ProxyChoice(client, url, None, note=f"{rule}; no proxy variable applies")
 
 
@@ -168,8 +173,10 @@ def _curl_choice(client: str, url: str, env: Environment) -> ProxyChoice:
         return ProxyChoice(client, url, None, note="the URL cannot be parsed")
     scheme, host = parts.scheme.lower(), parts.hostname
     rc = curlrc(env)
-    rule = ("curl rules (lib/url.c detect_proxy: lower-case http_proxy only, https_proxy then HTTPS_PROXY, "
-            "then all_proxy/ALL_PROXY; NO_PROXY by domain suffix or CIDR, only a lone '*', no ports)")
+    rule = (
+        "curl rules (lib/url.c detect_proxy: lower-case http_proxy only, https_proxy then HTTPS_PROXY, "
+        "then all_proxy/ALL_PROXY; NO_PROXY by domain suffix or CIDR, only a lone '*', no ports)"
+    )
     no_proxy, no_name = rc.noproxy, f"noproxy in {rc.path}" if rc.noproxy else ""
     if no_proxy is None:
         for name in ("no_proxy", "NO_PROXY"):
@@ -181,8 +188,9 @@ def _curl_choice(client: str, url: str, env: Environment) -> ProxyChoice:
     if rc.proxy is not None:
         proxy, variable = rc.proxy, f"proxy in {rc.path}"
     else:
-        names = [f"{scheme}_proxy"] + ([] if scheme == "http" else [f"{scheme.upper()}_PROXY"]) + ["all_proxy",
-                                                                                                 "ALL_PROXY"]
+        names = (
+            [f"{scheme}_proxy"] + ([] if scheme == "http" else [f"{scheme.upper()}_PROXY"]) + ["all_proxy", "ALL_PROXY"]
+        )
         for name in names:
             value = _curl_env(env.variables, name)
             if value:
@@ -192,13 +200,23 @@ def _curl_choice(client: str, url: str, env: Environment) -> ProxyChoice:
     if scheme == "http" and proxy is None and _curl_env(env.variables, "HTTP_PROXY"):
         ignored = "; HTTP_PROXY in upper case is ignored by curl on purpose (httpoxy)"
     if proxy is None:
-        return ProxyChoice(client, url, None, note=f"{rule}; no proxy variable applies{ignored}",
-                           ignored=("HTTP_PROXY",) if ignored else ())
+        return ProxyChoice(
+            client,
+            url,
+            None,
+            note=f"{rule}; no proxy variable applies{ignored}",
+            ignored=("HTTP_PROXY",) if ignored else (),
+        )
     if no_proxy:
         hit = _curl_no_proxy_match(host, no_proxy)
         if hit is not None:
-            return ProxyChoice(client, url, None, bypass=f"{no_name} entry {hit!r}",
-                               note=f"{rule}; bypassed by {no_name} entry {hit!r}")
+            return ProxyChoice(
+                client,
+                url,
+                None,
+                bypass=f"{no_name} entry {hit!r}",
+                note=f"{rule}; bypassed by {no_name} entry {hit!r}",
+            )
     if not proxy:
         return ProxyChoice(client, url, None, note=f"{rule}; an empty proxy setting means direct")
     full = proxy if "://" in proxy else f"http://{proxy}"
@@ -239,31 +257,57 @@ def _undici_no_proxy_match(host: str, port: int, no_proxy: str) -> str | None:
     return None
 
 
-def _node_choice(client: str, version: str, url: str, variables: Mapping[str, str],
-                 node_version: str | None) -> ProxyChoice:
+def _node_choice(
+    client: str, version: str, url: str, variables: Mapping[str, str], node_version: str | None
+) -> ProxyChoice:
     sdk = version_tuple(version) if version != "current" else NODE_SDK_FETCH_SINCE
-    set_vars = [n for n in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
-                if variables.get(n)]
+    set_vars = [
+        n
+        for n in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+        if variables.get(n)
+    ]
     ignoring = f"; it ignores {', '.join(set_vars)}" if set_vars else ""
     if sdk and sdk < NODE_SDK_FETCH_SINCE:
-        return ProxyChoice(client, url, None, note=(
-            f"Node SDK {version} sends through node-fetch 2 with its own agentkeepalive agent: no proxy "
-            f"variable support at all (only an httpAgent passed in code){ignoring}"), ignored=tuple(set_vars))
+        return ProxyChoice(
+            client,
+            url,
+            None,
+            note=(
+                f"Node SDK {version} sends through node-fetch 2 with its own agentkeepalive agent: no proxy "
+                f"variable support at all (only an httpAgent passed in code){ignoring}"
+            ),
+            ignored=tuple(set_vars),
+        )
     enabled = variables.get("NODE_USE_ENV_PROXY") == "1" or "--use-env-proxy" in variables.get("NODE_OPTIONS", "")
     if not enabled:
-        return ProxyChoice(client, url, None, note=(
-            f"Node SDK {version} uses the runtime's fetch (undici), which reads proxy variables only with "
-            f"NODE_USE_ENV_PROXY=1 or --use-env-proxy (Node 22.21+/24+){ignoring}"), ignored=tuple(set_vars))
+        return ProxyChoice(
+            client,
+            url,
+            None,
+            note=(
+                f"Node SDK {version} uses the runtime's fetch (undici), which reads proxy variables only with "
+                f"NODE_USE_ENV_PROXY=1 or --use-env-proxy (Node 22.21+/24+){ignoring}"
+            ),
+            ignored=tuple(set_vars),
+        )
     supported = _node_env_proxy_supported(node_version)
     if supported is False:
-        return ProxyChoice(client, url, None, note=(
-            f"NODE_USE_ENV_PROXY is set but Node {node_version} predates it (needs 22.21+ or 24+): direct{ignoring}"),
-            ignored=tuple(set_vars))
+        return ProxyChoice(
+            client,
+            url,
+            None,
+            note=(
+                f"NODE_USE_ENV_PROXY is set but Node {node_version} predates it (needs 22.21+ or 24+): direct{ignoring}"
+            ),
+            ignored=tuple(set_vars),
+        )
     parts = split_url(url)
     if parts is None or parts.hostname is None:
         return ProxyChoice(client, url, None, note="the URL cannot be parsed")
-    rule = ("undici EnvHttpProxyAgent rules (http_proxy ?? HTTP_PROXY, https_proxy ?? HTTPS_PROXY falling back "
-            "to the http proxy, no ALL_PROXY; NO_PROXY with ports, '.x' and '*.x' suffixes)")
+    rule = (
+        "undici EnvHttpProxyAgent rules (http_proxy ?? HTTP_PROXY, https_proxy ?? HTTPS_PROXY falling back "
+        "to the http proxy, no ALL_PROXY; NO_PROXY with ports, '.x' and '*.x' suffixes)"
+    )
     if supported is None:
         rule += f"; assumes a Node that supports it (version {node_version or 'unknown'})"
 
@@ -288,8 +332,14 @@ def _node_choice(client: str, version: str, url: str, variables: Mapping[str, st
     return ProxyChoice(client, url, None, note=f"{rule}; no proxy variable applies")
 
 
-def proxy_for(env: Environment, url: str, client: str, *, node_version: str | None = None,
-              system_proxies: Mapping[str, str] | None = None) -> ProxyChoice:
+def proxy_for(
+    env: Environment,
+    url: str,
+    client: str,
+    *,
+    node_version: str | None = None,
+    system_proxies: Mapping[str, str] | None = None,
+) -> ProxyChoice:
     """The proxy ``client`` would use for ``url`` under ``env`` (see ``CLIENTS`` for the names).
 
     ``system_proxies`` are the OS proxy settings (macOS, Windows), which httpx2 reads only when no
@@ -302,4 +352,3 @@ def proxy_for(env: Environment, url: str, client: str, *, node_version: str | No
     if client.startswith("sdk-node@"):
         return _node_choice(client, client.split("@", 1)[1], url, env.variables, node_version)
     return ProxyChoice(client, url, None, note=f"KeyLab has no proxy model for {client!r}")
-

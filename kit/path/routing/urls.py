@@ -43,7 +43,6 @@ def without_userinfo(url: str) -> str:
     return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
 
 
-
 def host_of(url: str) -> str:
     """The host of ``url``, or ``url`` itself when it has none."""
     parts = split_url(url)

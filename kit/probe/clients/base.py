@@ -72,21 +72,71 @@ MAX_FIELD_CHARS = 120
 PROMPT = "Hi"
 
 _FAMILIES = {
-    "connect": ("ConnectError", "CURLE_COULDNT_CONNECT", "CURLE_COULDNT_RESOLVE_HOST", "ECONNREFUSED",
-                "ENOTFOUND", "EAI_AGAIN", "APIConnectionError", "FetchError", "ConnectionRefusedError"),
-    "timeout": ("ConnectTimeout", "ReadTimeout", "WriteTimeout", "PoolTimeout", "TimeoutException",
-                "APITimeoutError", "APIConnectionTimeoutError", "CURLE_OPERATION_TIMEDOUT", "ETIMEDOUT",
-                "AttemptTimeout"),
-    "tls": ("SSLError", "SSLCertVerificationError", "CURLE_SSL_CONNECT_ERROR", "CURLE_PEER_FAILED_VERIFICATION",
-            "CURLE_SSL_CACERT", "CURLE_SSL_CERTPROBLEM", "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-            "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT", "CERT_HAS_EXPIRED",
-            "ERR_TLS_CERT_ALTNAME_INVALID"),
-    "reset": ("ReadError", "WriteError", "CURLE_RECV_ERROR", "CURLE_SEND_ERROR", "ECONNRESET", "EPIPE",
-              "CURLE_GOT_NOTHING"),
-    "protocol": ("RemoteProtocolError", "CURLE_WEIRD_SERVER_REPLY", "CURLE_UNSUPPORTED_PROTOCOL",
-                 "CURLE_PARTIAL_FILE", "HPE_INVALID_CONSTANT", "CURLE_HTTP2", "CURLE_HTTP2_STREAM", "IncompleteBody"),
-    "refused-by-client": ("LocalProtocolError", "InvalidHeader", "ERR_INVALID_CHAR", "InvalidCharacterError",
-                          "TypeError", "CURLE_BAD_HEADER", "UnicodeEncodeError", "ByteStringError"),
+    "connect": (
+        "ConnectError",
+        "CURLE_COULDNT_CONNECT",
+        "CURLE_COULDNT_RESOLVE_HOST",
+        "ECONNREFUSED",
+        "ENOTFOUND",
+        "EAI_AGAIN",
+        "APIConnectionError",
+        "FetchError",
+        "ConnectionRefusedError",
+    ),
+    "timeout": (
+        "ConnectTimeout",
+        "ReadTimeout",
+        "WriteTimeout",
+        "PoolTimeout",
+        "TimeoutException",
+        "APITimeoutError",
+        "APIConnectionTimeoutError",
+        "CURLE_OPERATION_TIMEDOUT",
+        "ETIMEDOUT",
+        "AttemptTimeout",
+    ),
+    "tls": (
+        "SSLError",
+        "SSLCertVerificationError",
+        "CURLE_SSL_CONNECT_ERROR",
+        "CURLE_PEER_FAILED_VERIFICATION",
+        "CURLE_SSL_CACERT",
+        "CURLE_SSL_CERTPROBLEM",
+        "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+        "SELF_SIGNED_CERT_IN_CHAIN",
+        "DEPTH_ZERO_SELF_SIGNED_CERT",
+        "CERT_HAS_EXPIRED",
+        "ERR_TLS_CERT_ALTNAME_INVALID",
+    ),
+    "reset": (
+        "ReadError",
+        "WriteError",
+        "CURLE_RECV_ERROR",
+        "CURLE_SEND_ERROR",
+        "ECONNRESET",
+        "EPIPE",
+        "CURLE_GOT_NOTHING",
+    ),
+    "protocol": (
+        "RemoteProtocolError",
+        "CURLE_WEIRD_SERVER_REPLY",
+        "CURLE_UNSUPPORTED_PROTOCOL",
+        "CURLE_PARTIAL_FILE",
+        "HPE_INVALID_CONSTANT",
+        "CURLE_HTTP2",
+        "CURLE_HTTP2_STREAM",
+        "IncompleteBody",
+    ),
+    "refused-by-client": (
+        "LocalProtocolError",
+        "InvalidHeader",
+        "ERR_INVALID_CHAR",
+        "InvalidCharacterError",
+        "TypeError",
+        "CURLE_BAD_HEADER",
+        "UnicodeEncodeError",
+        "ByteStringError",
+    ),
     "decode": ("JSONDecodeError", "DecodingError"),
     "proxy": ("ProxyError", "CURLE_COULDNT_RESOLVE_PROXY"),
     "too-large": (BODY_TOO_LARGE,),
@@ -225,8 +275,16 @@ def _non_json(reply: Reply, responder: str, parsed_error: bool) -> bool:
     return _json(reply.body) is None
 
 
-def build_result(attempt: Attempt, credential: Credential, reply: Reply, *, run_id: str, client_name: str,
-                 client_version: str, started_at: str) -> AttemptResult:
+def build_result(
+    attempt: Attempt,
+    credential: Credential,
+    reply: Reply,
+    *,
+    run_id: str,
+    client_name: str,
+    client_version: str,
+    started_at: str,
+) -> AttemptResult:
     """The tidy row for one attempt. Every text field is scrubbed; no field can hold the key."""
     headers = {k.lower(): v for k, v in reply.headers.items()}
     responder = identify_responder(reply.status, headers, reply.body)
@@ -312,14 +370,16 @@ class Client(abc.ABC):
             redact.remember([raw])
             seen.add(raw)
 
-    async def send(self, attempt: Attempt, credential: Credential, *, run_id: str,
-                   timeout: float = 20.0) -> AttemptResult:
+    async def send(
+        self, attempt: Attempt, credential: Credential, *, run_id: str, timeout: float = 20.0
+    ) -> AttemptResult:
         """Send one attempt and return its row. Never raises, except for cancellation."""
         result, _ = await self.send_with_reply(attempt, credential, run_id=run_id, timeout=timeout)
         return result
 
-    async def send_with_reply(self, attempt: Attempt, credential: Credential, *, run_id: str,
-                              timeout: float = 20.0) -> tuple[AttemptResult, Reply]:
+    async def send_with_reply(
+        self, attempt: Attempt, credential: Credential, *, run_id: str, timeout: float = 20.0
+    ) -> tuple[AttemptResult, Reply]:
         """``send``, plus the ``Reply`` (the engine reads model lists and token usage from its body)."""
         self._remember(credential.raw)
         started_at = utc_now()
@@ -328,14 +388,23 @@ class Client(abc.ABC):
             async with asyncio.timeout(timeout + 5.0):  # a backstop: every client has its own timeout too
                 reply = await self.exchange(attempt, credential, timeout)
         except TimeoutError:
-            reply = Reply(transport_error="AttemptTimeout",
-                          error_message=f"no answer within {timeout + 5.0:.0f} s (the client did not time out itself)")
+            reply = Reply(
+                transport_error="AttemptTimeout",
+                error_message=f"no answer within {timeout + 5.0:.0f} s (the client did not time out itself)",
+            )
         except Exception as exc:  # an adapter bug or an unexpected client failure: still a row
             reply = Reply(transport_error=type(exc).__name__, error_message=str(exc))
         if reply.latency_ms is None:
             reply = _with_latency(reply, (time.perf_counter() - began) * 1000)
-        result = build_result(attempt, credential, reply, run_id=run_id, client_name=self.name,
-                              client_version=self.version, started_at=started_at)
+        result = build_result(
+            attempt,
+            credential,
+            reply,
+            run_id=run_id,
+            client_name=self.name,
+            client_version=self.version,
+            started_at=started_at,
+        )
         return result, reply
 
 

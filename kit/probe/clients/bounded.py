@@ -30,8 +30,7 @@ TOO_LARGE = "keylab_body_too_large"
 class CappedStream(httpx2.AsyncByteStream):
     """Yields at most ``limit`` bytes of ``inner`` and ends; gives up after ``deadline_s`` in total."""
 
-    def __init__(self, inner: httpx2.AsyncByteStream, response: httpx2.Response, limit: int,
-                 deadline_s: float) -> None:
+    def __init__(self, inner: httpx2.AsyncByteStream, response: httpx2.Response, limit: int, deadline_s: float) -> None:
         self._inner = inner
         self._response = response
         self._limit = limit
@@ -64,8 +63,11 @@ class CappedStream(httpx2.AsyncByteStream):
                 seen += len(chunk)
                 yield chunk
         except TimeoutError:
-            raise httpx2.ReadTimeout(f"the answer's body did not arrive within {self._deadline_s:g} s in all "
-                                     "(the server sends it too slowly)", request=self._response.request) from None
+            raise httpx2.ReadTimeout(
+                f"the answer's body did not arrive within {self._deadline_s:g} s in all "
+                "(the server sends it too slowly)",
+                request=self._response.request,
+            ) from None
         finally:
             closer = getattr(chunks, "aclose", None)
             if closer is not None:
@@ -83,8 +85,12 @@ def _read_timeout(request: httpx2.Request, default: float) -> float:
 
 async def bound(response: httpx2.Response) -> None:
     """httpx2 response hook: cap the body at ``MAX_BODY_BYTES`` and its arrival at the read timeout."""
-    response.stream = CappedStream(response.stream, response, MAX_BODY_BYTES,  # type: ignore[arg-type]
-                                   _read_timeout(response.request, 20.0))
+    response.stream = CappedStream(
+        response.stream,  # type: ignore[arg-type]
+        response,
+        MAX_BODY_BYTES,
+        _read_timeout(response.request, 20.0),
+    )
 
 
 def was_cut(response: httpx2.Response) -> bool:

@@ -47,18 +47,40 @@ _HEADERS_LIMIT = 1024 * 1024
 
 #: curl exit codes (libcurl-errors(3)) for failures a probe can meet, by their libcurl names.
 CURL_ERRORS = {
-    1: "CURLE_UNSUPPORTED_PROTOCOL", 3: "CURLE_URL_MALFORMAT", 5: "CURLE_COULDNT_RESOLVE_PROXY",
-    6: "CURLE_COULDNT_RESOLVE_HOST", 7: "CURLE_COULDNT_CONNECT", 8: "CURLE_WEIRD_SERVER_REPLY",
-    16: "CURLE_HTTP2", 18: "CURLE_PARTIAL_FILE", 23: "CURLE_WRITE_ERROR", 26: "CURLE_READ_ERROR",
-    28: "CURLE_OPERATION_TIMEDOUT", 35: "CURLE_SSL_CONNECT_ERROR", 43: "CURLE_BAD_FUNCTION_ARGUMENT",
-    47: "CURLE_TOO_MANY_REDIRECTS", 52: "CURLE_GOT_NOTHING", 55: "CURLE_SEND_ERROR", 56: "CURLE_RECV_ERROR",
-    58: "CURLE_SSL_CERTPROBLEM", 59: "CURLE_SSL_CIPHER", 60: "CURLE_PEER_FAILED_VERIFICATION",
-    61: "CURLE_BAD_CONTENT_ENCODING", 77: "CURLE_SSL_CACERT_BADFILE", 92: "CURLE_HTTP2_STREAM",
+    1: "CURLE_UNSUPPORTED_PROTOCOL",
+    3: "CURLE_URL_MALFORMAT",
+    5: "CURLE_COULDNT_RESOLVE_PROXY",
+    6: "CURLE_COULDNT_RESOLVE_HOST",
+    7: "CURLE_COULDNT_CONNECT",
+    8: "CURLE_WEIRD_SERVER_REPLY",
+    16: "CURLE_HTTP2",
+    18: "CURLE_PARTIAL_FILE",
+    23: "CURLE_WRITE_ERROR",
+    26: "CURLE_READ_ERROR",
+    28: "CURLE_OPERATION_TIMEDOUT",
+    35: "CURLE_SSL_CONNECT_ERROR",
+    43: "CURLE_BAD_FUNCTION_ARGUMENT",
+    47: "CURLE_TOO_MANY_REDIRECTS",
+    52: "CURLE_GOT_NOTHING",
+    55: "CURLE_SEND_ERROR",
+    56: "CURLE_RECV_ERROR",
+    58: "CURLE_SSL_CERTPROBLEM",
+    59: "CURLE_SSL_CIPHER",
+    60: "CURLE_PEER_FAILED_VERIFICATION",
+    61: "CURLE_BAD_CONTENT_ENCODING",
+    77: "CURLE_SSL_CACERT_BADFILE",
+    92: "CURLE_HTTP2_STREAM",
     97: "CURLE_PROXY",
 }
 
-_ESCAPES = {ord("\\"): b"\\\\", ord('"'): b'\\"', ord("\n"): b"\\n", ord("\r"): b"\\r", ord("\t"): b"\\t",
-            ord("\v"): b"\\v"}
+_ESCAPES = {
+    ord("\\"): b"\\\\",
+    ord('"'): b'\\"',
+    ord("\n"): b"\\n",
+    ord("\r"): b"\\r",
+    ord("\t"): b"\\t",
+    ord("\v"): b"\\v",
+}
 
 
 def config_quote(value: bytes) -> bytes:
@@ -154,11 +176,13 @@ class CurlClient(Client):
     async def start(self) -> None:
         path = self._executable or shutil.which("curl")
         if not path:
-            raise ClientUnavailable("the curl client was asked for, but no curl program is on PATH",
-                                    "install curl (Debian/Ubuntu: apt-get install curl; macOS has it) or "
-                                    "leave 'curl' out of --client")
-        proc = await asyncio.create_subprocess_exec(path, "--version", stdout=asyncio.subprocess.PIPE,
-                                                    stderr=asyncio.subprocess.DEVNULL)
+            raise ClientUnavailable(
+                "the curl client was asked for, but no curl program is on PATH",
+                "install curl (Debian/Ubuntu: apt-get install curl; macOS has it) or leave 'curl' out of --client",
+            )
+        proc = await asyncio.create_subprocess_exec(
+            path, "--version", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
+        )
         out, _ = await proc.communicate()
         first = out.decode("utf-8", "replace").split()
         self.version = first[1] if len(first) > 1 else "unknown"
@@ -172,7 +196,8 @@ class CurlClient(Client):
             b"dump-header = " + config_quote(str(folder / "headers").encode()),
             b"max-time = " + str(max(1.0, timeout)).encode(),
             b"connect-timeout = " + str(min(5.0, timeout)).encode(),
-            b"silent", b"show-error",
+            b"silent",
+            b"show-error",
         ]
         if self._trust is not None:
             lines.extend(curl_ca_lines(self._trust))
@@ -201,8 +226,11 @@ class CurlClient(Client):
             await self.start()
         assert self._path is not None
         style = "x-api-key" if attempt.auth_style == "default" else attempt.auth_style
-        common: dict[str, Any] = {"user_agent": f"curl/{self.version}", "sent_auth_style": style,
-                                  "sent_version": attempt.api_version or ""}
+        common: dict[str, Any] = {
+            "user_agent": f"curl/{self.version}",
+            "sent_auth_style": style,
+            "sent_version": attempt.api_version or "",
+        }
         folder = private_temp_dir("keylab-curl-")  # 0700, only we can read it; removed even on SIGTERM
         began = time.perf_counter()
         try:
@@ -212,8 +240,15 @@ class CurlClient(Client):
                 return Reply(transport_error="CURLE_BAD_HEADER", error_message=str(exc), **common)
             proc = await asyncio.create_subprocess_exec(
                 # -q first: no ~/.curlrc, so the request is exactly what the config says
-                self._path, "-q", "--config", "-", "--write-out", "%{stderr}%{json}",
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                self._path,
+                "-q",
+                "--config",
+                "-",
+                "--write-out",
+                "%{stderr}%{json}",
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
                 env=self._child_env(attempt.base_url),
             )
             try:
@@ -246,8 +281,9 @@ async def _talk(proc: asyncio.subprocess.Process, config: bytes) -> tuple[bytes,
     return body, too_large, err
 
 
-def _reply(code: int, body: bytes, too_large: bool, err: bytes, folder: Path, latency: float,
-           common: dict[str, Any]) -> Reply:
+def _reply(
+    code: int, body: bytes, too_large: bool, err: bytes, folder: Path, latency: float, common: dict[str, Any]
+) -> Reply:
     meta, message = _write_out(err)
     dump = b""
     if (folder / "headers").exists():
@@ -263,8 +299,15 @@ def _reply(code: int, body: bytes, too_large: bool, err: bytes, folder: Path, la
     if exit_code == 0 and status is not None:
         return Reply(status=status, headers=headers, body=body, latency_ms=latency_ms, **common)
     name = CURL_ERRORS.get(exit_code, f"CURLE_{exit_code}")
-    said = str(meta.get("errormsg") or message.removeprefix(f"curl: ({exit_code})").strip()
-               or f"curl exited with {exit_code}")
-    return Reply(status=status, headers=headers if status else {}, body=body if status else b"",
-                 transport_error=name, error_message=f"curl: ({exit_code}) {said}", latency_ms=latency_ms,
-                 **common)
+    said = str(
+        meta.get("errormsg") or message.removeprefix(f"curl: ({exit_code})").strip() or f"curl exited with {exit_code}"
+    )
+    return Reply(
+        status=status,
+        headers=headers if status else {},
+        body=body if status else b"",
+        transport_error=name,
+        error_message=f"curl: ({exit_code}) {said}",
+        latency_ms=latency_ms,
+        **common,
+    )

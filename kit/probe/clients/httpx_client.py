@@ -89,8 +89,9 @@ class HttpxClient(Client):
 
     name = "httpx2"
 
-    def __init__(self, *, max_connections: int = 32, verify: ssl.SSLContext | str | bool = True,
-                 trust: CaChoice | None = None) -> None:
+    def __init__(
+        self, *, max_connections: int = 32, verify: ssl.SSLContext | str | bool = True, trust: CaChoice | None = None
+    ) -> None:
         """``trust``: what httpx2 would trust in the investigated environment (``SSL_CERT_FILE``/``SSL_CERT_DIR``);
         without it, KeyLab's own process settings."""
         if verify is False:
@@ -100,9 +101,15 @@ class HttpxClient(Client):
         if trust is not None and verify is True:
             verify = ssl_context_for(trust)
         self._verify = default_ssl_context() if verify is True else verify
-        self._pools = RoutePools(lambda trust_env: httpx2.AsyncClient(
-            limits=self._limits, trust_env=trust_env, verify=self._verify, follow_redirects=False,
-            event_hooks={"response": [bound]}))
+        self._pools = RoutePools(
+            lambda trust_env: httpx2.AsyncClient(
+                limits=self._limits,
+                trust_env=trust_env,
+                verify=self._verify,
+                follow_redirects=False,
+                event_hooks={"response": [bound]},
+            )
+        )
 
     def _pool(self, base_url: str) -> httpx2.AsyncClient:
         return self._pools.get(base_url)
@@ -121,33 +128,69 @@ class HttpxClient(Client):
         pool = self._pool(attempt.base_url)
         user_agent = pool.headers.get("user-agent")
         style = "x-api-key" if attempt.auth_style == "default" else attempt.auth_style
-        common: dict[str, Any] = {"user_agent": user_agent, "sent_auth_style": style,
-                                  "sent_version": attempt.api_version or ""}
+        common: dict[str, Any] = {
+            "user_agent": user_agent,
+            "sent_auth_style": style,
+            "sent_version": attempt.api_version or "",
+        }
         began = time.perf_counter()
         try:
             # httpx2's timeouts are per read; this one bounds the whole exchange (its own fire first when they can)
             async with asyncio.timeout(timeout + 1.0):
                 return await self._send(pool, attempt, url, headers, body, timeout, began, common)
         except TimeoutError:
-            return Reply(transport_error="ReadTimeout", error_message=f"no complete answer within {timeout + 1.0:g} s",
-                         latency_ms=(time.perf_counter() - began) * 1000, **common)
+            return Reply(
+                transport_error="ReadTimeout",
+                error_message=f"no complete answer within {timeout + 1.0:g} s",
+                latency_ms=(time.perf_counter() - began) * 1000,
+                **common,
+            )
 
-    async def _send(self, pool: httpx2.AsyncClient, attempt: Attempt, url: str, headers: list[tuple[bytes, bytes]],
-                    body: bytes | None, timeout: float, began: float, common: dict[str, Any]) -> Reply:
+    async def _send(
+        self,
+        pool: httpx2.AsyncClient,
+        attempt: Attempt,
+        url: str,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes | None,
+        timeout: float,
+        began: float,
+        common: dict[str, Any],
+    ) -> Reply:
         try:
-            request = pool.build_request(attempt.method, url, headers=headers, content=body,
-                                         timeout=httpx2.Timeout(timeout, connect=min(5.0, timeout)))
+            request = pool.build_request(
+                attempt.method,
+                url,
+                headers=headers,
+                content=body,
+                timeout=httpx2.Timeout(timeout, connect=min(5.0, timeout)),
+            )
             response = await pool.send(request, stream=True)
         except httpx2.HTTPError as exc:
-            return Reply(transport_error=transport_name(exc), error_message=str(exc) or repr(exc),
-                         latency_ms=(time.perf_counter() - began) * 1000, **common)
+            return Reply(
+                transport_error=transport_name(exc),
+                error_message=str(exc) or repr(exc),
+                latency_ms=(time.perf_counter() - began) * 1000,
+                **common,
+            )
         try:
             data = await response.aread()  # at most MAX_BODY_BYTES: the pool's ``bound`` hook stops there
         except httpx2.HTTPError as exc:  # headers arrived, the body did not (reset, truncated, bad encoding)
-            return Reply(status=response.status_code, headers=dict(response.headers),
-                         transport_error=transport_name(exc), error_message=str(exc) or repr(exc),
-                         latency_ms=(time.perf_counter() - began) * 1000, **common)
+            return Reply(
+                status=response.status_code,
+                headers=dict(response.headers),
+                transport_error=transport_name(exc),
+                error_message=str(exc) or repr(exc),
+                latency_ms=(time.perf_counter() - began) * 1000,
+                **common,
+            )
         finally:
             await response.aclose()
-        return Reply(status=response.status_code, headers=dict(response.headers), body=data,
-                     too_large=was_cut(response), latency_ms=(time.perf_counter() - began) * 1000, **common)
+        return Reply(
+            status=response.status_code,
+            headers=dict(response.headers),
+            body=data,
+            too_large=was_cut(response),
+            latency_ms=(time.perf_counter() - began) * 1000,
+            **common,
+        )

@@ -100,8 +100,9 @@ def node_path() -> str:
 
 def _check_version(version: str) -> str:
     if not _VERSION.match(version):
-        raise UsageError(f"{version!r} is not an npm version of {PACKAGE}",
-                         f"give an exact version such as {TICKET_VERSION}")
+        raise UsageError(
+            f"{version!r} is not an npm version of {PACKAGE}", f"give an exact version such as {TICKET_VERSION}"
+        )
     return version
 
 
@@ -115,14 +116,17 @@ def current_version(refresh: bool = False) -> str:
                 return remembered
     npm = _tool("npm")
     try:
-        done = subprocess.run([npm, "view", PACKAGE, "version"], capture_output=True, text=True, timeout=120,
-                              check=False)
+        done = subprocess.run(
+            [npm, "view", PACKAGE, "version"], capture_output=True, text=True, timeout=120, check=False
+        )
     except subprocess.TimeoutExpired:
         raise ClientUnavailable("npm view timed out", "check the connection to the npm registry") from None
     version = done.stdout.strip().splitlines()[-1].strip() if done.stdout.strip() else ""
     if done.returncode != 0 or not _VERSION.match(version):
-        raise ClientUnavailable(f"npm could not tell the current version of {PACKAGE}: {done.stderr.strip()[:300]}",
-                                "check the connection to the npm registry (npm config get registry)")
+        raise ClientUnavailable(
+            f"npm could not tell the current version of {PACKAGE}: {done.stderr.strip()[:300]}",
+            "check the connection to the npm registry (npm config get registry)",
+        )
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(version + "\n", encoding="utf-8")
     return version
@@ -158,18 +162,31 @@ def install(version: str) -> Path:
             return folder
         (folder / "package.json").write_text(
             json.dumps({"name": f"keylab-node-sdk-{version.replace('.', '-')}", "private": True}) + "\n",
-            encoding="utf-8")
-        command = [npm, "install", "--prefix", str(folder), "--no-audit", "--no-fund", "--no-save",
-                   "--no-package-lock", "--loglevel=error", f"{PACKAGE}@{version}"]
+            encoding="utf-8",
+        )
+        command = [
+            npm,
+            "install",
+            "--prefix",
+            str(folder),
+            "--no-audit",
+            "--no-fund",
+            "--no-save",
+            "--no-package-lock",
+            "--loglevel=error",
+            f"{PACKAGE}@{version}",
+        ]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
         except subprocess.TimeoutExpired:
-            raise ClientUnavailable(f"npm install {PACKAGE}@{version} timed out",
-                                    "check the connection to the npm registry and try again") from None
+            raise ClientUnavailable(
+                f"npm install {PACKAGE}@{version} timed out", "check the connection to the npm registry and try again"
+            ) from None
         if done.returncode != 0 or installed_version(folder) != version:
-            raise ClientUnavailable(f"npm could not install {PACKAGE}@{version}: {done.stderr.strip()[-500:]}",
-                                    "check the version exists (npm view @anthropic-ai/sdk versions) and the "
-                                    "connection to the npm registry")
+            raise ClientUnavailable(
+                f"npm could not install {PACKAGE}@{version}: {done.stderr.strip()[-500:]}",
+                "check the version exists (npm view @anthropic-ai/sdk versions) and the connection to the npm registry",
+            )
     return folder
 
 

@@ -33,9 +33,11 @@ def client_names(names: Sequence[str]) -> tuple[str, ...]:
             out.append(name)
         else:
             ticket = vocabulary.node_ticket
-            raise UsageError(f"unknown client {raw!r}",
-                             f"use {', '.join(simple)}, sdk-node ({ticket} and the current release) or "
-                             f"sdk-node@VERSION, e.g. --client sdk-node@{ticket}")
+            raise UsageError(
+                f"unknown client {raw!r}",
+                f"use {', '.join(simple)}, sdk-node ({ticket} and the current release) or "
+                f"sdk-node@VERSION, e.g. --client sdk-node@{ticket}",
+            )
     return tuple(dict.fromkeys(out))
 
 

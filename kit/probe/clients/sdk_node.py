@@ -71,8 +71,14 @@ class _Worker:
         env["KEYLAB_SDK_DIR"] = str(folder)
         env["KEYLAB_MAX_BODY_BYTES"] = str(MAX_BODY_BYTES)
         proc = await asyncio.create_subprocess_exec(
-            node, str(WORKER_PATH), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, env=env, limit=16 * 1024 * 1024)
+            node,
+            str(WORKER_PATH),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+            limit=16 * 1024 * 1024,
+        )
         assert proc.stdout is not None
         try:
             line = await asyncio.wait_for(proc.stdout.readline(), 30)
@@ -80,9 +86,10 @@ class _Worker:
         except (TimeoutError, ValueError):
             proc.kill()
             _, err = await proc.communicate()
-            raise ClientUnavailable(f"the Node SDK worker did not start: {err.decode('utf-8', 'replace')[-400:]}",
-                                    "check that node runs (node --version) and reinstall the SDK with "
-                                    "`make node-sdks`") from None
+            raise ClientUnavailable(
+                f"the Node SDK worker did not start: {err.decode('utf-8', 'replace')[-400:]}",
+                "check that node runs (node --version) and reinstall the SDK with `make node-sdks`",
+            ) from None
         return cls(proc, str(hello.get("sdk_version", "")), str(hello.get("node_version", "")))
 
     async def _read(self) -> None:
@@ -179,9 +186,13 @@ class NodeSdkClient(Client):
         body = request_body(attempt)
         path = request_path(attempt)
         request = {
-            "id": next(self._ids), "method": attempt.method, "path": path,
-            "body": json.loads(body) if body else None, "version": attempt.api_version,
-            "style": attempt.auth_style, "base_url": attempt.base_url.rstrip("/"),
+            "id": next(self._ids),
+            "method": attempt.method,
+            "path": path,
+            "body": json.loads(body) if body else None,
+            "version": attempt.api_version,
+            "style": attempt.auth_style,
+            "base_url": attempt.base_url.rstrip("/"),
             "timeout_ms": int(timeout * 1000),
             "key_b64": base64.b64encode(secret_bytes(credential)).decode(),
         }
@@ -192,9 +203,12 @@ class NodeSdkClient(Client):
 def _reply(item: dict[str, Any], worker: _Worker) -> Reply:
     sent = item.get("sent") or {}
     common: dict[str, Any] = {
-        "latency_ms": item.get("latency_ms"), "user_agent": sent.get("user_agent"),
-        "sent_auth_style": sent.get("auth_style"), "sent_version": sent.get("version"),
-        "client_version": item.get("sdk_version") or worker.sdk_version, "client_error": item.get("client_error"),
+        "latency_ms": item.get("latency_ms"),
+        "user_agent": sent.get("user_agent"),
+        "sent_auth_style": sent.get("auth_style"),
+        "sent_version": sent.get("version"),
+        "client_version": item.get("sdk_version") or worker.sdk_version,
+        "client_error": item.get("client_error"),
     }
     if "worker_error" in item:
         return Reply(transport_error="NodeWorkerError", error_message=str(item["worker_error"])[:400], **common)
@@ -204,10 +218,24 @@ def _reply(item: dict[str, Any], worker: _Worker) -> Reply:
         body = base64.b64decode(item.get("body_b64") or "")
         problem = item.get("body_error")
         if problem:
-            return Reply(status=int(status), headers=headers, body=body, transport_error=str(problem.get("code")),
-                         error_message=str(problem.get("message")), request_id=item.get("request_id"), **common)
-        return Reply(status=int(status), headers=headers, body=body, request_id=item.get("request_id"),
-                     too_large=bool(item.get("too_large")), **common)
+            return Reply(
+                status=int(status),
+                headers=headers,
+                body=body,
+                transport_error=str(problem.get("code")),
+                error_message=str(problem.get("message")),
+                request_id=item.get("request_id"),
+                **common,
+            )
+        return Reply(
+            status=int(status),
+            headers=headers,
+            body=body,
+            request_id=item.get("request_id"),
+            too_large=bool(item.get("too_large")),
+            **common,
+        )
     code = item.get("cause_code") or item.get("cause_name") or "Error"
-    return Reply(transport_error=str(code), error_message=str(item.get("cause_message") or item.get("client_error")),
-                 **common)
+    return Reply(
+        transport_error=str(code), error_message=str(item.get("cause_message") or item.get("client_error")), **common
+    )

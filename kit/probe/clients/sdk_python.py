@@ -75,9 +75,15 @@ class SdkPythonClient(Client):
         self._limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
         verify = ssl_context_for(trust) if trust is not None else default_ssl_context()
         # No redirects: a 3xx is the answer. Following one would carry the key to a host the gate never saw.
-        self._pools = RoutePools(lambda trust_env: httpx2.AsyncClient(
-            limits=self._limits, trust_env=trust_env, follow_redirects=False,
-            event_hooks={"request": [_record], "response": [bound]}, verify=verify))
+        self._pools = RoutePools(
+            lambda trust_env: httpx2.AsyncClient(
+                limits=self._limits,
+                trust_env=trust_env,
+                follow_redirects=False,
+                event_hooks={"request": [_record], "response": [bound]},
+                verify=verify,
+            )
+        )
 
     def _pool(self, base_url: str) -> httpx2.AsyncClient:
         return self._pools.get(base_url)
@@ -102,8 +108,12 @@ class SdkPythonClient(Client):
             headers.update({"X-Api-Key": anthropic.Omit(), "Authorization": anthropic.Omit()})
         with _sdk_sees_no_custom_headers():
             return anthropic.AsyncAnthropic(
-                **options, base_url=attempt.base_url, max_retries=0, default_headers=headers or None,
-                timeout=httpx2.Timeout(timeout, connect=min(5.0, timeout)), http_client=self._pool(attempt.base_url),
+                **options,
+                base_url=attempt.base_url,
+                max_retries=0,
+                default_headers=headers or None,
+                timeout=httpx2.Timeout(timeout, connect=min(5.0, timeout)),
+                http_client=self._pool(attempt.base_url),
             )
 
     async def _call(self, sdk: anthropic.AsyncAnthropic, attempt: Attempt) -> Any:
@@ -128,28 +138,55 @@ class SdkPythonClient(Client):
             async with asyncio.timeout(timeout + 1.0):  # the SDK's timeouts are per read: bound the whole call
                 raw = await self._call(sdk, attempt)
             response: httpx2.Response = raw.http_response
-            return self._reply(sent, began, status=response.status_code, headers=dict(response.headers),
-                               body=response.content, too_large=was_cut(response))
+            return self._reply(
+                sent,
+                began,
+                status=response.status_code,
+                headers=dict(response.headers),
+                body=response.content,
+                too_large=was_cut(response),
+            )
         except anthropic.APIStatusError as exc:
-            return self._reply(sent, began, status=exc.status_code, headers=dict(exc.response.headers),
-                               body=exc.response.content, request_id=exc.request_id, too_large=was_cut(exc.response),
-                               client_error=f"{type(exc).__name__}: {exc}")
+            return self._reply(
+                sent,
+                began,
+                status=exc.status_code,
+                headers=dict(exc.response.headers),
+                body=exc.response.content,
+                request_id=exc.request_id,
+                too_large=was_cut(exc.response),
+                client_error=f"{type(exc).__name__}: {exc}",
+            )
         except anthropic.APIConnectionError as exc:
             cause = exc.__cause__ or exc.__context__
             name = transport_name(cause) if cause else type(exc).__name__
             detail = f"{exc} ({type(cause).__name__}: {cause})" if cause else str(exc)
-            return self._reply(sent, began, transport_error=name, error_message=detail,
-                               client_error=f"{type(exc).__name__}: {exc}")
+            return self._reply(
+                sent, began, transport_error=name, error_message=detail, client_error=f"{type(exc).__name__}: {exc}"
+            )
         except TimeoutError:
-            return self._reply(sent, began, transport_error="ReadTimeout",
-                               error_message=f"no complete answer within {timeout + 1.0:g} s")
+            return self._reply(
+                sent,
+                began,
+                transport_error="ReadTimeout",
+                error_message=f"no complete answer within {timeout + 1.0:g} s",
+            )
         except (anthropic.AnthropicError, TypeError, ValueError) as exc:  # raised before any request
-            return self._reply(sent, began, transport_error=type(exc).__name__, error_message=str(exc),
-                               client_error=f"{type(exc).__name__}: {exc}")
+            return self._reply(
+                sent,
+                began,
+                transport_error=type(exc).__name__,
+                error_message=str(exc),
+                client_error=f"{type(exc).__name__}: {exc}",
+            )
         finally:
             _sent.reset(token)
 
     def _reply(self, sent: dict[str, str], began: float, **fields: Any) -> Reply:
-        return Reply(latency_ms=(time.perf_counter() - began) * 1000, user_agent=sent.get("user_agent"),
-                     sent_auth_style=sent.get("auth_style"),
-                     sent_version=sent.get("version"), **fields)
+        return Reply(
+            latency_ms=(time.perf_counter() - began) * 1000,
+            user_agent=sent.get("user_agent"),
+            sent_auth_style=sent.get("auth_style"),
+            sent_version=sent.get("version"),
+            **fields,
+        )

@@ -44,4 +44,3 @@ def ssl_context_for(choice: CaChoice) -> ssl.SSLContext:
 def node_ca_env(choice: CaChoice) -> dict[str, str]:
     """The CA variables the Node worker gets: only what the investigated environment sets for Node."""
     return {variable: path for variable, path in choice.files if variable in CA_VARIABLES}
-

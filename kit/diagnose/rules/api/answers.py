@@ -25,8 +25,9 @@ _INACTIVE = ("inactive", "archived", "expired", "disabled", "revoked", "deleted"
 
 def _api(evidence: Evidence) -> list[AttemptResult]:
     """Attempts the API itself answered."""
-    return [a for a in evidence.attempts
-            if a.status is not None and not a.transport_error and a.responder == "anthropic"]
+    return [
+        a for a in evidence.attempts if a.status is not None and not a.transport_error and a.responder == "anthropic"
+    ]
 
 
 def _key_id(a: AttemptResult) -> str:
@@ -85,8 +86,10 @@ def _spread(attempts: Sequence[AttemptResult]) -> str:
     endpoints = sorted({f"{a.method} {a.endpoint}" for a in attempts})
     models = sorted({a.model for a in attempts if a.model})
     versions = sorted({a.api_version for a in attempts if a.api_version})
-    parts = [f"{_plural(len(clients), 'client')} ({', '.join(clients)})",
-             f"{_plural(len(endpoints), 'endpoint')} ({', '.join(endpoints)})"]
+    parts = [
+        f"{_plural(len(clients), 'client')} ({', '.join(clients)})",
+        f"{_plural(len(endpoints), 'endpoint')} ({', '.join(endpoints)})",
+    ]
     if models:
         parts.append(f"{_plural(len(models), 'model')}")
     if versions:

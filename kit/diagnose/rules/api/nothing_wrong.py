@@ -32,7 +32,7 @@ def _style(header: str | None) -> str | None:
 @rule(
     "healthy",
     recognises="A key that the user's clients really send (their per-client winner) gets 200 from the API "
-               "itself, in the header style those clients use, at the base URL they use.",
+    "itself, in the header style those clients use, at the base URL they use.",
     fix="Nothing to fix.",
 )
 def healthy(evidence: Evidence) -> Iterator[Finding]:
@@ -70,11 +70,15 @@ def healthy(evidence: Evidence) -> Iterator[Finding]:
         lines.append("organization: " + ", ".join(orgs))
     billed = [a for a in good if a.endpoint in _BILLED]
     if billed:
-        lines.append(f"billing checked: {billed[0].method} {billed[0].endpoint} answers {billed[0].status} (credit, "
-                     "spend limits and organization status pass)")
+        lines.append(
+            f"billing checked: {billed[0].method} {billed[0].endpoint} answers {billed[0].status} (credit, "
+            "spend limits and organization status pass)"
+        )
     else:
-        lines.append("billing not checked: no count_tokens request was made; name the model your app calls with "
-                     "--model to check credit and spend limits too")
+        lines.append(
+            "billing not checked: no count_tokens request was made; name the model your app calls with "
+            "--model to check credit and spend limits too"
+        )
     lines += [f"not verified: {u}" for u in unverified]
     failing = [a for a in _api(evidence) if a.fingerprint == first.fingerprint and a not in ok]
     confidence = 0.95 if billed and not failing and not unverified else 0.8
@@ -89,6 +93,4 @@ def healthy(evidence: Evidence) -> Iterator[Finding]:
     )
 
 
-RULES: tuple[Rule, ...] = (
-    healthy,
-)
+RULES: tuple[Rule, ...] = (healthy,)

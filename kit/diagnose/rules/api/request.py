@@ -22,7 +22,7 @@ __all__ = ["RULES", "model_unavailable", "version_invalid"]
 @rule(
     "model-unavailable",
     recognises="404 `not_found_error` `model: <id>` from the API, or a requested model the catalog lists as "
-               "retired (with its retirement date and successor); an unknown id gets the closest known one.",
+    "retired (with its retirement date and successor); an unknown id gets the closest known one.",
     fix="Change the model id in your code or config to the successor KeyLab names (or one `GET /v1/models` lists).",
 )
 def model_unavailable(evidence: Evidence) -> Iterator[Finding]:
@@ -35,8 +35,11 @@ def model_unavailable(evidence: Evidence) -> Iterator[Finding]:
             model = (a.error_message or "").split(":", 1)[1].strip() or (a.model or "?")
             not_found[model].append(a)
     ok_models = {a.model for a in _ok(api) if a.model}
-    retired_requested = [m for m in evidence.models_requested
-                         if (info := cat.model(m)) is not None and info.is_retired(as_of) and m not in ok_models]
+    retired_requested = [
+        m
+        for m in evidence.models_requested
+        if (info := cat.model(m)) is not None and info.is_retired(as_of) and m not in ok_models
+    ]
     models = list(dict.fromkeys([*not_found, *retired_requested]))
     if not models:
         return
@@ -54,8 +57,10 @@ def model_unavailable(evidence: Evidence) -> Iterator[Finding]:
         elif info is None:
             known = [m.id for m in cat.models if not m.is_retired(as_of)]
             close = difflib.get_close_matches(model, known, n=1, cutoff=0.6)
-            lines.append(f"{model} is not a model id KeyLab knows (misspelled?): {answer}"
-                         + (f"; closest current id: {close[0]}" if close else ""))
+            lines.append(
+                f"{model} is not a model id KeyLab knows (misspelled?): {answer}"
+                + (f"; closest current id: {close[0]}" if close else "")
+            )
             if close:
                 swaps.append(f"{model} → {close[0]}")
         else:
@@ -63,11 +68,11 @@ def model_unavailable(evidence: Evidence) -> Iterator[Finding]:
         if seen and any(_is_winner(evidence, a.fingerprint) for a in seen):
             current = True
     if not current and retired_requested and not _accepted(api):
-        lines.append("the key your clients send is not accepted yet, so these models fail only after the key is "
-                     "fixed")
+        lines.append("the key your clients send is not accepted yet, so these models fail only after the key is fixed")
     elif not current and not_found:
-        lines.append("seen with a key that works but that your clients do not send: they will fail once they "
-                     "send a working key")
+        lines.append(
+            "seen with a key that works but that your clients do not send: they will fail once they send a working key"
+        )
     title_models = _join(models[:3]) + (f" and {len(models) - 3} more" if len(models) > 3 else "")
     retired_count = sum(1 for m in models if (i := cat.model(m)) is not None and i.retired)
     if retired_count == len(models):
@@ -80,15 +85,18 @@ def model_unavailable(evidence: Evidence) -> Iterator[Finding]:
         confidence=0.97 if not_found else 0.85,
         title=title,
         evidence=tuple(lines),
-        fix=("Change the model id in your code or configuration: " + "; ".join(swaps) + "."
-             if swaps else "Use a model id that `GET /v1/models` lists for your key."),
+        fix=(
+            "Change the model id in your code or configuration: " + "; ".join(swaps) + "."
+            if swaps
+            else "Use a model id that `GET /v1/models` lists for your key."
+        ),
         explains=sum(len(v) for v in not_found.values()) + len(retired_requested),
     )
 
 
 @rule(
     "version-invalid",
-    recognises="400 `anthropic-version: header is required` or `anthropic-version: \"…\" is not a valid version`.",
+    recognises='400 `anthropic-version: header is required` or `anthropic-version: "…" is not a valid version`.',
     fix="Send `anthropic-version: 2023-06-01` (or another version the API lists).",
 )
 def version_invalid(evidence: Evidence) -> Iterator[Finding]:
@@ -99,15 +107,19 @@ def version_invalid(evidence: Evidence) -> Iterator[Finding]:
     bad = sorted({a.api_version or "(none)" for a in hits})
     good = sorted({a.api_version for a in _accepted(api) if a.api_version})
     valid = catalog().versions
-    lines = [f"{a.client} with anthropic-version {a.api_version or '(missing)'} → 400 '{a.error_message}' "
-             f"({_ids([a])})" for a in hits[:3]]
+    lines = [
+        f"{a.client} with anthropic-version {a.api_version or '(missing)'} → 400 '{a.error_message}' ({_ids([a])})"
+        for a in hits[:3]
+    ]
     if good:
         lines.append(f"accepted with version {_join(good)}")
     lines.append(f"versions the API accepts: {_join(list(valid))}")
     stuck = sorted({a.client for a in hits} - {a.client for a in _accepted(api)})
     if stuck:
-        lines.append(f"{_join(stuck)} got only version errors: {'it sends' if len(stuck) == 1 else 'they send'} a "
-                     "version this API does not accept, so every request from it fails")
+        lines.append(
+            f"{_join(stuck)} got only version errors: {'it sends' if len(stuck) == 1 else 'they send'} a "
+            "version this API does not accept, so every request from it fails"
+        )
     yield Finding(
         cause="version-invalid",
         severity="blocker" if not good or stuck else "warning",
@@ -115,7 +127,7 @@ def version_invalid(evidence: Evidence) -> Iterator[Finding]:
         title=f"anthropic-version {_join(bad)} is not accepted",
         evidence=tuple(lines),
         fix=f"Send the header `anthropic-version: {catalog().default_version}` (valid: {_join(list(valid))}); "
-            "the official SDKs set it for you.",
+        "the official SDKs set it for you.",
         explains=len(hits),
     )
 

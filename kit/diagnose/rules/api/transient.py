@@ -16,7 +16,11 @@ __all__ = ["RULES", "overloaded", "rate_limited", "server_error"]
 
 
 def _transient(
-    evidence: Evidence, cause: str, hits: Sequence[AttemptResult], title: str, fix: str,
+    evidence: Evidence,
+    cause: str,
+    hits: Sequence[AttemptResult],
+    title: str,
+    fix: str,
 ) -> Iterator[Finding]:
     if not hits:
         return
@@ -24,30 +28,46 @@ def _transient(
     others = [a for a in api if a not in hits and auth_verdict(a) != "undecided"]
     only = not others
     waits = [a.retry_wait_s for a in hits if a.retry_wait_s]
-    lines = [f"{len(hits)} of {len(api)} API answers: {hits[0].status} {hits[0].error_type} "
-             f"'{(hits[0].error_message or '')[:90]}' ({_ids(hits)})",
-             f"seen on {_spread(hits)}"]
+    lines = [
+        f"{len(hits)} of {len(api)} API answers: {hits[0].status} {hits[0].error_type} "
+        f"'{(hits[0].error_message or '')[:90]}' ({_ids(hits)})",
+        f"seen on {_spread(hits)}",
+    ]
     if waits:
         lines.append(f"retry-after honoured: waited {sum(waits):.1f} s in total (longest {max(waits):.1f} s)")
     if not only:
         lines.append(f"{len(others)} other answers got through, so the key itself works")
-    yield Finding(cause=cause, severity="blocker" if only else "warning", confidence=0.9 if only else 0.7,
-                  title=title, evidence=tuple(lines), fix=fix, explains=len(hits))
+    yield Finding(
+        cause=cause,
+        severity="blocker" if only else "warning",
+        confidence=0.9 if only else 0.7,
+        title=title,
+        evidence=tuple(lines),
+        fix=fix,
+        explains=len(hits),
+    )
 
 
 @rule(
     "rate-limited",
     recognises="429 `rate_limit_error` with `retry-after` and `anthropic-ratelimit-*` headers (not a spend limit).",
     fix="Wait for `retry-after` seconds and send fewer requests per minute (or ask for a higher tier); the key "
-        "authenticates.",
+    "authenticates.",
 )
 def rate_limited(evidence: Evidence) -> Iterator[Finding]:
-    hits = [a for a in _api(evidence) if a.status == 429 and "spend limit" not in _message(a)
-            and "enforced_spend_limit_reached" not in _message(a)]
-    yield from _transient(evidence, "rate-limited", hits,
-                          "The API is rate-limiting these requests (429): the key is valid, the pace is not",
-                          "Retry after the `retry-after` delay and lower the request rate (the SDKs retry 429 "
-                          "twice by default); for steady load, ask for a higher rate-limit tier.")
+    hits = [
+        a
+        for a in _api(evidence)
+        if a.status == 429 and "spend limit" not in _message(a) and "enforced_spend_limit_reached" not in _message(a)
+    ]
+    yield from _transient(
+        evidence,
+        "rate-limited",
+        hits,
+        "The API is rate-limiting these requests (429): the key is valid, the pace is not",
+        "Retry after the `retry-after` delay and lower the request rate (the SDKs retry 429 "
+        "twice by default); for steady load, ask for a higher rate-limit tier.",
+    )
 
 
 @rule(
@@ -57,9 +77,14 @@ def rate_limited(evidence: Evidence) -> Iterator[Finding]:
 )
 def overloaded(evidence: Evidence) -> Iterator[Finding]:
     hits = [a for a in _api(evidence) if a.status == 529 or a.error_type == "overloaded_error"]
-    yield from _transient(evidence, "overloaded", hits, "The API is overloaded (529): a temporary service state",
-                          "Retry later with exponential backoff (the SDKs retry 529 by default); nothing is wrong "
-                          "with the key. Check status.anthropic.com if it lasts.")
+    yield from _transient(
+        evidence,
+        "overloaded",
+        hits,
+        "The API is overloaded (529): a temporary service state",
+        "Retry later with exponential backoff (the SDKs retry 529 by default); nothing is wrong "
+        "with the key. Check status.anthropic.com if it lasts.",
+    )
 
 
 @rule(
@@ -68,11 +93,17 @@ def overloaded(evidence: Evidence) -> Iterator[Finding]:
     fix="Retry with backoff; if it persists, report it to Anthropic support with the request ids.",
 )
 def server_error(evidence: Evidence) -> Iterator[Finding]:
-    hits = [a for a in _api(evidence) if a.status in (500, 502, 503, 504)
-            or a.error_type in ("api_error", "timeout_error")]
-    yield from _transient(evidence, "server-error", hits, "The API answered with a server error (5xx)",
-                          "Retry with backoff (the SDKs retry 5xx twice by default); if it persists, send the "
-                          "request ids above to Anthropic support.")
+    hits = [
+        a for a in _api(evidence) if a.status in (500, 502, 503, 504) or a.error_type in ("api_error", "timeout_error")
+    ]
+    yield from _transient(
+        evidence,
+        "server-error",
+        hits,
+        "The API answered with a server error (5xx)",
+        "Retry with backoff (the SDKs retry 5xx twice by default); if it persists, send the "
+        "request ids above to Anthropic support.",
+    )
 
 
 RULES: tuple[Rule, ...] = (

@@ -1,0 +1,36 @@
+"""What one doctor run found: the diagnosis, the evidence it rests on, and how the run went."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from kit.diagnose.diagnosis import Diagnosis
+from kit.values import Evidence
+
+if TYPE_CHECKING:
+    pass
+
+
+@dataclass(frozen=True)
+class DoctorResult:
+    """What one doctor run found: the diagnosis, the evidence it was made from, and how the run went."""
+
+    diagnosis: Diagnosis
+    api_url: str
+    run_id: str = ""
+    run_log: str | None = None
+    notes: tuple[str, ...] = field(default=())
+    timings: tuple[tuple[str, float], ...] = field(default=())  # (stage, wall seconds)
+    provider: str = "anthropic"
+
+    @property
+    def evidence(self) -> Evidence:
+        return self.diagnosis.evidence
+
+    @property
+    def exit_code(self) -> int:
+        return self.diagnosis.exit_code
+
+
+# ---------------------------------------------------------------- running
