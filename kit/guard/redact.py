@@ -225,7 +225,11 @@ def _short_matcher() -> re.Pattern[str] | None:
 
 
 def _decode_escape(escaped: str) -> str:
-    """The characters a run of escapes stands for (undecodable bytes become U+FFFD)."""
+    """The characters a run of escapes stands for.
+
+    A ``\\xNN`` run is UTF-8 bytes when it decodes as UTF-8 (a bytes repr), else code points U+0000–U+00FF (a
+    str repr writes a soft hyphen as ``\\xad``, and that soft hyphen must be dropped like any invisible).
+    """
     if escaped.startswith("&#"):
         digits = escaped[2:-1]
         number = int(digits[1:], 16) if digits[:1] in "xX" else int(digits)
@@ -234,7 +238,11 @@ def _decode_escape(escaped: str) -> str:
         return bytes.fromhex(escaped.replace("%", "")).decode("utf-8", "replace")
     parts = [p for p in re.split(r"\\+", escaped) if p]
     if parts[0][0] == "x":
-        return bytes.fromhex("".join(p[1:] for p in parts)).decode("utf-8", "replace")
+        raw = bytes.fromhex("".join(p[1:] for p in parts))
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw.decode("latin-1")
     if parts[0][0] == "U":
         number = int(parts[0][1:], 16)
         return chr(number) if number <= 0x10FFFF else "\ufffd"

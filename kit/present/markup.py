@@ -68,5 +68,6 @@ def inert_html(markdown: str) -> str:
 
 def _escape_tags(text: str) -> str:
     # ">" at a line's start is a Markdown quote, KeyLab's own formatting: only a ">" that could close a tag goes.
-    text = text.replace("<", "&lt;")
-    return re.sub(r"(?<=\S)>", "&gt;", text)
+    # A backslash-escaped "<" or ">" (kit.present.text.md_escape) already renders as itself, never as HTML.
+    text = re.sub(r"(?<!\\)<", "&lt;", text)
+    return re.sub(r"(?<=\S)(?<!\\)>", "&gt;", text)
