@@ -3,9 +3,10 @@ errors) holds the key or any 12-character run of its secret part."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from kit.diagnose.causes_doc import VOCABULARY
 from kit.diagnose.rules import keys as key_rules
 from kit.guard import redact
 from kit.keys.credential import Credential
@@ -167,5 +168,8 @@ def test_scrubbed_exceptions_and_text_do_not_contain_the_key(case: tuple[str, st
 @SETTINGS
 @given(st.text(min_size=12, max_size=80).filter(lambda s: len(s.strip()) >= 12))
 def test_arbitrary_secrets_never_show_a_12_character_run(secret: str) -> None:
+    # A "secret" that is a piece of KeyLab's own vocabulary (hypothesis found 'key-wrong-pr') shows up in a
+    # cause id, not as a leak.
+    assume(not any(secret in cause.id for cause in VOCABULARY))
     report = inspect_key(secret)
     assert not find_leaks(report.masked + report.hint + repr(report), [secret])
