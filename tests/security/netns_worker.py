@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -57,6 +58,15 @@ def main(case: str, spec_path: str, out_path: str) -> None:
     key, other = spec["key"], spec["other"]
     clients = [arg for c in spec["clients"] for arg in ("--client", c)]
     work = Path(tempfile.mkdtemp(prefix="keylab-netns-"))
+    try:
+        _run_case(case, spec, out_path, key, other, clients, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # it holds the canary key file: never left behind
+
+
+def _run_case(
+    case: str, spec: dict[str, Any], out_path: str, key: str, other: str, clients: list[str], work: Path
+) -> None:
     (work / "home").mkdir()
     key_file = work / "key.txt"
     key_file.write_text(key)
