@@ -25,8 +25,10 @@ pytestmark = pytest.mark.slow
 
 
 def _build_wheel(out: Path) -> tuple[Path, str]:
+    """The wheel, built by the project's own backend (hatchling, in the dev extra): no network, no pip needed."""
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(out), str(ROOT)],
+        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(out)],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
@@ -35,6 +37,15 @@ def _build_wheel(out: Path) -> tuple[Path, str]:
     wheels = sorted(out.glob("keylab-*.whl"))
     assert len(wheels) == 1, wheels
     return wheels[0], proc.stdout + proc.stderr
+
+
+def _installer(target: Path) -> list[str]:
+    """The command that installs a wheel into ``target``'s venv: uv beside this Python (how make venv installs),
+    else pip."""
+    uv = Path(sys.executable).parent / "uv"
+    if uv.is_file():
+        return [str(uv), "pip", "install", "--quiet", "--python", str(target), "--no-deps", "--offline"]
+    return [sys.executable, "-m", "pip", "--python", str(target), "install", "--no-deps", "--no-index"]
 
 
 @pytest.fixture(scope="module")
@@ -50,17 +61,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # dev venv's editable hook (which points at this checkout) does not apply.
     (fresh_site / "deps.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "--python",
-            str(venv / "bin" / "python"),
-            "install",
-            "--no-deps",
-            "--no-index",
-            str(wheel),
-        ],
+        [*_installer(venv / "bin" / "python"), str(wheel)],
         capture_output=True,
         text=True,
         timeout=300,
