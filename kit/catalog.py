@@ -27,6 +27,7 @@ __all__ = [
     "KeyKind",
     "KeyRole",
     "Model",
+    "alphabet_chars",
     "catalog",
     "client_catalog",
     "runs_dir",
@@ -70,6 +71,20 @@ def runs_dir() -> Path:
     return Path(state) / "keylab" / "runs"
 
 
+def alphabet_chars(spec: str) -> frozenset[str]:
+    """The characters an alphabet spec such as ``A-Za-z0-9_-`` admits (ranges ``a-z``; a ``-`` at the end is itself)."""
+    chars: set[str] = set()
+    i = 0
+    while i < len(spec):
+        if i + 2 < len(spec) and spec[i + 1] == "-":
+            chars.update(chr(c) for c in range(ord(spec[i]), ord(spec[i + 2]) + 1))
+            i += 3
+        else:
+            chars.add(spec[i])
+            i += 1
+    return frozenset(chars)
+
+
 @dataclass(frozen=True)
 class KeyKind:
     """One credential format: how to recognise it and what it means in the Anthropic slot."""
@@ -87,17 +102,7 @@ class KeyKind:
     @property
     def allowed(self) -> frozenset[str]:
         """The set of characters the alphabet spec (``A-Za-z0-9_-``) admits."""
-        chars: set[str] = set()
-        spec = self.alphabet
-        i = 0
-        while i < len(spec):
-            if i + 2 < len(spec) and spec[i + 1] == "-":
-                chars.update(chr(c) for c in range(ord(spec[i]), ord(spec[i + 2]) + 1))
-                i += 3
-            else:
-                chars.add(spec[i])
-                i += 1
-        return frozenset(chars)
+        return alphabet_chars(self.alphabet)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from kit.catalog import _load, catalog
+from kit.catalog import _load, alphabet_chars, catalog
 from kit.errors import CatalogError
 
 __all__ = [
@@ -30,20 +30,6 @@ __all__ = [
 
 #: The wire protocols (and simulator faces) KeyLab speaks.
 PROTOCOLS = ("anthropic", "openai", "gemini")
-
-
-def _expand(spec: str) -> frozenset[str]:
-    """The characters an alphabet spec such as ``A-Za-z0-9_-`` admits."""
-    chars: set[str] = set()
-    i = 0
-    while i < len(spec):
-        if i + 2 < len(spec) and spec[i + 1] == "-":
-            chars.update(chr(c) for c in range(ord(spec[i]), ord(spec[i + 2]) + 1))
-            i += 3
-        else:
-            chars.add(spec[i])
-            i += 1
-    return frozenset(chars)
 
 
 @dataclass(frozen=True)
@@ -63,7 +49,7 @@ class ProviderKind:
 
     @property
     def allowed(self) -> frozenset[str]:
-        return _expand(self.alphabet)
+        return alphabet_chars(self.alphabet)
 
     def matches(self, value: str) -> bool:
         """True when ``value`` has this format exactly: prefix, one of the lengths, alphabet and marker."""
