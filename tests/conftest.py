@@ -13,14 +13,20 @@ executed notebook, the exported report, a simulator) is made once and shared:
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from shared_runs import SharedRuns, TicketReport
+# pytest keeps each test module's assertion-rewritten code in __pycache__, unless bytecode writing is off:
+# this machine sets PYTHONDONTWRITEBYTECODE, and every pytest process (each xdist worker) then rewrote all
+# ~90 test modules again, 3 s of CPU per process. The test modules are imported after this line.
+sys.dont_write_bytecode = False
 
-from kit.guard import redact
-from kit.testing import ISOLATED_PREFIXES, ISOLATED_VARIABLES, simulator
+import pytest  # noqa: E402
+from shared_runs import SharedRuns, TicketReport  # noqa: E402
+
+from kit.guard import redact  # noqa: E402
+from kit.testing import ISOLATED_PREFIXES, ISOLATED_VARIABLES, simulator  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDED = ROOT / "notebooks" / "00-investigation.ipynb"
@@ -81,3 +87,16 @@ def sim_ticket() -> Iterator[str]:
     """The simulator on the ticket scenario, one per worker, for tests that only read their own answers."""
     with simulator("ticket") as url:
         yield url
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist, the tests marked slow first, so the quick ones fill the workers in at the end.
+
+    ``--dist loadgroup`` hands out work units in the order it gets them, the biggest groups first and then
+    single tests in collection order; a long test collected last (a notebook, a doctor run in test_wheel or
+    test_winners_sdk) then kept one worker busy while the other had nothing left. Within each kind the order
+    stays the collection order (a stable sort), the same in every worker.
+    """
+    if getattr(config.option, "dist", "no") != "no":
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)

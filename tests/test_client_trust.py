@@ -91,6 +91,7 @@ def test_keylabs_own_ca_settings_do_not_leak_into_the_investigated_environment(
         assert transport_family(row.transport_error) == "tls", (name, row)
 
 
+@pytest.mark.slow  # a whole doctor run (the SDK child): make test-fast leaves it out
 def test_the_doctor_sees_the_path_the_way_each_client_does(tmp_path: Path) -> None:
     """A sandbox's CURL_CA_BUNDLE names the intercepting CA: curl's row passes, httpx2's fails TLS, and the
     finding names the setting that trusts it and the client that needs it (issue 17 item 8)."""

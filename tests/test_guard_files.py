@@ -105,6 +105,7 @@ def test_no_temp_folder_is_left_behind(how: str) -> None:
         assert proc.returncode == -getattr(signal, how)  # the signal still ends the process as before
 
 
+@pytest.mark.slow  # five `python -m kit probe` processes: make test-fast leaves it out
 def test_the_access_log_and_probe_tables_are_private(tmp_path: Path) -> None:
     log = tmp_path / "logs" / "access.jsonl"
     key_file = tmp_path / "key.txt"

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from kit.guard.terminal import say, visible
@@ -36,6 +37,7 @@ def test_say_prints_escapes_even_through_a_pipe() -> None:
     assert out == "before<U+001B>]0;owned<U+0007><U+000D>HEALTHY\nnext line\n"
 
 
+@pytest.mark.slow  # `python -m kit doctor` processes: make test-fast leaves it out
 def test_the_doctor_shows_a_hostile_servers_message_as_escapes(tmp_path: Path) -> None:
     key_file = tmp_path / "key.txt"
     key_file.write_text(fake_key("doctor-ansi"))

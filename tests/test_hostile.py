@@ -3,7 +3,9 @@ with a clear outcome, no control character on the terminal, no key byte in any a
 
 Each mode runs ``python -m kit probe`` in its own process against the simulator in another process
 (so neither's memory hides the other's), with the probe's peak resident memory measured from inside
-(``VmHWM`` of the probe and, separately, ``ru_maxrss`` of its curl and node children).
+(``VmHWM`` of the probe and, separately, ``ru_maxrss`` of its curl and node children). Each such process
+imports the official SDK (about 2 s here), so the tests are marked slow; the two tests of the ``nested``
+mode read one run.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ TIMEOUT_S = 3.0
 PEAK_MB = 200
 PY_CLIENTS = ("httpx2", "sdk-python", "curl")
 NODE_VERSIONS = ("0.24.3", "1.14.0")
+pytestmark = pytest.mark.slow  # a probe process per mode, each importing the SDK: make test-fast leaves them out
 
 
 def _node_ready(version: str) -> bool:
@@ -97,15 +100,35 @@ def _run_probe(mode: str, tmp_path: Path, clients: tuple[str, ...]) -> tuple[dic
     return json.loads(done.stdout), done.stdout, done.stderr
 
 
+#: Probe runs by mode, for tests that read the same run (they share an xdist group, so one worker runs it).
+_RUNS: dict[str, tuple[dict[str, object], str, str]] = {}
+_SHARED = ("nested",)
+
+
+def _shared_run(mode: str, factory: pytest.TempPathFactory) -> tuple[dict[str, object], str, str]:
+    """``_run_probe`` of ``mode`` against every client, once per worker for the modes several tests read."""
+    if mode not in _RUNS:
+        _RUNS[mode] = _run_probe(mode, factory.mktemp(f"hostile-{mode}"), CLIENTS)
+    return _RUNS[mode]
+
+
 def _peak_mb(stderr: str) -> tuple[float, float]:
     match = re.search(r"KEYLAB_PEAK_KB=(\d+) (\d+)", stderr)
     assert match, stderr[-2000:]
     return int(match.group(1)) / 1024, int(match.group(2)) / 1024
 
 
-@pytest.mark.parametrize("mode", HOSTILE_MODES)
-def test_every_client_stays_bounded_and_clean_against_a_hostile_server(mode: str, tmp_path: Path) -> None:
-    run, stdout, stderr = _run_probe(mode, tmp_path, CLIENTS)
+@pytest.mark.parametrize(
+    "mode",
+    [
+        pytest.param(m, marks=pytest.mark.xdist_group(f"hostile-{m}")) if m in _SHARED else pytest.param(m)
+        for m in HOSTILE_MODES
+    ],
+)
+def test_every_client_stays_bounded_and_clean_against_a_hostile_server(
+    mode: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    run, stdout, stderr = _shared_run(mode, tmp_path_factory)
     rows = run["results"]
     assert isinstance(rows, list)
     assert {r["client"] for r in rows} == set(CLIENTS)
@@ -130,9 +153,10 @@ def test_every_client_stays_bounded_and_clean_against_a_hostile_server(mode: str
         assert all(row["transport_error"] for row in rows)
 
 
-def test_a_deeply_nested_answer_is_a_row_not_a_traceback(tmp_path: Path) -> None:
+@pytest.mark.xdist_group("hostile-nested")
+def test_a_deeply_nested_answer_is_a_row_not_a_traceback(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Issue 17 item 1: 50,000 nested arrays in a 401 made every client's row raise RecursionError."""
-    run, _, stderr = _run_probe("nested", tmp_path, CLIENTS)
+    run, _, stderr = _shared_run("nested", tmp_path_factory)
     assert "Traceback" not in stderr and "RecursionError" not in stderr
     for row in run["results"]:
         assert row["status"] == 401 and row["transport_error"] == "JSONDecodeError", row

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kit import investigate as inv
 from kit.present.report import ROOT
 from kit.testing import assert_no_leak, fake_key, simulator
@@ -11,6 +13,7 @@ from kit.testing import assert_no_leak, fake_key, simulator
 CASE = ROOT / "tests" / "scenarios" / "cases" / "a02-key-inactive"
 
 
+@pytest.mark.slow  # a whole investigation (the SDK child): make test-fast leaves it out
 def test_investigate_asks_the_admin_api_and_names_the_inactive_key(tmp_path: Path) -> None:
     with simulator("revoked-key") as url:
         s = inv.setup(api_url=url, sandbox=CASE, run_dir=tmp_path, clients=["httpx2"])
@@ -21,6 +24,7 @@ def test_investigate_asks_the_admin_api_and_names_the_inactive_key(tmp_path: Pat
     assert_no_leak([repr(result.admin_keys), " ".join(result.notes)], [fake_key("admin", "admin"), fake_key("old")])
 
 
+@pytest.mark.slow  # a whole investigation (the SDK child): make test-fast leaves it out
 def test_without_an_admin_key_there_is_no_lookup_and_no_note(tmp_path: Path, sim_ticket: str) -> None:
     s = inv.setup(api_url=sim_ticket, sandbox="ticket", run_dir=tmp_path, clients=["httpx2"])
     result = inv.investigate(s, check_network=False)
@@ -28,6 +32,7 @@ def test_without_an_admin_key_there_is_no_lookup_and_no_note(tmp_path: Path, sim
     assert result.diagnosis.findings[0].cause == "stale-env-shadows-dotenv"
 
 
+@pytest.mark.slow  # a whole investigation (the SDK child): make test-fast leaves it out
 def test_keys_under_a_custom_variable_name_are_found(tmp_path: Path) -> None:
     from kit.testing import sandbox_env
 

@@ -300,6 +300,7 @@ def test_env_dangling_symlink(tmp_path: Path) -> None:
     assert any("does not exist" in p for p in found.problems)
 
 
+@pytest.mark.slow  # a whole investigation (the SDK child): make test-fast leaves it out
 def test_env_fifo_is_not_opened(tmp_path: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()

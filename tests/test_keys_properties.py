@@ -165,11 +165,17 @@ def test_scrubbed_exceptions_and_text_do_not_contain_the_key(case: tuple[str, st
     assert not find_leaks(redact.scrub(f"log line {value} and {key}."), [key])
 
 
+#: KeyLab's own words in a report whatever the key: cause ids, the report's field names and its fixed notes.
+_OWN_TEXT = "\n".join(
+    [*(cause.id for cause in VOCABULARY), repr(inspect_key(fake_key("unrelated"))), repr(inspect_key("no-known-kind"))]
+)
+
+
 @SETTINGS
 @given(st.text(min_size=12, max_size=80).filter(lambda s: len(s.strip()) >= 12))
 def test_arbitrary_secrets_never_show_a_12_character_run(secret: str) -> None:
-    # A "secret" that is a piece of KeyLab's own vocabulary (hypothesis found 'key-wrong-pr') shows up in a
-    # cause id, not as a leak.
-    assume(not any(secret in cause.id for cause in VOCABULARY))
+    # A "secret" that is a piece of KeyLab's own vocabulary shows up in a cause id or a field name, not as a
+    # leak (hypothesis found 'key-wrong-pr', a cause id, and '_fingerprint', from repaired_fingerprint=).
+    assume(not find_leaks(_OWN_TEXT, [secret]))
     report = inspect_key(secret)
     assert not find_leaks(report.masked + report.hint + repr(report), [secret])

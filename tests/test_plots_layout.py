@@ -221,7 +221,8 @@ def check_layout(fig: Figure) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("size", ["small", "large"])
+# Large drawings cost seconds of matplotlib each: make test-fast keeps the small ones.
+@pytest.mark.parametrize("size", ["small", pytest.param("large", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("name", sorted(PLOTS))
 def test_no_text_overlaps_or_leaves_its_cell_or_the_figure(name: str, size: str) -> None:
     fig = PLOTS[name](size)

@@ -25,6 +25,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
         yield s
 
 
+@pytest.mark.slow  # a whole investigation (the SDK child, every client): make test-fast leaves it out
 def test_the_verdict_comes_first_and_names_the_ticket_cause(session: Session) -> None:
     items = session.show_verdict()
     assert "unset ANTHROPIC\\_API\\_KEY" not in items[0].data, "commands stay verbatim (code, not escaped prose)"
@@ -32,6 +33,7 @@ def test_the_verdict_comes_first_and_names_the_ticket_cause(session: Session) ->
     assert session.verdict().cause == "stale-env-shadows-dotenv"
 
 
+@pytest.mark.slow  # a whole investigation (the SDK child, every client): make test-fast leaves it out
 def test_a_panel_shows_computed_values_first_and_a_click_replaces_them(session: Session) -> None:
     before = session.run.path
     panel = session.panel("path")
@@ -46,6 +48,7 @@ def test_a_panel_shows_computed_values_first_and_a_click_replaces_them(session: 
     assert len(panel.output.outputs) == len(panel.last), "a second click still leaves one copy"
 
 
+@pytest.mark.slow  # a whole investigation (the SDK child, every client): make test-fast leaves it out
 def test_a_rerun_redraws_the_diagnosis_the_verdict_and_the_ticket(session: Session) -> None:
     ticket = Session.show_ticket(session)
     diagnosis = session.panel("diagnosis")

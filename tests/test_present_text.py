@@ -112,6 +112,7 @@ def ticket() -> Iterator[Diagnosis]:
         yield run.diagnosis
 
 
+@pytest.mark.slow  # a whole investigation (the SDK child, every client): make test-fast leaves it out
 def test_the_ticket_findings_render_verbatim_through_the_notebook_path(ticket: Diagnosis) -> None:
     outputs = [*_notebook_markdown(list(ticket.findings)), diagnosis_markdown(ticket)]
     for markdown in outputs:

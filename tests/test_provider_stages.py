@@ -75,6 +75,7 @@ def test_well_formed_keys_of_each_provider_have_no_defects() -> None:
 # ---------------------------------------------------------------- discovery and winners
 
 
+@pytest.mark.slow  # the SDK child: make test-fast leaves it out
 def test_google_api_key_wins_over_gemini_api_key_in_every_modelled_client(tmp_path: Path) -> None:
     old, new = fake_key("old", "google-api"), fake_key("new", "google-api")
     env = sandbox_env(tmp_path, {"GOOGLE_API_KEY": old + " ", "GEMINI_API_KEY": new})
@@ -86,6 +87,7 @@ def test_google_api_key_wins_over_gemini_api_key_in_every_modelled_client(tmp_pa
     assert sdk.hint == inspect_for(old, GEMINI).hint  # stripped, as google-genai does
 
 
+@pytest.mark.slow  # the SDK child: make test-fast leaves it out
 def test_openai_key_in_dotenv_only_reaches_the_dotenv_app(tmp_path: Path) -> None:
     env = sandbox_env(tmp_path)
     (env.cwd / ".env").write_text(f"OPENAI_API_KEY={fake_key('a', 'openai-project')}\n")
@@ -171,6 +173,7 @@ def openai_sim() -> Iterator[str]:
         yield url
 
 
+@pytest.mark.slow  # the SDK child: make test-fast leaves it out
 def test_doctor_json_with_provider_and_sandbox(openai_sim: str) -> None:
     result = CliRunner().invoke(
         doctor, ["--provider", "openai", "--sandbox", "openai-ticket", "--api-url", openai_sim, "--json"]
@@ -184,6 +187,7 @@ def test_doctor_json_with_provider_and_sandbox(openai_sim: str) -> None:
     assert_no_leak([result.output], [fake_key("old", "openai-project"), fake_key("alpha", "openai-project")])
 
 
+@pytest.mark.slow  # the SDK child: make test-fast leaves it out
 def test_the_sandbox_names_its_provider(openai_sim: str) -> None:
     result = CliRunner().invoke(doctor, ["--sandbox", "openai-ticket", "--api-url", openai_sim])
     assert "stale-env-shadows-dotenv" in result.output and "openai API" in result.output
@@ -195,6 +199,7 @@ def test_an_unknown_provider_is_a_one_line_usage_error() -> None:
     assert "not a provider KeyLab knows" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.slow  # the SDK child: make test-fast leaves it out
 def test_several_providers_make_one_report_with_the_one_provider_shape(tmp_path: Path) -> None:
     old = fake_key("old", "google-api")
     env = sandbox_env(
@@ -251,6 +256,7 @@ def test_httpx2_curl_and_the_official_sdk_each_read_the_envelope(
     assert_no_leak([run.log_path], [fake_key(name, kind)])
 
 
+@pytest.mark.slow  # the SDK child: make test-fast leaves it out
 def test_the_installed_sdks_are_asked_in_the_child_and_warn_about_the_alias(tmp_path: Path) -> None:
     env = sandbox_env(
         tmp_path, {"GOOGLE_API_KEY": fake_key("old", "google-api"), "GEMINI_API_KEY": fake_key("new", "google-api")}

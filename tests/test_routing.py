@@ -227,6 +227,7 @@ def test_profile_base_url_applies_only_without_a_key_variable(tmp_path: Path) ->
     assert base_url_for(keyed, "sdk-python").url == API
 
 
+@pytest.mark.slow  # a Python process that imports the SDK: make test-fast leaves it out
 def test_base_url_model_matches_the_installed_python_sdk(tmp_path: Path) -> None:
     env = env_with(tmp_path, ANTHROPIC_BASE_URL="http://127.0.0.1:4000")
     script = "import anthropic; print(anthropic.Anthropic(api_key='placeholder').base_url)"

@@ -17,6 +17,7 @@ def _setup(tmp_path: Path, url: str = "http://127.0.0.1:9") -> inv.Setup:
     return inv.setup(api_url=url, env=env, run_dir=tmp_path / "runs", clients=["httpx2"])
 
 
+@pytest.mark.slow  # a whole investigation (the SDK child): make test-fast leaves it out
 def test_a_stage_runs_what_it_needs_first(tmp_path: Path) -> None:
     run = inv.Run(_setup(tmp_path))
     reports = run.stage("inspect")
@@ -24,6 +25,7 @@ def test_a_stage_runs_what_it_needs_first(tmp_path: Path) -> None:
     assert [r.fingerprint for r in reports] == [c.report().fingerprint for c in run.credentials]
 
 
+@pytest.mark.slow  # a whole investigation (the SDK child): make test-fast leaves it out
 def test_re_running_a_stage_drops_what_was_computed_from_it(tmp_path: Path) -> None:
     run = inv.Run(_setup(tmp_path))
     run.stage("diagnose")
@@ -33,6 +35,7 @@ def test_re_running_a_stage_drops_what_was_computed_from_it(tmp_path: Path) -> N
     assert run.ensure("diagnose") is run.diagnosis and run.done("inspect")
 
 
+@pytest.mark.slow  # a whole investigation (the SDK child): make test-fast leaves it out
 def test_hooks_see_every_stage_with_its_time(tmp_path: Path) -> None:
     seen: list[tuple[str, str]] = []
     hooks = inv.Hooks(started=lambda s: seen.append(("start", s)), finished=lambda s, t: seen.append(("end", s)))
@@ -45,6 +48,7 @@ def test_hooks_see_every_stage_with_its_time(tmp_path: Path) -> None:
     assert result.run_log is not None and result.run_log.is_file()
 
 
+@pytest.mark.slow  # a whole investigation (the SDK child): make test-fast leaves it out
 def test_a_failing_stage_becomes_a_note_and_the_rest_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the path checker broke")
@@ -63,6 +67,7 @@ def test_bad_input_is_raised_not_hidden(tmp_path: Path) -> None:
         run.findings("no-such-family")
 
 
+@pytest.mark.slow  # a whole investigation (the SDK child): make test-fast leaves it out
 def test_one_family_of_rules_for_a_focused_notebook(tmp_path: Path) -> None:
     env = sandbox_env(tmp_path, {"ANTHROPIC_API_KEY": fake_key("alpha") + "\n"})
     run = inv.Run(inv.setup(api_url="http://127.0.0.1:9", env=env, run_dir=tmp_path / "runs"))

@@ -109,6 +109,7 @@ def test_a_fifo_named_env_is_reported_not_read(clean_env: Path) -> None:
     assert "FIFO" in info["error"] and "loaded" not in info
 
 
+@pytest.mark.slow  # the SDK child: make test-fast leaves it out
 def test_the_file_run_as_the_parent_runs_it_answers_in_one_json_line(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()

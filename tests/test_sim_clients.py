@@ -363,6 +363,7 @@ def node_call(
     ), data.get("message", "")
 
 
+@pytest.mark.slow  # Node processes per case: make test-fast leaves it out
 @pytest.mark.node
 @pytest.mark.parametrize("version", ["0.24.3", "current"])
 def test_node_sdk_cases(servers: dict[str, SimServer], node_sdks: dict[str, Path], version: str) -> None:

@@ -62,6 +62,7 @@ def test_process_variables_are_sources(tmp_path: Path) -> None:
     assert "secret-pass" not in shown
 
 
+@pytest.mark.slow  # the SDK child: make test-fast leaves it out
 def test_never_reads_the_real_environment_or_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", OTHER)
     env = sandbox_env(tmp_path)

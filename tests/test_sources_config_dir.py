@@ -50,6 +50,7 @@ def test_config_dir_resolves_a_relative_value_against_the_environments_working_f
     assert config_dir(sandbox_env(tmp_path)) == env.home / ".config" / "anthropic"
 
 
+@pytest.mark.slow  # the SDK child: make test-fast leaves it out
 def test_discovery_routing_and_the_sdk_agree_on_a_relative_config_dir(relative_env: tuple[Environment, Path]) -> None:
     env, config = relative_env
     found = discover(env, ask_sdk=True)

@@ -360,6 +360,7 @@ def test_module_sizes_stay_small() -> None:
         assert len((root / name).read_text().splitlines()) <= 500
 
 
+@pytest.mark.slow  # a whole doctor run (the SDK child): make test-fast leaves it out
 def test_helper_output_never_reaches_the_doctor_output(tmp_path: Path) -> None:
     from kit.commands.doctor import render_json, render_text, run_doctor
 

@@ -46,6 +46,7 @@ def _dotenv(value: str) -> Callable[[Environment], None]:
     return write
 
 
+@pytest.mark.slow  # the SDK child: make test-fast leaves it out
 def test_what_the_real_sdk_reports_in_detail(tmp_path: Path) -> None:
     env = sandbox_env(tmp_path, {"ANTHROPIC_API_KEY": OLD, "ANTHROPIC_AUTH_TOKEN": TOKEN})
     (env.cwd / ".env").write_text(f"ANTHROPIC_API_KEY={KEY}\n")
@@ -62,6 +63,7 @@ def test_what_the_real_sdk_reports_in_detail(tmp_path: Path) -> None:
     assert app is not None and app.fingerprint == fingerprint(OLD) and "kept its value (no override)" in app.detail
 
 
+@pytest.mark.slow  # the SDK child: make test-fast leaves it out
 def test_the_demo_ticket_sandbox_sends_the_exported_prototype_key(tmp_path: Path) -> None:
     env = materialize(DEMO, tmp_path / "ticket")
     found = discover(env, [env.cwd / "keys" / "key-1.txt", env.cwd / "keys" / "key-2.txt"])
@@ -152,6 +154,7 @@ def test_an_unusable_python_is_a_problem_and_the_model_takes_over(tmp_path: Path
     assert answer is None and "no answer" in reason
 
 
+@pytest.mark.slow  # the SDK child: make test-fast leaves it out
 @pytest.mark.skipif(os.name != "posix", reason="a stray module in the working folder")
 def test_a_stray_anthropic_module_in_the_project_cannot_answer(tmp_path: Path) -> None:
     env = sandbox_env(tmp_path, {"ANTHROPIC_API_KEY": KEY})

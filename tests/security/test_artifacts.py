@@ -13,6 +13,8 @@ import json
 import secrets
 from pathlib import Path
 
+import pytest
+
 from kit.sim import serve
 from kit.testing.canary import assert_no_canary
 from kit.testing.netns import echo_key_answer, recorder
@@ -49,6 +51,7 @@ def _canaries(names: dict[str, str]) -> list[str]:
     return [derive_key(name) for name in names.values()]
 
 
+@pytest.mark.slow  # `python -m kit` runs that import the SDK: make test-fast leaves it out
 def test_doctor_text_json_and_run_log_hold_no_key(tmp_path: Path) -> None:
     names = _names()
     box = _sandbox(tmp_path, names)
@@ -66,6 +69,7 @@ def test_doctor_text_json_and_run_log_hold_no_key(tmp_path: Path) -> None:
     assert_no_canary(runs, canaries)
 
 
+@pytest.mark.slow  # `python -m kit` runs that import the SDK: make test-fast leaves it out
 def test_probe_tables_logs_and_json_hold_no_key(tmp_path: Path) -> None:
     names = _names()
     canaries = _canaries(names)
@@ -97,6 +101,7 @@ def test_probe_tables_logs_and_json_hold_no_key(tmp_path: Path) -> None:
     assert_no_canary(tmp_path / "runs", canaries)
 
 
+@pytest.mark.slow  # `python -m kit` runs that import the SDK: make test-fast leaves it out
 def test_a_server_that_echoes_the_key_gets_it_into_no_artifact(tmp_path: Path) -> None:
     """Item 11: request-id, anthropic-organization-id and error.type were copied into rows unscrubbed."""
     from kit.testing.canary import canary_key

@@ -69,6 +69,7 @@ def _no_leak_anywhere(result: dict[str, Any], canaries: list[str], target: str =
         assert_no_canary(text, canaries, where=f"run log {log} holds a key")
 
 
+@pytest.mark.slow  # a probe in a network namespace, importing the SDK: make test-fast leaves it out
 def test_a_key_in_a_base_urls_user_part_is_never_sent(tmp_path: Path) -> None:
     """Item 1: ANTHROPIC_BASE_URL=http://<key>@other-host made the keyless path check send it as Basic auth."""
     result, canaries = run_case("base-url-userinfo", tmp_path, [])
@@ -77,6 +78,7 @@ def test_a_key_in_a_base_urls_user_part_is_never_sent(tmp_path: Path) -> None:
     assert "user part" in result["stdout"], "the finding says a credential sits in the URL"
 
 
+@pytest.mark.slow  # a probe in a network namespace, importing the SDK: make test-fast leaves it out
 def test_no_client_follows_a_redirect_to_a_host_the_gate_refuses(tmp_path: Path) -> None:
     """Item 2: the Node SDK followed a 307 with x-api-key; the Python SDK's pool followed redirects."""
     result, canaries = run_case("redirect", tmp_path, PYTHON_CLIENTS + _node_clients())
@@ -91,6 +93,7 @@ def test_names_that_are_not_loopback_addresses_use_the_proxy_rules_consistently(
     _no_leak_anywhere(result, canaries)
 
 
+@pytest.mark.slow  # a probe in a network namespace, importing the SDK: make test-fast leaves it out
 def test_tls_verification_and_code_injection_cannot_come_from_the_environment(tmp_path: Path) -> None:
     """Item 4: NODE_TLS_REJECT_UNAUTHORIZED=0 and NODE_OPTIONS reached the Node worker; a self-signed host got it."""
     clients = PYTHON_CLIENTS + _node_clients()
@@ -103,6 +106,7 @@ def test_tls_verification_and_code_injection_cannot_come_from_the_environment(tm
         )
 
 
+@pytest.mark.slow  # a probe in a network namespace, importing the SDK: make test-fast leaves it out
 def test_the_sdk_sends_only_the_headers_the_probe_means_to_send(tmp_path: Path) -> None:
     """Item 2: ANTHROPIC_CUSTOM_HEADERS in KeyLab's own environment added a second key to the SDK's requests."""
     result, (_key, other) = run_case("custom-headers", tmp_path, ["sdk-python", *_node_clients()])
@@ -110,6 +114,7 @@ def test_the_sdk_sends_only_the_headers_the_probe_means_to_send(tmp_path: Path) 
     assert result["connections"]["target"] >= 1
 
 
+@pytest.mark.slow  # a probe in a network namespace, importing the SDK: make test-fast leaves it out
 def test_a_cleartext_gateway_behind_a_proxy_is_refused(tmp_path: Path) -> None:
     """Item 10: an allowed plain-http gateway with HTTP_PROXY set sent the key to the proxy in clear text."""
     result, canaries = run_case("cleartext-gateway-proxy", tmp_path, ["httpx2", "curl"])
