@@ -91,12 +91,46 @@ def sim_ticket() -> Iterator[str]:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under xdist, the tests marked slow first, so the quick ones fill the workers in at the end.
+    """In an xdist worker: the ``xdist_group`` suffix on every grouped test's id, then the tests marked slow first.
+
+    (Workers collect; the controller schedules from the ids and order they report.)
+    """
+    if not hasattr(config, "workerinput"):
+        return
+    _group_ids(config, items)
+    _slow_first(items)
+
+
+def _group_ids(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Give each test marked ``xdist_group(NAME)`` the id suffix ``@NAME``, as pytest-xdist means to.
+
+    ``--dist loadgroup`` keeps a group in one worker by reading that suffix from the test ids the workers
+    report. pytest-xdist 3.8 writes it into ``item._nodeid``, which pytest 9.2 no longer reads (ids are
+    structured now, ``item._id``): the suffix went missing and loadgroup silently handed out grouped tests
+    one by one (pytest-dev/pytest-xdist#1386, fix proposed in #1388). Every scenario group then ran in
+    both workers: 182 SDK children instead of 92, a quarter of the suite's CPU. This does what #1388 does;
+    it leaves alone an id that already ends with the suffix (an xdist that sets it itself).
+    """
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        marks = item.iter_markers("xdist_group")
+        names = {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in marks}
+        if not names:
+            continue
+        suffix = "@" + "_".join(sorted(names))
+        if not item.nodeid.endswith(suffix) and hasattr(item, "_id"):
+            item._id = NodeId.parse(item.nodeid + suffix)
+
+
+def _slow_first(items: list[pytest.Item]) -> None:
+    """The tests marked slow first, so the quick ones fill the workers in at the end.
 
     ``--dist loadgroup`` hands out work units in the order it gets them, the biggest groups first and then
     single tests in collection order; a long test collected last (a notebook, a doctor run in test_wheel or
     test_winners_sdk) then kept one worker busy while the other had nothing left. Within each kind the order
     stays the collection order (a stable sort), the same in every worker.
     """
-    if getattr(config.option, "dist", "no") != "no":
-        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -298,28 +298,16 @@ def test_a_missing_curl_does_not_stop_the_diagnosis(sim: str, tmp_path: Path, mo
 
 
 def test_doctor_sandbox_flag_diagnoses_the_ticket_demo_from_the_command_line(tmp_path: Path) -> None:
+    from kit.cli import main
     from kit.testing import simulator
 
-    with simulator("ticket") as url:
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "kit",
-                "doctor",
-                "--sandbox",
-                "ticket",
-                "--api-url",
-                url,
-                "--json",
-                "--run-dir",
-                str(tmp_path),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
+    with simulator("ticket") as url:  # in-process; test_the_ticket_through_python_m_kit_doctor_json runs the process
+        done = CliRunner().invoke(
+            main,
+            ["doctor", "--sandbox", "ticket", "--api-url", url, "--json", "--run-dir", str(tmp_path)],
+            catch_exceptions=False,
         )
-    assert done.returncode == 1, done.stderr[-500:]
+    assert done.exit_code == 1, done.output[-500:]
     result = json.loads(done.stdout)
     assert result["findings"][0]["cause"] == "stale-env-shadows-dotenv"
 

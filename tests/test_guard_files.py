@@ -12,7 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from kit.cli import main
 from kit.errors import InputError
 from kit.guard.files import open_private, private_dir, write_private
 from kit.guard.tempdirs import private_temp_dir, registered, remove
@@ -105,19 +107,17 @@ def test_no_temp_folder_is_left_behind(how: str) -> None:
         assert proc.returncode == -getattr(signal, how)  # the signal still ends the process as before
 
 
-@pytest.mark.slow  # five `python -m kit probe` processes: make test-fast leaves it out
+@pytest.mark.slow  # five probe runs and a simulator process: make test-fast leaves it out
 def test_the_access_log_and_probe_tables_are_private(tmp_path: Path) -> None:
     log = tmp_path / "logs" / "access.jsonl"
     key_file = tmp_path / "key.txt"
     key_file.write_text(fake_key("alpha"))
     with simulator_process("healthy", "--access-log", str(log)) as (url, _proc):
         outs = [tmp_path / "out" / f"t.{suffix}" for suffix in ("csv", "jsonl", "json", "html", "md")]
-        for out in outs:
-            done = subprocess.run(
+        for out in outs:  # the probe in-process (CliRunner): the modes are KeyLab's own chmod, not a process's
+            done = CliRunner().invoke(
+                main,
                 [
-                    sys.executable,
-                    "-m",
-                    "kit",
                     "probe",
                     "--api-url",
                     url,
@@ -131,12 +131,9 @@ def test_the_access_log_and_probe_tables_are_private(tmp_path: Path) -> None:
                     "--timeout",
                     "5",
                 ],
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
+                catch_exceptions=False,
             )
-            assert done.returncode in (0, 1), done.stderr
+            assert done.exit_code in (0, 1), done.output
         deadline = time.monotonic() + 10
         while not log.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
