@@ -71,15 +71,21 @@ def run_doctor(
     The scenario suite and users' own tests call this in-process; ``python -m kit doctor`` is a thin
     shell over it.
     """
+    import time
+
     from kit import investigate as inv
     from kit.commands.inputs import check_api_url, check_run_dir
+    from kit.probe.clients.registry import client_names
     from kit.providers import provider as profile_of
+
+    began = time.perf_counter()
 
     profile = profile_of(provider)
     if profile.protocol != "anthropic" and not api_url:
         api_url = profile.official_base_url  # its root is the target; the zero-token path is the profile's
     paths = [Path(p) for p in key_files]
     _check_key_files(paths)
+    clients = client_names(clients) if clients else ()
     api_url = check_api_url(api_url) or ""
     run_dir = check_run_dir(run_dir)
     for flag, values in (("--model", models), ("--version", versions), ("--allow-host", allow_hosts)):
@@ -128,6 +134,8 @@ def run_doctor(
         run_log=str(log) if log is not None else None,
         notes=(*risky, *investigation.notes),
         timings=investigation.timings,
+        wall_s=time.perf_counter() - began,
+        client_timings=investigation.probe.client_timings() if investigation.probe is not None else (),
     )
 
 
@@ -207,9 +215,18 @@ def _current_env() -> Environment:
     "pair it with the simulator's URL as --api-url.",
 )
 @click.option(
+    "--client",
+    "clients",
+    multiple=True,
+    metavar="C",
+    help="Probe with this client only (repeatable): httpx2, sdk-python, curl, sdk-node or sdk-node@VERSION. "
+    "Default: httpx2, sdk-python and curl.",
+)
+@click.option(
     "--timings",
     is_flag=True,
-    help="Also show the wall time of each stage, so a wait can be explained (stderr; `timings` in JSON).",
+    help="Also show the wall time of each stage and each probe client, so a wait can be explained "
+    "(stderr; `timings` in JSON).",
 )
 def doctor(
     api_url: str | None,
@@ -222,6 +239,7 @@ def doctor(
     provider: str | None,
     sandbox: str | None,
     timings: bool,
+    clients: tuple[str, ...] = (),
     ci: bool = False,
     run_key_helper: bool = False,
 ) -> None:
@@ -242,6 +260,7 @@ def doctor(
                 key_files=key_files,
                 models=models,
                 versions=versions,
+                clients=clients,
                 allow_hosts=allow_hosts,
                 run_dir=run_dir,
                 sandbox=sandbox,

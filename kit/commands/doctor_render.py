@@ -203,12 +203,19 @@ def _scrub_tree(value: Any) -> Any:
 
 
 def render_timings(result: DoctorResult) -> str:
-    """Each stage's wall time, slowest first, and the total: why a run took as long as it did."""
-    total = sum(seconds for _, seconds in result.timings)
+    """Each stage's wall time, slowest first, then each probe client's: why a run took as long as it did."""
+    from kit.probe.timings import timing_lines
+
+    total = result.wall_s or sum(seconds for _, seconds in result.timings)
     rows = sorted(result.timings, key=lambda item: -item[1])
     width = max((len(stage) for stage, _ in rows), default=5)
-    lines = [f"timings ({total:.2f} s in all):"]
+    stages = {stage for stage, _ in result.timings}
+    overlap = "; the path check ran beside discovery" if {"path", "discover"} <= stages else ""
+    lines = [f"timings ({total:.2f} s in all{overlap}):"]
     lines += [f"  {stage.ljust(width)}  {seconds:7.3f} s" for stage, seconds in rows]
+    if result.client_timings:
+        lines.append("probe, per client:")
+        lines += timing_lines(result.client_timings)
     return "\n".join(lines)
 
 
@@ -217,7 +224,7 @@ def render_json(result: DoctorResult, *, timings: bool = False) -> str:
     from dataclasses import asdict
 
     d, e = result.diagnosis, result.evidence
-    data = {
+    data: dict[str, Any] = {
         "findings": [f.to_dict() | {"explains": f.explains} for f in d.findings],
         "keys": [_key_dict(k) for k in e.keys],
         "attempts": [a.to_row() for a in e.attempts],
@@ -234,4 +241,6 @@ def render_json(result: DoctorResult, *, timings: bool = False) -> str:
     }
     if timings:
         data["timings"] = {stage: round(seconds, 4) for stage, seconds in result.timings}
+        data["wall_s"] = round(result.wall_s, 4)
+        data["client_timings"] = [asdict(t) for t in result.client_timings]
     return json.dumps(_scrub_tree(data), ensure_ascii=False, default=str)

@@ -34,6 +34,41 @@ _SDK_TIMEOUT_S = 60.0
 SDK_CHILD = Path(__file__).with_name("sdk_child.py")
 
 
+def child_variables(env: Environment) -> dict[str, str]:
+    """The child's environment: exactly the inspected variables (none holding a NUL), ``HOME`` its home."""
+    variables = {k: v for k, v in env.variables.items() if "\x00" not in k + v}
+    variables["HOME"] = str(env.home)
+    return variables
+
+
+def child_command(python: str | None, providers: Sequence[str] = (), *, serve: bool = False) -> list[str]:
+    """The child's command line: a fixed script and fixed words, never user input (and never a key)."""
+    return [
+        python or sys.executable,
+        "-I",
+        str(SDK_CHILD),
+        *(("--providers", ",".join(providers)) if providers else ()),
+        *(("--serve",) if serve else ()),
+    ]
+
+
+def parse_answer(stdout: str, stderr: str, returncode: int | None) -> tuple[dict[str, Any] | None, str]:
+    """The child's answer (its last line that starts with ``{``), or ``None`` and why there is none."""
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        tail = scrub(stderr.strip().splitlines()[-1] if stderr.strip() else f"exit code {returncode}")
+        return None, f"the SDK subprocess gave no answer ({tail})"
+    try:
+        answer = json.loads(lines[-1])
+    except json.JSONDecodeError:
+        return None, "the SDK subprocess answered with malformed JSON"
+    if not isinstance(answer, dict):
+        return None, "the SDK subprocess answered with malformed JSON"
+    if "import_error" in answer:
+        return None, f"the anthropic package cannot be imported ({scrub(answer['import_error'])})"
+    return answer, ""
+
+
 def ask_python_sdk(
     env: Environment,
     *,
@@ -47,20 +82,14 @@ def ask_python_sdk(
     keeps the child's own ``PYTHON*`` variables and the working folder off its import path, so a stray
     ``anthropic.py`` in the project cannot answer instead of the SDK. Returns ``(answer, "")`` or
     ``(None, reason)``. ``providers`` (``openai``, ``gemini``) asks those SDKs in the same child too.
+    The doctor asks through its one long-lived SDK process instead (``kit.sources.sdk_process``).
     """
-    variables = {k: v for k, v in env.variables.items() if "\x00" not in k + v}
-    variables["HOME"] = str(env.home)
     if not env.cwd.is_dir():
         return None, f"the working folder {env.cwd} does not exist"
     try:
         done = subprocess.run(  # a fixed script; no user input on the command line
-            [
-                python or sys.executable,
-                "-I",
-                str(SDK_CHILD),
-                *(("--providers", ",".join(providers)) if providers else ()),
-            ],
-            env=variables,
+            child_command(python, providers),
+            env=child_variables(env),
             cwd=env.cwd,
             capture_output=True,
             text=True,
@@ -71,17 +100,7 @@ def ask_python_sdk(
         return None, f"the SDK subprocess did not answer within {timeout:.0f} s"
     except OSError as exc:
         return None, f"the SDK subprocess could not start ({exc.strerror or type(exc).__name__})"
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if not lines:
-        tail = scrub(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit code {done.returncode}")
-        return None, f"the SDK subprocess gave no answer ({tail})"
-    try:
-        answer = json.loads(lines[-1])
-    except json.JSONDecodeError:
-        return None, "the SDK subprocess answered with malformed JSON"
-    if "import_error" in answer:
-        return None, f"the anthropic package cannot be imported ({scrub(answer['import_error'])})"
-    return answer, ""
+    return parse_answer(done.stdout, done.stderr, done.returncode)
 
 
 def asked_winner(

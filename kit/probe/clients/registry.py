@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from kit.catalog import client_catalog
 from kit.env import Environment
 from kit.errors import UsageError
 from kit.path.routing import CaChoice, ca_for
 from kit.probe.clients.base import Client
+
+if TYPE_CHECKING:
+    from kit.sources.sdk_process import SdkProcess
 
 __all__ = ["KNOWN_CLIENTS", "client_names", "make_client", "trusting"]
 
@@ -62,7 +66,19 @@ def make_client(name: str, *, concurrency: int = 8, trust: CaChoice | None = Non
     raise UsageError(f"unknown client {name!r}", "see `python -m kit probe --help` for the clients")
 
 
-def trusting(env: Environment, concurrency: int = 8) -> Callable[[str], Client]:
+def trusting(env: Environment, concurrency: int = 8, *, sdk: SdkProcess | None = None) -> Callable[[str], Client]:
     """A client factory whose clients trust what each would trust under ``env`` (``kit.path.routing.ca_for``):
-    a sandbox's or the user's CA variables, never KeyLab's own process settings (issue 17 item 8)."""
-    return lambda name: make_client(name, concurrency=concurrency, trust=ca_for(env, name))
+    a sandbox's or the user's CA variables, never KeyLab's own process settings (issue 17 item 8).
+
+    With ``sdk`` (the doctor's SDK process, when it serves), ``sdk-python`` is sent from that process.
+    """
+
+    def build(name: str) -> Client:
+        trust = ca_for(env, name)
+        if name == "sdk-python" and sdk is not None and sdk.serves():
+            from kit.probe.clients.sdk_child_client import SdkChildClient
+
+            return SdkChildClient(sdk, max_connections=concurrency, trust=trust)
+        return make_client(name, concurrency=concurrency, trust=trust)
+
+    return build
