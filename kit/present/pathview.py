@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "NOT_TRIED",
     "Lane",
     "lanes",
     "path_figure",
@@ -28,14 +29,39 @@ __all__ = [
     "path_summary",
     "path_table",
     "routing_table",
+    "shown_ok",
+    "untried",
 ]
 
 _MARK = {True: "✓", False: "✗", None: "–"}
 _NETWORK = ("dns", "tcp", "proxy", "tls", "http", "clock")
+#: What a routing row that passed reads as when no network check went that client's way.
+NOT_TRIED = "not tried"
 
 
 def _d(row: PathCheck) -> dict[str, str]:
     return dict(row.details)
+
+
+def untried(rows: Sequence[PathCheck]) -> set[str]:
+    """The clients whose route no network check contacted: their routing rows are a model, not a pass.
+
+    Each network row names the clients that go its way (``details["clients"]``); a client that would go to
+    the official API while KeyLab is pointed elsewhere (a simulator, a gateway under test) is left out of
+    the checks. Rows from a run that did not record the clients tell nothing, so nobody is marked.
+    """
+    network = [r for r in rows if r.client is None]
+    if network and not any("clients" in _d(r) for r in network):
+        return set()
+    tried = {c.strip() for r in network for c in _d(r).get("clients", "").split(",")}
+    return {r.client for r in rows if r.client is not None and r.client not in tried}
+
+
+def shown_ok(row: PathCheck, not_tried: set[str]) -> bool | str | None:
+    """A row's outcome as shown: ``NOT_TRIED`` for a routing row that passed on a route never contacted."""
+    if row.ok is True and row.client is not None and row.client in not_tried:
+        return NOT_TRIED
+    return row.ok
 
 
 def path_table(rows: Sequence[PathCheck]) -> pd.DataFrame:
@@ -44,15 +70,17 @@ def path_table(rows: Sequence[PathCheck]) -> pd.DataFrame:
 
     network = [r for r in rows if r.client is None]
     routing = [r for r in rows if r.client is not None]
+    not_tried = untried(rows)
     out = []
     for r in network + routing:
         d = _d(r)
+        ok = shown_ok(r, not_tried)
         out.append(
             {
                 "step": r.step,
                 "client": r.client or d.get("clients", ""),
                 "target": r.target,
-                "ok": _MARK[r.ok],
+                "ok": ok if isinstance(ok, str) else _MARK[ok],
                 "verdict": r.verdict,
                 "ms": None if r.elapsed_ms is None else round(r.elapsed_ms, 1),
                 "cause": r.cause or "",
@@ -67,12 +95,14 @@ def routing_table(rows: Sequence[PathCheck]) -> pd.DataFrame:
     import pandas as pd
 
     clients: dict[str, dict[str, str]] = {}
+    not_tried = untried(rows)
     for r in rows:
         if r.client is None or r.step not in ("base-url", "proxy", "ca"):
             continue
         entry = clients.setdefault(r.client, {"client": r.client})
         label = {"base-url": "base URL", "proxy": "proxy", "ca": "trusts"}[r.step]
-        entry[label] = f"{_MARK[r.ok]} {r.verdict}"
+        ok = shown_ok(r, not_tried)
+        entry[label] = f"{ok}: {r.verdict}" if isinstance(ok, str) else f"{_MARK[ok]} {r.verdict}"
         if r.step == "base-url":
             entry["keys may go there"] = _d(r).get("keys sent", "")
     return pd.DataFrame(list(clients.values()), columns=["client", "base URL", "proxy", "trusts", "keys may go there"])

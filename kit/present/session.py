@@ -9,7 +9,7 @@ parameter names.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +22,7 @@ from kit.keys.report import KeyReport
 from kit.present import views
 from kit.present.panels import STEPS, export_path, panel
 from kit.present.toolsview import tools_detail
-from kit.present.verdict import VerdictCard, verdict_card
+from kit.present.verdict import NOTEBOOK_ANCHORS, VerdictCard, verdict_card
 from kit.values import Evidence, PathCheck, rows_to_frame
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ class Session:
     path_options: dict[str, Any] = field(default_factory=dict)  # check_path's extra settings (a CA file, a demo)
 
     _live: dict[str, list[Any]] = field(default_factory=dict, init=False, repr=False)  # step → its panels/blocks
+    sends: bool = field(default=True, init=False)  # False: a notebook that sends no request (investigate(send=False))
 
     def __post_init__(self) -> None:
         self.run = inv.Run(self.setup)
@@ -137,32 +138,44 @@ class Session:
         return self.run.evidence()
 
     # ---------------------------------------------------------------- the answer first
-    def investigate(self, plan: str = "adaptive") -> Diagnosis:
+    def investigate(self, plan: str = "adaptive", *, send: bool = True) -> Diagnosis:
         """Every stage once, in order, so the notebook can open on the verdict; the steps below show the evidence.
 
         What the stages print while they run (the probe's progress bar and summary) goes to a temporary
         output that is closed afterwards, so the notebook keeps one summary line: the probe step's.
+        ``send=False`` is for a notebook that sends no request (02): only the sources and the keys' bytes,
+        and the session's verdicts from then on are diagnosed from those alone (no path, probe or Admin API).
         """
+        self.sends = send
 
         def everything() -> None:
             self._rerun("discover")
             self._rerun("inspect")
+            if not send:
+                return
             self._rerun("path", **self.path_options)
             if self.run.credentials:
                 self._rerun("probe", plan=plan, progress="auto")
             self.run.ensure("admin")
 
         _quietly(everything)
+        return self._diagnosis()
+
+    def _diagnosis(self) -> Diagnosis:
+        """The diagnosis of what has been found so far (without sending anything when ``sends`` is off)."""
+        if not self.sends:
+            self.run.ensure("inspect")  # a "Look again" re-discovers, which drops the keys' inspection
+            return inv.diagnose_step(self.run.evidence())
         diagnosis: Diagnosis = self.run.ensure("diagnose")
         return diagnosis
 
     def verdict(self) -> VerdictCard:
         """The verdict card of what has been found so far."""
-        return verdict_card(self.run.ensure("diagnose") if self.run.done("discover") else None)
+        return verdict_card(self._diagnosis() if self.run.done("discover") else None)
 
-    def show_verdict(self) -> list[Any]:
-        """Display the verdict card; it is drawn again whenever a step is re-run."""
-        return self._block("verdict", lambda: [self.verdict().to_markdown()])
+    def show_verdict(self, anchors: Mapping[str, str] = NOTEBOOK_ANCHORS) -> list[Any]:
+        """Display the verdict card (its evidence links: ``anchors``); it is drawn again whenever a step is re-run."""
+        return self._block("verdict", lambda: [self.verdict().to_markdown(anchors)])
 
     def show_ticket(self) -> list[Any]:
         """Display the support-ticket text; it is drawn again whenever a step is re-run."""
