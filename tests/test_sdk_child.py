@@ -15,7 +15,7 @@ import pytest
 
 from kit.keys.naming import fingerprint
 from kit.sources import sdk_child
-from kit.sources.sdk_python import SDK_CHILD
+from kit.sources.sdk_process import SDK_CHILD
 from kit.testing import fake_key, find_leaks
 
 KEY = fake_key("sdk-child")

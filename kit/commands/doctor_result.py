@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from kit.diagnose.diagnosis import Diagnosis
 from kit.values import Evidence
 
 if TYPE_CHECKING:
+    from kit.diagnose.diagnosis import Diagnosis
     from kit.probe.timings import ClientTiming
 
 

@@ -126,22 +126,35 @@ class Run:
         probe's ``sdk-python`` attempts go to that same process, so the SDK is imported once, not here.
         """
         with self._sdk_process():
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="keylab-path") as beside:
-                path = beside.submit(self.stage, "path") if check_network else None
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="keylab-beside") as beside:
+                path = beside.submit(self._beside_discovery, check_network)
                 self.stage("discover")
                 self.stage("inspect")
-                if path is not None:
-                    path.result()
+                path.result()
             if self.credentials:
                 self.stage("probe", plan=plan, progress=progress)
         self.stage("admin")
         self.stage("diagnose")
         return self.investigation()
 
+    def _beside_discovery(self, check_network: bool) -> None:
+        """What runs while discovery waits for the SDK: the path check, then loading the later stages' code."""
+        if check_network:
+            self.stage("path")
+        # The later stages' code and the clients' one-off set-up, loaded now on the idle core rather than
+        # after the SDK has answered.
+        import kit.diagnose.diagnosis
+        import kit.probe.engine  # noqa: F401
+        from kit.probe.clients.registry import prepare
+
+        with contextlib.suppress(Exception):  # only a head start: the probe meets and reports any failure
+            prepare(self.setup.env, self.setup.clients)
+
     @contextlib.contextmanager
     def _sdk_process(self) -> Iterator[None]:
-        """The SDK's process for this run (started now, ended after the probe), unless one was given."""
-        if self.sdk is not None:
+        """The SDK's process for this run (started now, ended after the probe), unless the caller started
+        one for this same environment (``python -m kit doctor`` does, before loading the stages)."""
+        if self.sdk is not None and self.sdk.env == self.setup.env:
             yield
             return
         from kit.sources.sdk_process import SdkProcess

@@ -23,25 +23,67 @@ import itertools
 import json
 import os
 import subprocess
+import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from kit.env import Environment
 from kit.guard.childenv import DROPPED, child_environment
 from kit.guard.redact import scrub
-from kit.sources.sdk_python import _SDK_TIMEOUT_S, child_command, child_variables, parse_answer
 
-__all__ = ["SdkProcess"]
+__all__ = ["SDK_CHILD", "SDK_TIMEOUT_S", "SdkProcess", "child_command", "child_variables", "parse_answer"]
+
+#: The child program (a file, run with the inspected environment; it imports nothing from kit to answer).
+SDK_CHILD = Path(__file__).with_name("sdk_child.py")
+#: How long the SDK may take to import and answer who wins.
+SDK_TIMEOUT_S = 60.0
 
 #: The folder that holds the ``kit`` package, for a child whose import path lacks it (a checkout).
 _KIT_ROOT = str(Path(__file__).resolve().parents[2])
 
 
+def child_variables(env: Environment) -> dict[str, str]:
+    """The child's environment: exactly the inspected variables (none holding a NUL), ``HOME`` its home."""
+    variables = {k: v for k, v in env.variables.items() if "\x00" not in k + v}
+    variables["HOME"] = str(env.home)
+    return variables
+
+
+def child_command(python: str | None, providers: Sequence[str] = (), *, serve: bool = False) -> list[str]:
+    """The child's command line: a fixed script and fixed words, never user input (and never a key)."""
+    return [
+        python or sys.executable,
+        "-I",
+        str(SDK_CHILD),
+        *(("--providers", ",".join(providers)) if providers else ()),
+        *(("--serve",) if serve else ()),
+    ]
+
+
+def parse_answer(stdout: str, stderr: str, returncode: int | None) -> tuple[dict[str, Any] | None, str]:
+    """The child's answer (its last line that starts with ``{``), or ``None`` and why there is none."""
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        tail = scrub(stderr.strip().splitlines()[-1] if stderr.strip() else f"exit code {returncode}")
+        return None, f"the SDK subprocess gave no answer ({tail})"
+    try:
+        answer = json.loads(lines[-1])
+    except json.JSONDecodeError:
+        return None, "the SDK subprocess answered with malformed JSON"
+    if not isinstance(answer, dict):
+        return None, "the SDK subprocess answered with malformed JSON"
+    if "import_error" in answer:
+        return None, f"the anthropic package cannot be imported ({scrub(answer['import_error'])})"
+    return answer, ""
+
+
 class SdkProcess:
     """``sdk_child.py --serve`` for one investigation: ``answer()`` once, then ``request()`` any number of times."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], *, may_serve: bool) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes], env: Environment, *, may_serve: bool) -> None:
+        self.env = env  # the environment it was started in: the one whose winner it answers for
         self._proc = proc
         self._may_serve = may_serve
         self._answer: concurrent.futures.Future[tuple[dict[str, Any] | None, str]] = concurrent.futures.Future()
@@ -49,7 +91,6 @@ class SdkProcess:
         self._ids = itertools.count(1)
         self._write_lock = threading.Lock()
         self._serving = False
-        self._serve_lock = threading.Lock()
         self._stderr_tail = b""
         self._stdout_seen: list[str] = []
         threading.Thread(target=self._read, name="keylab-sdk-stdout", daemon=True).start()
@@ -72,10 +113,10 @@ class SdkProcess:
         except OSError:
             return None
         clean = not any(name.upper() in DROPPED for name in env.variables)
-        return cls(proc, may_serve=python is None and clean)
+        return cls(proc, env, may_serve=python is None and clean)
 
     # ---------------------------------------------------------------- the winner question
-    def answer(self, timeout: float = _SDK_TIMEOUT_S) -> tuple[dict[str, Any] | None, str]:
+    def answer(self, timeout: float = SDK_TIMEOUT_S) -> tuple[dict[str, Any] | None, str]:
         """The SDK's winner answer, as ``ask_python_sdk`` returns it (waits for the import to finish)."""
         try:
             return self._answer.result(timeout=timeout)
@@ -90,19 +131,14 @@ class SdkProcess:
         return str((answered or {}).get("version", ""))
 
     def serves(self) -> bool:
-        """True when the probe's SDK requests can go to this process (asked, answered, environment clean).
+        """True when the probe's SDK requests can go to this process (answered, environment clean, alive).
 
-        The first call switches the child to serving (it waits for the answer if the import is still running).
+        The child is switched to serving as soon as it has answered, so it loads the request side while
+        KeyLab finishes discovery; this only waits for that moment.
         """
         if not self._may_serve:
             return False
-        with self._serve_lock:
-            if not self._serving:
-                answered, _ = self.answer()
-                if answered is None or self._proc.poll() is not None:
-                    return False
-                setup = {"environ": child_environment(os.environ, proxied=True), "kit_root": _KIT_ROOT}
-                self._serving = self._write(json.dumps(setup).encode() + b"\n")
+        self.answer()
         return self._serving and self._proc.poll() is None
 
     async def request(self, line_for: Any, timeout: float) -> dict[str, Any]:
@@ -130,10 +166,14 @@ class SdkProcess:
             self._pending.pop(request_id, None)
 
     def close(self) -> None:
-        """End the child: stdin closed (it finishes what is in flight), then killed if it lingers."""
+        """End the child now: every request has had its answer by the time a run closes it, and an
+        interpreter that has imported the SDK takes a noticeable while to exit on its own."""
         with contextlib.suppress(OSError), self._write_lock:
             if self._proc.stdin is not None:
                 self._proc.stdin.close()
+        if self._proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self._proc.terminate()
         try:
             self._proc.wait(timeout=3)
         except subprocess.TimeoutExpired:
@@ -166,7 +206,7 @@ class SdkProcess:
             if not self._answer.done():
                 self._stdout_seen.append(line)
                 if line.startswith("{"):
-                    self._answer.set_result(parse_answer(line, "", None))
+                    self._answered(parse_answer(line, "", None))
                 continue
             with contextlib.suppress(ValueError, TypeError):
                 item = json.loads(line)
@@ -178,6 +218,13 @@ class SdkProcess:
         reason = self._exit_reason()
         for future in list(self._pending.values()):
             _settle(future, {"worker_error": reason})
+
+    def _answered(self, result: tuple[dict[str, Any] | None, str]) -> None:
+        """Keep the answer; if this process may hold keys, switch it to serving before anyone asks."""
+        if result[0] is not None and self._may_serve:
+            setup = {"environ": child_environment(os.environ, proxied=True), "kit_root": _KIT_ROOT}
+            self._serving = self._write(json.dumps(setup).encode() + b"\n")
+        self._answer.set_result(result)
 
     def _drain(self) -> None:
         stderr = self._proc.stderr

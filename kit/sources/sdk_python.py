@@ -3,12 +3,9 @@ inspected environment, or modelled on the anthropic 2.x rules when it cannot be 
 
 from __future__ import annotations
 
-import json
 import subprocess
-import sys
 from collections.abc import Mapping, Sequence
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 from kit.catalog import catalog
@@ -25,55 +22,15 @@ from kit.sources.inventory import (
     parse_custom_headers,
     source_for,
 )
+from kit.sources.sdk_process import SDK_TIMEOUT_S, child_command, child_variables, parse_answer
 from kit.values import Source, Winner
-
-_SDK_TIMEOUT_S = 60.0
-
-
-#: The child program (a file, run with the inspected environment; it imports nothing from kit).
-SDK_CHILD = Path(__file__).with_name("sdk_child.py")
-
-
-def child_variables(env: Environment) -> dict[str, str]:
-    """The child's environment: exactly the inspected variables (none holding a NUL), ``HOME`` its home."""
-    variables = {k: v for k, v in env.variables.items() if "\x00" not in k + v}
-    variables["HOME"] = str(env.home)
-    return variables
-
-
-def child_command(python: str | None, providers: Sequence[str] = (), *, serve: bool = False) -> list[str]:
-    """The child's command line: a fixed script and fixed words, never user input (and never a key)."""
-    return [
-        python or sys.executable,
-        "-I",
-        str(SDK_CHILD),
-        *(("--providers", ",".join(providers)) if providers else ()),
-        *(("--serve",) if serve else ()),
-    ]
-
-
-def parse_answer(stdout: str, stderr: str, returncode: int | None) -> tuple[dict[str, Any] | None, str]:
-    """The child's answer (its last line that starts with ``{``), or ``None`` and why there is none."""
-    lines = [line for line in stdout.splitlines() if line.startswith("{")]
-    if not lines:
-        tail = scrub(stderr.strip().splitlines()[-1] if stderr.strip() else f"exit code {returncode}")
-        return None, f"the SDK subprocess gave no answer ({tail})"
-    try:
-        answer = json.loads(lines[-1])
-    except json.JSONDecodeError:
-        return None, "the SDK subprocess answered with malformed JSON"
-    if not isinstance(answer, dict):
-        return None, "the SDK subprocess answered with malformed JSON"
-    if "import_error" in answer:
-        return None, f"the anthropic package cannot be imported ({scrub(answer['import_error'])})"
-    return answer, ""
 
 
 def ask_python_sdk(
     env: Environment,
     *,
     python: str | None = None,
-    timeout: float = _SDK_TIMEOUT_S,
+    timeout: float = SDK_TIMEOUT_S,
     providers: Sequence[str] = (),
 ) -> tuple[dict[str, Any] | None, str]:
     """Run the installed ``anthropic`` package in a subprocess with exactly ``env``; return its answer.

@@ -18,7 +18,7 @@ from kit.probe.clients.base import Client
 if TYPE_CHECKING:
     from kit.sources.sdk_process import SdkProcess
 
-__all__ = ["KNOWN_CLIENTS", "client_names", "make_client", "trusting"]
+__all__ = ["KNOWN_CLIENTS", "client_names", "make_client", "prepare", "trusting"]
 
 #: The clients a probe knows by name. ``sdk-node`` alone means the ticket's Node SDK and the current release.
 KNOWN_CLIENTS = client_catalog().probe_names
@@ -82,3 +82,22 @@ def trusting(env: Environment, concurrency: int = 8, *, sdk: SdkProcess | None =
         return make_client(name, concurrency=concurrency, trust=trust)
 
     return build
+
+
+def prepare(env: Environment, names: Sequence[str]) -> None:
+    """Do the one-off work of building these clients now (a CA bundle loaded, curl's version asked), so a
+    caller with an idle moment, such as the doctor while the SDK imports, spares the probe the wait.
+    Nothing is sent and nothing is kept but those caches; a failure here is met again, and told, later."""
+    for name in names:
+        if name in ("httpx2", "sdk-python"):
+            from kit.probe.clients.trust import ssl_context_for
+
+            ssl_context_for(ca_for(env, name))
+        elif name == "curl":
+            import shutil
+
+            from kit.probe.clients.curl import curl_version
+
+            path = shutil.which("curl")
+            if path:
+                curl_version(path)
