@@ -117,17 +117,23 @@ class Run:
         return getattr(self, _ATTR[name]) if name in self._done else self.stage(name)
 
     def everything(
-        self, *, plan: str = "adaptive", check_network: bool = True, progress: str | None = None
+        self,
+        *,
+        plan: str = "adaptive",
+        check_network: bool = True,
+        progress: str | None = None,
+        path_options: Mapping[str, Any] | None = None,
     ) -> Investigation:
         """Every stage, then the one ``Investigation`` value; the findings are those of running them in order.
 
         The waits overlap: the official SDK's process starts first (importing it takes about as long as
         everything else), the path check runs beside discovery (it sends no key and needs none), and the
         probe's ``sdk-python`` attempts go to that same process, so the SDK is imported once, not here.
+        ``path_options`` are the path check's own (``path_step``: a CA file, a demo's stand-in settings).
         """
         with self._sdk_process():
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="keylab-beside") as beside:
-                path = beside.submit(self._beside_discovery, check_network)
+                path = beside.submit(self._beside_discovery, check_network, dict(path_options or {}))
                 self.stage("discover")
                 self.stage("inspect")
                 path.result()
@@ -137,10 +143,10 @@ class Run:
         self.stage("diagnose")
         return self.investigation()
 
-    def _beside_discovery(self, check_network: bool) -> None:
+    def _beside_discovery(self, check_network: bool, path_options: Mapping[str, Any]) -> None:
         """What runs while discovery waits for the SDK: the path check, then loading the later stages' code."""
         if check_network:
-            self.stage("path")
+            self.stage("path", **path_options)
         # The later stages' code and the clients' one-off set-up, loaded now on the idle core rather than
         # after the SDK has answered.
         import kit.diagnose.diagnosis

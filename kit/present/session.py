@@ -149,14 +149,13 @@ class Session:
         self.sends = send
 
         def everything() -> None:
-            self._rerun("discover")
-            self._rerun("inspect")
+            self.run.extra = tuple(self.extra)
             if not send:
+                self.run.stage("discover")
+                self.run.stage("inspect")
                 return
-            self._rerun("path", **self.path_options)
-            if self.run.credentials:
-                self._rerun("probe", plan=plan, progress="auto")
-            self.run.ensure("admin")
+            # The runner's overlap: the SDK imported once, in its own process, while the path is checked.
+            self.run.everything(plan=plan, progress="auto", path_options=self.path_options)
 
         _quietly(everything)
         return self._diagnosis()
