@@ -98,6 +98,7 @@ class Session:
 
             s = replace(s, api_url=simulator_url(scenario))
         session = cls(s)
+        session.run.sdk = _sdk_process(s)
         if ask_for_key:
             from kit.present.widgets import ask_key
 
@@ -157,7 +158,12 @@ class Session:
             # The runner's overlap: the SDK imported once, in its own process, while the path is checked.
             self.run.everything(plan=plan, progress="auto", path_options=self.path_options)
 
-        _quietly(everything)
+        try:
+            _quietly(everything)
+        finally:
+            if self.run.sdk is not None:  # the SDK's process served the first pass; a later click asks anew
+                self.run.sdk.close()
+                self.run.sdk = None
         return self._diagnosis()
 
     def _diagnosis(self) -> Diagnosis:
@@ -309,6 +315,14 @@ class Session:
 #: What to draw again after a step is re-run (the runner has already dropped the stale values).
 _ALWAYS = ("diagnosis", "verdict", "ticket", "report")
 _DOWNSTREAM: dict[str, tuple[str, ...]] = {"sources": ("keys", *_ALWAYS)}
+
+
+def _sdk_process(s: inv.Setup) -> SdkProcess | None:
+    """The official SDK's own process, started with the session: it imports the SDK while the notebook loads
+    its plotting code, then answers who wins and sends the probe's SDK requests (``kit.sources.sdk_process``)."""
+    from kit.sources.sdk_process import SdkProcess
+
+    return SdkProcess.start(s.env)
 
 
 def _quietly(work: Any) -> None:
