@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from kit.present.widgets import StepPanel
     from kit.probe.run import ProbeRun
     from kit.sources.discover import Discovery
+    from kit.sources.sdk_process import SdkProcess
 
 __all__ = ["STEPS", "Session", "export_path"]
 
