@@ -3,7 +3,9 @@
 The picture draws each route as a lane, client → proxy (or direct) → who answered, coloured by
 outcome and labelled in words, so it reads the same in print and for colour-blind readers. It is a
 plain matplotlib figure, so an exported HTML report shows it without JavaScript. Everything here is
-computed from ``PathCheck`` rows alone, so a saved run can be drawn again later.
+computed from ``PathCheck`` rows alone, so a saved run can be drawn again later. Whether a route was contacted
+(a routing row on a route no check went reads "not tried") is decided in ``kit.path.contact``, which the
+doctor's text shares; ``NOT_TRIED``, ``untried`` and ``shown_ok`` are re-exported here.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kit.diagnose.rules.path import RULES
+from kit.path.contact import NOT_TRIED, shown_ok, untried
 from kit.present.plots import OUTCOME_COLORS
 from kit.values import Evidence, Finding, PathCheck
 
@@ -35,33 +38,10 @@ __all__ = [
 
 _MARK = {True: "✓", False: "✗", None: "–"}
 _NETWORK = ("dns", "tcp", "proxy", "tls", "http", "clock")
-#: What a routing row that passed reads as when no network check went that client's way.
-NOT_TRIED = "not tried"
 
 
 def _d(row: PathCheck) -> dict[str, str]:
     return dict(row.details)
-
-
-def untried(rows: Sequence[PathCheck]) -> set[str]:
-    """The clients whose route no network check contacted: their routing rows are a model, not a pass.
-
-    Each network row names the clients that go its way (``details["clients"]``); a client that would go to
-    the official API while KeyLab is pointed elsewhere (a simulator, a gateway under test) is left out of
-    the checks. Rows from a run that did not record the clients tell nothing, so nobody is marked.
-    """
-    network = [r for r in rows if r.client is None]
-    if network and not any("clients" in _d(r) for r in network):
-        return set()
-    tried = {c.strip() for r in network for c in _d(r).get("clients", "").split(",")}
-    return {r.client for r in rows if r.client is not None and r.client not in tried}
-
-
-def shown_ok(row: PathCheck, not_tried: set[str]) -> bool | str | None:
-    """A row's outcome as shown: ``NOT_TRIED`` for a routing row that passed on a route never contacted."""
-    if row.ok is True and row.client is not None and row.client in not_tried:
-        return NOT_TRIED
-    return row.ok
 
 
 def path_table(rows: Sequence[PathCheck]) -> pd.DataFrame:

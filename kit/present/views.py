@@ -220,9 +220,9 @@ def keys_detail(reports: Sequence[KeyReport], findings: Sequence[Finding], probl
 def path_summary_items(rows: Sequence[PathCheck]) -> list[Any]:
     """The path checks as one table and a one-line verdict (the guided notebook's step 3).
 
-    A client's routing rows read "not tried" when no network check went its way (``pathview.untried``).
+    A client's routing rows read "not tried" when no network check went its way (``kit.path.contact``).
     """
-    from kit.present.pathview import shown_ok, untried
+    from kit.path.contact import shown_ok, untried
 
     not_tried = untried(rows)
 
