@@ -178,3 +178,19 @@ def test_the_doctor_never_imports_the_sdk_in_its_own_process(tmp_path: Path) -> 
     cause, clients, imported = json.loads(done.stdout.splitlines()[-1])
     assert cause == "healthy" and "sdk-python" in clients
     assert imported is False
+
+
+def test_its_answer_is_used_once_so_a_later_look_sees_edited_files(tmp_path: Path) -> None:
+    from kit.sources.discover import discover
+
+    env = sandbox_env(tmp_path, {})
+    dotenv = env.cwd / ".env"
+    dotenv.write_text(f"ANTHROPIC_API_KEY={KEY}\n")
+    process = SdkProcess.start(env)
+    assert process is not None
+    with process:
+        first = {w.client: w.fingerprint for w in discover(env, sdk=process).winners}
+        dotenv.write_text(f"ANTHROPIC_API_KEY={OTHER}\n")  # the user fixes the file and looks again
+        again = {w.client: w.fingerprint for w in discover(env, sdk=process).winners}
+    assert first["dotenv-app"] == fingerprint(KEY)
+    assert again["dotenv-app"] == fingerprint(OTHER)

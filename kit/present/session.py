@@ -71,13 +71,16 @@ class Session:
         stand_in: bool = True,
         env: Environment | None = None,
         run_key_helper: bool = False,
+        ask_sdk: bool = True,
     ) -> Session:
         """A session from a notebook's parameters (the same names in every notebook).
 
         ``demo`` names a simulator scenario that stands in for the API; a ``sandbox`` with no ``api_url``
         gets its own scenario's simulator, so a demo's fake keys never go to the real API (``stand_in=False``
         for notebooks that send nothing). ``env`` replaces this machine's environment (a path demo's).
-        ``run_key_helper`` runs Claude Code's ``apiKeyHelper`` (never run otherwise).
+        ``run_key_helper`` runs Claude Code's ``apiKeyHelper`` (never run otherwise). ``ask_sdk`` starts the
+        official SDK's process now, so it imports while the notebook loads (``False`` for a notebook that
+        neither asks who wins nor probes: the path notebook).
         """
         s = inv.setup(
             api_url=api_url,
@@ -99,7 +102,7 @@ class Session:
 
             s = replace(s, api_url=simulator_url(scenario))
         session = cls(s)
-        session.run.sdk = _sdk_process(s)
+        session.run.sdk = _sdk_process(s) if ask_sdk else None
         if ask_for_key:
             from kit.present.widgets import ask_key
 

@@ -91,6 +91,7 @@ class SdkProcess:
         self._ids = itertools.count(1)
         self._write_lock = threading.Lock()
         self._serving = False
+        self._answer_taken = False
         self._stderr_tail = b""
         self._stdout_seen: list[str] = []
         threading.Thread(target=self._read, name="keylab-sdk-stdout", daemon=True).start()
@@ -123,6 +124,15 @@ class SdkProcess:
         except concurrent.futures.TimeoutError:
             self.close()
             return None, f"the SDK subprocess did not answer within {timeout:.0f} s"
+
+    def fresh_answer(self, timeout: float = SDK_TIMEOUT_S) -> tuple[dict[str, Any] | None, str] | None:
+        """The winner answer the first time it is asked for, ``None`` after: it describes the files as they
+        were when the process started, so a later look (a notebook's re-run after editing ``.env``) asks anew."""
+        with self._write_lock:
+            if self._answer_taken:
+                return None
+            self._answer_taken = True
+        return self.answer(timeout)
 
     # ---------------------------------------------------------------- requests
     @property

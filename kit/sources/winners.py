@@ -49,14 +49,15 @@ def find_winners(
 ) -> tuple[tuple[Winner, ...], tuple[str, ...]]:
     """One ``Winner`` per client in ``CLIENTS``, and any problems met while finding them.
 
-    ``sdk`` is an SDK process already started for this environment (the doctor's): it is asked instead of
-    starting a one-shot child.
+    ``sdk`` is an SDK process already started for this environment (the doctor's): its answer is used once,
+    instead of starting a one-shot child; a later call asks anew.
     """
     problems: list[str] = []
     answer: dict[str, Any] | None = None
     reason = "not asked (ask_sdk=False)"
     if ask_sdk:
-        answer, reason = sdk.answer() if sdk is not None else ask_python_sdk(inventory.env, python=python)
+        fresh = sdk.fresh_answer() if sdk is not None and python is None else None
+        answer, reason = fresh if fresh is not None else ask_python_sdk(inventory.env, python=python)
         if answer is None:
             problems.append(f"could not ask the installed Python SDK: {reason}; its winner is modelled instead")
     if answer is not None and "sdk" in answer:
