@@ -25,7 +25,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -151,7 +151,7 @@ class SdkProcess:
         self.answer()
         return self._serving and self._proc.poll() is None
 
-    async def request(self, line_for: Any, timeout: float) -> dict[str, Any]:
+    async def request(self, line_for: Callable[[int], bytes], timeout: float) -> dict[str, Any]:
         """Send ``line_for(request_id)`` (one encoded line) and wait for the reply with that id.
 
         Returns ``{"worker_error": why}`` when the process is gone or silent past ``timeout``.
