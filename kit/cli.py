@@ -24,6 +24,25 @@ __all__ = ["main"]
 
 
 class _Group(click.Group):
+    """The command group: loads a command's module only when that command runs (``kit.commands.COMMANDS``)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from kit.commands import COMMANDS
+
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        import importlib
+
+        from kit.commands import COMMANDS
+
+        module = COMMANDS.get(cmd_name)
+        if module is None:
+            return None
+        command = getattr(importlib.import_module(module), cmd_name)
+        assert isinstance(command, click.Command)
+        return command
+
     def main(self, args: Sequence[str] | None = None, *rest: Any, **kw: Any) -> Any:
         from kit.commands.inputs import check_argv
         from kit.guard.redact import ScrubbingWriter, scrub
@@ -54,15 +73,6 @@ class _Group(click.Group):
 def main() -> None:
     """KeyLab: find out why an API says your key is invalid, without spending tokens or leaking the key."""
 
-
-def _register() -> None:
-    from kit import commands
-
-    for command in commands.COMMANDS:
-        main.add_command(command)
-
-
-_register()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -96,7 +96,8 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _jupyterlab(root: Path) -> Iterator[str]:
+def _jupyterlab(root: Path, notebook: str = "00-investigation.ipynb") -> Iterator[str]:
+    """JupyterLab on ``root`` (loopback, a random token, news prompt off); yields the URL that opens ``notebook``."""
     port, token = _free_port(), secrets.token_hex(16)
     # JupyterLab 4 leaves off-screen cells out of the page; render them all so the panels can be found.
     settings = root / ".lab-settings" / "@jupyterlab" / "notebook-extension"
@@ -135,7 +136,7 @@ def _jupyterlab(root: Path) -> Iterator[str]:
                 break
             assert proc.poll() is None, "JupyterLab exited at start"
             time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}/lab/tree/00-investigation.ipynb?token={token}"
+        yield f"http://127.0.0.1:{port}/lab/tree/{notebook}?token={token}"
     finally:
         stop_process(proc)
 

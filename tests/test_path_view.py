@@ -80,3 +80,30 @@ def test_an_empty_check_draws_and_summarises() -> None:
 def test_unknown_demo_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="healthy, gateway"):
         start_demo("nope")
+
+
+def test_a_route_no_check_contacted_reads_not_tried_not_yes() -> None:
+    """Issue 14: pointed at a simulator, the SDKs' routes to the official API were never contacted."""
+    from kit.present.pathview import NOT_TRIED
+    from kit.present.views import path_summary_items
+
+    sim, api = "http://127.0.0.1:4000", "https://api.anthropic.com"
+    route = (("url", sim), ("clients", "KeyLab, httpx2"))
+    rows = (
+        PathCheck("tcp", "127.0.0.1:4000", True, "IPv4 connect works", details=route),
+        PathCheck("http", "127.0.0.1:4000", True, "the API itself answers: 401", details=route),
+        PathCheck("base-url", sim, True, "sends to the target", client="httpx2"),
+        PathCheck("base-url", api, True, "sends to the official API", client="sdk-python"),
+        PathCheck("proxy", api, True, "direct (no proxy applies)", client="sdk-python"),
+        PathCheck("base-url", "", False, "ANTHROPIC_BASE_URL gives ''", client="sdk-node@0.24.3"),
+    )
+    guided = path_summary_items(rows)[1].frame
+    said = {(r["step"], r["client"]): r["ok"] for r in guided.to_dict("records")}
+    assert said[("base-url", "httpx2")] == "yes" and said[("tcp", "")] == "yes"
+    assert said[("base-url", "sdk-python")] == NOT_TRIED and said[("proxy", "sdk-python")] == NOT_TRIED
+    assert said[("base-url", "sdk-node@0.24.3")] == "NO", "a problem the model finds is still a failure"
+    table = {(r["step"], r["client"]): r["ok"] for r in path_table(rows).to_dict("records")}
+    assert table[("base-url", "sdk-python")] == NOT_TRIED and table[("base-url", "httpx2")] == "✓"
+    per_client = routing_table(rows).set_index("client")
+    assert per_client.loc["sdk-python", "base URL"].startswith(f"{NOT_TRIED}:")
+    assert per_client.loc["httpx2", "base URL"].startswith("✓")

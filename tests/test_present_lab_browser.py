@@ -1,12 +1,18 @@
-"""Notebook 00 in JupyterLab (Chromium): the card first, no math, one copy after a re-run, nothing in the Log Console.
+"""Notebooks 00 and 02 in JupyterLab (Chromium) on the ticket demo: the verdict card first, no math, one copy of a
+step's results after a re-run, no mailto link, nothing from KeyLab in the Log Console.
 
-Uses the JupyterLab fixture of ``tests/test_browser.py`` (loopback, a random token, news prompt off).
+Uses the JupyterLab fixture of ``tests/test_browser.py`` (loopback, a random token, news prompt off). The
+notebook-00 test also takes the README's JupyterLab screenshot (``KEYLAB_UPDATE_SCREENSHOT=1`` refreshes it).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,66 +22,143 @@ test_browser = pytest.importorskip("test_browser")
 pytestmark = test_browser.pytestmark
 browser = test_browser.browser
 
+LAB_SHOT = ROOT / "docs" / "img" / "lab.png"
+#: The ticket's top cause, as the card's heading says it (notebooks 00 and 02 alike).
+CARD = ".jp-OutputArea-output h2:has-text('The exported ANTHROPIC_API_KEY')"
 
-def test_notebook_00_in_jupyterlab_leads_with_the_card_and_reruns_cleanly(browser: object, tmp_path: Path) -> None:
+
+@contextlib.contextmanager
+def _ran_all(browser: Any, tmp_path: Path, notebook: str, parameters: dict[str, Any], finished: str) -> Iterator[Any]:
+    """``notebook`` with ``parameters`` filled in (as papermill would, not executed), opened in JupyterLab at
+    1440×900 and run with Run ▸ Run All Cells; yields the page once ``finished`` shows in an output and the
+    kernel is idle. On a failure, a full-page screenshot and the notebook's text are left in ``tmp_path``."""
     import papermill
 
-    from kit.testing import simulator
-
-    with simulator("ticket") as url:
-        papermill.execute_notebook(
-            str(ROOT / "notebooks" / "00-investigation.ipynb"),
-            str(tmp_path / "00-investigation.ipynb"),
-            prepare_only=True,
-            parameters={
-                "api_url": url,
-                "sandbox": str(ROOT / "data" / "demo" / "ticket"),
-                "run_dir": str(tmp_path / "runs"),
-            },
-            progress_bar=False,
-        )
-        with test_browser._jupyterlab(tmp_path) as lab_url:
-            page = browser.new_page(viewport={"width": 1440, "height": 900})  # type: ignore[attr-defined]
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / notebook),
+        str(tmp_path / notebook),
+        prepare_only=True,
+        parameters=parameters,
+        progress_bar=False,
+    )
+    with test_browser._jupyterlab(tmp_path, notebook) as lab_url:
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        try:
             page.goto(lab_url)
             page.wait_for_selector(".jp-Notebook", timeout=90_000)
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception):  # older settings may still ask which kernel to start
                 page.click(".jp-Dialog button:has-text('Select')", timeout=5_000)
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
             page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
             page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=30_000)
-            try:
-                page.locator(".jp-OutputArea-output :text('KeyLab investigation summary')").first.wait_for(
-                    timeout=240_000
-                )
-                page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-            except Exception:
+            page.locator(f".jp-OutputArea-output :text('{finished}')").first.wait_for(timeout=240_000)
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+            yield page
+        except Exception:
+            with contextlib.suppress(Exception):
                 page.screenshot(path=str(tmp_path / "lab-failure.png"), full_page=True)
-                raise
-            card = page.locator(".jp-OutputArea-output h2:has-text('The exported ANTHROPIC_API_KEY')").first
-            first_step = page.locator(".widget-html b:text-is('1 · Where the keys come from')").first
-            card_box, step_box = card.bounding_box(), first_step.bounding_box()
-            assert card_box and step_box and card_box["y"] < step_box["y"], "the verdict card comes before step 1"
-            maths = page.locator(".jp-OutputArea-output mjx-container, .jp-OutputArea-output .MathJax").count()
-            assert maths == 0, f"{maths} output element(s) rendered as math"
-            assert page.locator(".jp-OutputArea-output a[href^='mailto:']").count() == 0
+                (tmp_path / "lab-failure.txt").write_text(page.inner_text(".jp-Notebook"), encoding="utf-8")
+                print("left for reading:", tmp_path / "lab-failure.png", tmp_path / "lab-failure.txt")
+            raise
+        finally:
+            page.close()
 
-            path_results = page.locator(".jp-OutputArea-output .kl-tables:has-text('dns')")
-            before = path_results.count()
-            assert before >= 1
-            button = page.locator("button:has-text('Run the checks')").first
-            button.scroll_into_view_if_needed()
-            button.click()
-            page.locator(".widget-output .kl-tables:has-text('dns')").first.wait_for(timeout=120_000)
-            assert path_results.count() == before, "re-running the path step leaves one copy of its results"
+
+def _card_first_no_math_no_mailto(page: Any, first_step: str) -> None:
+    """The verdict card sits above the first step's panel; no output is rendered as math; no mailto link."""
+    card = page.locator(CARD).first
+    step = page.locator(f".widget-html b:text-is('{first_step}')").first
+    card_box, step_box = card.bounding_box(), step.bounding_box()
+    assert card_box and step_box and card_box["y"] < step_box["y"], f"the verdict card comes before {first_step!r}"
+    maths = page.locator(".jp-OutputArea-output mjx-container, .jp-OutputArea-output .MathJax").count()
+    assert maths == 0, f"{maths} output element(s) rendered as math"
+    assert page.locator(".jp-OutputArea-output a[href^='mailto:']").count() == 0
+
+
+def _rerun_leaves_one_copy(page: Any, results: str, button: str) -> None:
+    """Clicking ``button`` puts the step's results in its panel and leaves exactly as many copies as before (one)."""
+    shown = page.locator(results)
+    assert shown.count() == 1, f"{shown.count()} copies of {results} after Run All"
+    clicked = page.locator(f"button:has-text('{button}')").first
+    clicked.scroll_into_view_if_needed()
+    clicked.click()
+    page.locator(f".widget-output {results}").first.wait_for(timeout=120_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+    assert shown.count() == 1, f"{shown.count()} copies of {results} after clicking {button!r}"
+
+
+def _log_console(page: Any) -> str:
+    """The text of JupyterLab's Log Console (View ▸ Show Log Console)."""
+    page.click(".lm-MenuBar-itemLabel:text-is('View')", timeout=30_000)
+    page.click(".lm-Menu-itemLabel:text-is('Show Log Console')", timeout=30_000)
+    console = page.locator(".jp-LogConsolePanel").first
+    console.wait_for(timeout=30_000)
+    return str(console.inner_text())
+
+
+def _readme_shot(page: Any, tmp_path: Path) -> None:
+    """The README's picture of the interactive demo: the verdict card down to step 1's panel, 1440 px wide.
+
+    The file browser is folded away and the card scrolled to the top; the window is made taller for the shot
+    (card, set-up lines, the "How KeyLab works" note and step 1 do not fit in 900 px) and the picture is cut
+    just below step 1's panel and its one-line answer; then the window goes back to 1440×900.
+    """
+    with contextlib.suppress(Exception):  # the left sidebar's open tab; clicking it folds the sidebar
+        page.click(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current", timeout=5_000)
+    page.set_viewport_size({"width": 1440, "height": 1500})
+    try:
+        card = page.locator(CARD).first
+        card.evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(500)
+        step = page.locator(".widget-html b:text-is('1 · Where the keys come from')").first
+        found = page.locator(".jp-OutputArea-output p:has-text('distinct credential(s) in')").first  # step 1's answer
+        card_box, step_box, found_box = card.bounding_box(), step.bounding_box(), found.bounding_box()
+        assert card_box and step_box and found_box, "the card and step 1's answer are on the page"
+        bottom = min(found_box["y"] + found_box["height"] + 12, 1500)
+        assert 0 <= card_box["y"] < step_box["y"] < bottom, f"card {card_box} and step 1 {step_box} not in the shot"
+        shot = tmp_path / "lab.png"
+        page.screenshot(path=str(shot), clip={"x": 0, "y": 0, "width": 1440, "height": bottom})
+    finally:
+        page.set_viewport_size({"width": 1440, "height": 900})
+    from PIL import Image
+
+    with Image.open(shot) as image:  # 256 colours: the same picture at a fraction of the bytes
+        image.convert("RGB").quantize(256).save(shot, optimize=True)
+    assert shot.stat().st_size > 20_000, "the JupyterLab screenshot is not blank"
+    if os.environ.get("KEYLAB_UPDATE_SCREENSHOT"):
+        LAB_SHOT.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, LAB_SHOT)
+
+
+def test_notebook_00_in_jupyterlab_leads_with_the_card_and_reruns_cleanly(browser: object, tmp_path: Path) -> None:
+    from kit.testing import simulator
+
+    with simulator("ticket") as url:
+        parameters = {
+            "api_url": url,
+            "sandbox": str(ROOT / "data" / "demo" / "ticket"),
+            "run_dir": str(tmp_path / "runs"),
+        }
+        with _ran_all(browser, tmp_path, "00-investigation.ipynb", parameters, "KeyLab investigation summary") as page:
+            _card_first_no_math_no_mailto(page, "1 · Where the keys come from")
+            _readme_shot(page, tmp_path)
+            _rerun_leaves_one_copy(page, ".kl-tables:has-text('dns')", "Run the checks")
 
             probe = page.locator("button:has-text('Run the probe')").first
             probe.scroll_into_view_if_needed()
             probe.click()
             page.locator(".widget-output :text('stale-env-shadows-dotenv')").first.wait_for(timeout=120_000)
-            page.click(".lm-MenuBar-itemLabel:text-is('View')", timeout=30_000)
-            page.click(".lm-Menu-itemLabel:text-is('Show Log Console')", timeout=30_000)
-            console = page.locator(".jp-LogConsolePanel").first
-            console.wait_for(timeout=30_000)
-            logged = console.inner_text()
+            logged = _log_console(page)
             assert "probe" not in logged and "KeyLab" not in logged and "req" not in logged, logged[:500]
-            page.close()
+
+
+def test_notebook_02_in_jupyterlab_leads_with_the_card_and_reruns_cleanly(browser: object, tmp_path: Path) -> None:
+    parameters = {"sandbox": str(ROOT / "data" / "demo" / "ticket")}
+    with _ran_all(browser, tmp_path, "02-credential-sources.ipynb", parameters, "Who wins, per client") as page:
+        _card_first_no_math_no_mailto(page, "Find every source and the winner per client")
+        for anchor in ("1-·-Who-wins,-per-client", "What-shadows-what"):  # the card's evidence links lead somewhere
+            assert page.locator(f"[data-jupyter-id='{anchor}']").count() >= 1, f"no heading with id {anchor!r}"
+        _rerun_leaves_one_copy(page, "h3:text-is('Who wins, per client')", "Look again")
+        assert page.locator(CARD).count() == 1, "the card is redrawn in place, not added"
+        logged = _log_console(page)
+        assert "KeyLab" not in logged and "sdk-python" not in logged and "sk-ant" not in logged, logged[:500]

@@ -72,3 +72,17 @@ def test_exports_go_to_the_projects_reports_folder_with_an_absolute_path_and_a_l
     assert export_path(tmp_path / "y.html", "r") == tmp_path / "y.html"
     (note,) = export_note(tmp_path / "y.html")
     assert str(tmp_path / "y.html") in note and "](" in note and "mailto" not in note
+
+
+def test_a_notebook_that_sends_nothing_opens_on_the_sources_verdict_without_a_request() -> None:
+    """Notebook 02 (no simulator, the official API as target): the card comes from the sources and keys alone."""
+    from kit.present.verdict import SOURCES_NOTEBOOK_ANCHORS
+
+    s = Session.start(sandbox="ticket", stand_in=False)
+    s.investigate(send=False)
+    assert not s.run.done("path") and not s.run.done("probe") and not s.run.done("admin"), "nothing was sent"
+    assert s.verdict().cause == "stale-env-shadows-dotenv"
+    card = s.show_verdict(SOURCES_NOTEBOOK_ANCHORS)[0].data
+    assert "(#1-·-Who-wins,-per-client)" in card and "#4-·-Ask-the-API" not in card, "links to notebook 02's headings"
+    s.panel("sources", detail=True).button.click()  # "Look again": the card is redrawn, still without a request
+    assert not s.run.done("probe") and s._live["verdict"][0].last[0].data == card

@@ -7,6 +7,7 @@ shows where it connects). The Node models are checked against the rules read fro
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -319,3 +320,17 @@ def test_display_url_masks_passwords() -> None:
 )
 def test_is_allowed_host(url: str, allowed: bool) -> None:
     assert is_allowed_host(url, API, ["gw.corp.example", "https://other.corp.example:9443"]) is allowed
+
+
+def test_base_url_verdicts_say_where_the_url_came_from_without_repeating_a_word(tmp_path: Path) -> None:
+    """Issue 14: httpx2 and curl read "sends to the target (target)"; each source is now said in words."""
+    plain = routing_checks(env_with(tmp_path / "plain"), "http://127.0.0.1:4000")
+    gateway = routing_checks(env_with(tmp_path / "gw", ANTHROPIC_BASE_URL="http://127.0.0.1:4000"), API)
+    said = {(r.client, r.verdict) for r in (*plain, *gateway) if r.step == "base-url"}
+    assert ("httpx2", "sends to the target (it reads no base URL variable)") in said
+    assert ("sdk-python", "sends to the official API (the SDK's default)") in said
+    assert any(c == "sdk-python" and "not the API (set by ANTHROPIC_BASE_URL)" in v for c, v in said)
+    for _client, verdict in said:
+        words = re.findall(r"[a-z]+", verdict.lower())
+        assert not any(a == b for a, b in itertools.pairwise(words)), verdict
+        assert verdict.count("target") <= 1 and verdict.count("default") <= 1, verdict

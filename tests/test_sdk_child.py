@@ -15,7 +15,7 @@ import pytest
 
 from kit.keys.naming import fingerprint
 from kit.sources import sdk_child
-from kit.sources.sdk_python import SDK_CHILD
+from kit.sources.sdk_process import SDK_CHILD
 from kit.testing import fake_key, find_leaks
 
 KEY = fake_key("sdk-child")
@@ -33,8 +33,14 @@ def test_fp_of_nothing_is_nothing() -> None:
     assert sdk_child.fp(None) is None
 
 
-def test_the_child_imports_nothing_from_kit() -> None:
+def _serve_function(tree: ast.Module) -> ast.FunctionDef:
+    return next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "serve")
+
+
+def test_the_child_imports_nothing_from_kit_to_answer() -> None:
     tree = ast.parse(Path(sdk_child.__file__).read_text(encoding="utf-8"))
+    serve = _serve_function(tree)
+    tree.body.remove(serve)  # serving requests (--serve) comes after the answer, below
     imported: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -129,3 +135,14 @@ def test_the_file_run_as_the_parent_runs_it_answers_in_one_json_line(tmp_path: P
     assert answer["sdk"]["api_key"]["fp"] == fingerprint(KEY)
     assert answer["dotenv_app"]["api_key"]["fp"] == fingerprint(KEY)
     assert not find_leaks(done.stdout + done.stderr, [KEY])
+
+
+def test_serving_imports_only_the_request_server_and_only_after_the_answer() -> None:
+    tree = ast.parse(Path(sdk_child.__file__).read_text(encoding="utf-8"))
+    modules = {
+        node.module for node in ast.walk(_serve_function(tree)) if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert modules == {"kit.probe.clients.sdk_serve"}
+    main = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "main")
+    line_of = {n.func.id: n.lineno for n in ast.walk(main) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    assert line_of["print"] < line_of["serve"], "the answer is printed before serving starts"

@@ -1,14 +1,17 @@
-"""One module per CLI command; ``COMMANDS`` is what ``kit.cli`` registers."""
+"""One module per CLI command; ``COMMANDS`` names them for ``kit.cli``, which imports one only when it runs.
+
+Loading a command on demand keeps ``python -m kit doctor`` from importing the simulator, the probe's table
+writer and the report builder before it can start the official SDK's process.
+"""
 
 from __future__ import annotations
 
-import click
-
-from kit.commands.doctor import doctor
-from kit.commands.probe import probe
-from kit.commands.report import report
-from kit.commands.sim import sim
-
 __all__ = ["COMMANDS"]
 
-COMMANDS: tuple[click.Command, ...] = (doctor, sim, probe, report)
+#: Command name -> the module that defines it (as a function of the same name).
+COMMANDS: dict[str, str] = {
+    "doctor": "kit.commands.doctor",
+    "sim": "kit.commands.sim",
+    "probe": "kit.commands.probe",
+    "report": "kit.commands.report",
+}

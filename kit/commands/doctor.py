@@ -15,8 +15,9 @@ message, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,7 +33,7 @@ from kit.guard.redact import scrub
 from kit.guard.terminal import say
 
 if TYPE_CHECKING:
-    pass
+    from kit.sources.sdk_process import SdkProcess
 
 __all__ = ["DoctorResult", "doctor", "render_json", "render_text", "render_timings", "run_doctor"]
 from kit.commands.doctor_render import render_json, render_text, render_timings
@@ -65,21 +66,28 @@ def run_doctor(
     sandbox: str | Path | None = None,
     provider: str = "anthropic",
     run_key_helper: bool = False,
+    sdk: SdkProcess | None = None,
 ) -> DoctorResult:
     """The doctor without the command line: investigate ``env`` and diagnose. Raises only ``KitError``.
 
     The scenario suite and users' own tests call this in-process; ``python -m kit doctor`` is a thin
-    shell over it.
+    shell over it. ``sdk`` is the official SDK's process, if the caller started one for ``env`` early.
     """
+    import time
+
     from kit import investigate as inv
     from kit.commands.inputs import check_api_url, check_run_dir
+    from kit.probe.clients.registry import client_names
     from kit.providers import provider as profile_of
+
+    began = time.perf_counter()
 
     profile = profile_of(provider)
     if profile.protocol != "anthropic" and not api_url:
         api_url = profile.official_base_url  # its root is the target; the zero-token path is the profile's
     paths = [Path(p) for p in key_files]
     _check_key_files(paths)
+    clients = client_names(clients) if clients else ()
     api_url = check_api_url(api_url) or ""
     run_dir = check_run_dir(run_dir)
     for flag, values in (("--model", models), ("--version", versions), ("--allow-host", allow_hosts)):
@@ -114,7 +122,7 @@ def run_doctor(
             notes=found.notes,
             provider=profile.name,
         )
-    investigation = inv.investigate(s, check_network=check_network, progress=progress)
+    investigation = inv.investigate(s, check_network=check_network, progress=progress, sdk=sdk)
     log = investigation.run_log
     diagnosis = investigation.diagnosis
     # Risky variables may be why the user's own app differs from the probe.
@@ -128,6 +136,8 @@ def run_doctor(
         run_log=str(log) if log is not None else None,
         notes=(*risky, *investigation.notes),
         timings=investigation.timings,
+        wall_s=time.perf_counter() - began,
+        client_timings=investigation.probe.client_timings() if investigation.probe is not None else (),
     )
 
 
@@ -207,9 +217,18 @@ def _current_env() -> Environment:
     "pair it with the simulator's URL as --api-url.",
 )
 @click.option(
+    "--client",
+    "clients",
+    multiple=True,
+    metavar="C",
+    help="Probe with this client only (repeatable): httpx2, sdk-python, curl, sdk-node or sdk-node@VERSION. "
+    "Default: httpx2, sdk-python and curl.",
+)
+@click.option(
     "--timings",
     is_flag=True,
-    help="Also show the wall time of each stage, so a wait can be explained (stderr; `timings` in JSON).",
+    help="Also show the wall time of each stage and each probe client, so a wait can be explained "
+    "(stderr; `timings` in JSON).",
 )
 def doctor(
     api_url: str | None,
@@ -222,6 +241,7 @@ def doctor(
     provider: str | None,
     sandbox: str | None,
     timings: bool,
+    clients: tuple[str, ...] = (),
     ci: bool = False,
     run_key_helper: bool = False,
 ) -> None:
@@ -235,22 +255,25 @@ def doctor(
     try:
         env = _current_env()
         names = _providers_to_check(env, provider, api_url, sandbox)
-        parts = tuple(
-            run_doctor(
-                env,
-                api_url=api_url or "",
-                key_files=key_files,
-                models=models,
-                versions=versions,
-                allow_hosts=allow_hosts,
-                run_dir=run_dir,
-                sandbox=sandbox,
-                provider=name,
-                run_key_helper=run_key_helper,
-                progress=None if as_json or ci or not sys.stderr.isatty() else "text",
+        with _sdk_started_early(env, names, sandbox) as sdk:
+            parts = tuple(
+                run_doctor(
+                    env,
+                    api_url=api_url or "",
+                    key_files=key_files,
+                    models=models,
+                    versions=versions,
+                    clients=clients,
+                    allow_hosts=allow_hosts,
+                    run_dir=run_dir,
+                    sandbox=sandbox,
+                    provider=name,
+                    run_key_helper=run_key_helper,
+                    progress=None if as_json or ci or not sys.stderr.isatty() else "text",
+                    sdk=sdk if name == "anthropic" else None,
+                )
+                for name in names
             )
-            for name in names
-        )
     except KitError as exc:
         say(f"error: {scrub(exc.format_message())}", err=True)
         sys.exit(exc.exit_code)
@@ -278,6 +301,24 @@ def doctor(
     multi = MultiResult(parts)
     say(render_json_all(multi, render_json) if as_json else render_text_all(multi, render_text).rstrip("\n"))
     sys.exit(max(ci_exit_code(p.diagnosis) for p in parts) if ci else multi.exit_code)
+
+
+@contextlib.contextmanager
+def _sdk_started_early(env: Environment, names: Sequence[str], sandbox: str | None) -> Iterator[SdkProcess | None]:
+    """The official SDK's process, started before the stages are even imported: its import is the doctor's
+    floor, so every moment it starts earlier is a moment off the whole run. A sandbox builds its own
+    environment later (the run starts its own process then)."""
+    if "anthropic" not in names or sandbox is not None:
+        yield None
+        return
+    from kit.sources.sdk_process import SdkProcess
+
+    process = SdkProcess.start(env)
+    try:
+        yield process
+    finally:
+        if process is not None:
+            process.close()
 
 
 def _providers_to_check(

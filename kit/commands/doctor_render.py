@@ -8,11 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 from kit.guard.redact import scrub
 from kit.keys.report import KeyReport
+from kit.path.contact import shown_ok, untried
 from kit.values import AttemptResult, PathCheck, Source, Winner
 
 if TYPE_CHECKING:
     pass
 from kit.commands.doctor_result import DoctorResult
+
+#: A path row's outcome in words, as the text report and the JSON's ``outcome`` say it.
+_PATH_MARK = {True: "ok", False: "FAIL", None: "-"}
 
 
 def _table(rows: Sequence[Sequence[str]], header: Sequence[str], indent: str = "    ") -> list[str]:
@@ -108,16 +112,29 @@ def _attempt_rows(attempts: Iterable[AttemptResult]) -> list[list[str]]:
     return rows
 
 
-def _path_rows(path: Iterable[PathCheck]) -> list[list[str]]:
-    """One row per distinct check; the clients that share it are listed together (failures first)."""
-    mark = {True: "ok", False: "FAIL", None: "-"}
+def _path_outcomes(path: Sequence[PathCheck]) -> list[str]:
+    """Each row's outcome in words: "ok", "FAIL", "-", or "not tried" for a routing row on a route no check
+    contacted (``kit.path.contact``, the rule the notebooks' path tables follow too)."""
+    not_tried = untried(path)
+    words = []
+    for p in path:
+        shown = shown_ok(p, not_tried)
+        words.append(shown if isinstance(shown, str) else _PATH_MARK[shown])
+    return words
+
+
+def _path_rows(path: Sequence[PathCheck]) -> list[list[str]]:
+    """One row per distinct check; the clients that share it are listed together (failures first).
+
+    A network row names the clients whose route it contacted (``details["clients"]``), not "all": pointed at a
+    simulator, the clients that would go to the official API were not checked."""
     rows: dict[tuple[str, str, str, str], list[str]] = {}
     timing: dict[tuple[str, str, str, str], str] = {}
-    for p in sorted(path, key=lambda p: p.ok is not False):
-        key = (p.step, p.target, mark[p.ok], p.verdict)
+    for p, ok in sorted(zip(path, _path_outcomes(path), strict=True), key=lambda item: item[0].ok is not False):
+        key = (p.step, p.target, ok, p.verdict)
         rows.setdefault(key, [])
-        if p.client and p.client not in rows[key]:
-            rows[key].append(p.client)
+        names = [p.client] if p.client else [c.strip() for c in dict(p.details).get("clients", "").split(",")]
+        rows[key] += [name for name in names if name and name not in rows[key]]
         timing.setdefault(key, f"{p.elapsed_ms:.0f} ms" if p.elapsed_ms is not None else "")
     return [
         [step, ", ".join(clients) or "all", target, ok, verdict, timing[(step, target, ok, verdict)]]
@@ -203,21 +220,32 @@ def _scrub_tree(value: Any) -> Any:
 
 
 def render_timings(result: DoctorResult) -> str:
-    """Each stage's wall time, slowest first, and the total: why a run took as long as it did."""
-    total = sum(seconds for _, seconds in result.timings)
+    """Each stage's wall time, slowest first, then each probe client's: why a run took as long as it did."""
+    from kit.probe.timings import timing_lines
+
+    total = result.wall_s or sum(seconds for _, seconds in result.timings)
     rows = sorted(result.timings, key=lambda item: -item[1])
     width = max((len(stage) for stage, _ in rows), default=5)
-    lines = [f"timings ({total:.2f} s in all):"]
+    stages = {stage for stage, _ in result.timings}
+    overlap = "; the path check ran beside discovery" if {"path", "discover"} <= stages else ""
+    lines = [f"timings ({total:.2f} s in all{overlap}):"]
     lines += [f"  {stage.ljust(width)}  {seconds:7.3f} s" for stage, seconds in rows]
+    if result.client_timings:
+        lines.append("probe, per client:")
+        lines += timing_lines(result.client_timings)
     return "\n".join(lines)
 
 
 def render_json(result: DoctorResult, *, timings: bool = False) -> str:
-    """One JSON object: findings (most important first), keys, attempts, and the rest of the evidence."""
+    """One JSON object: findings (most important first), keys, attempts, and the rest of the evidence.
+
+    Each path row keeps its ``ok`` (what the check or the routing model found) and adds ``outcome``, the word
+    the text report shows: "ok", "FAIL", "-", or "not tried" for a route no check contacted.
+    """
     from dataclasses import asdict
 
     d, e = result.diagnosis, result.evidence
-    data = {
+    data: dict[str, Any] = {
         "findings": [f.to_dict() | {"explains": f.explains} for f in d.findings],
         "keys": [_key_dict(k) for k in e.keys],
         "attempts": [a.to_row() for a in e.attempts],
@@ -229,9 +257,11 @@ def render_json(result: DoctorResult, *, timings: bool = False) -> str:
         "ruled_out": list(d.ruled_out),
         "sources": [asdict(s) for s in e.sources],
         "winners": [asdict(w) for w in e.winners],
-        "path": [asdict(p) for p in e.path],
+        "path": [asdict(p) | {"outcome": ok} for p, ok in zip(e.path, _path_outcomes(e.path), strict=True)],
         "notes": list(d.notes),
     }
     if timings:
         data["timings"] = {stage: round(seconds, 4) for stage, seconds in result.timings}
+        data["wall_s"] = round(result.wall_s, 4)
+        data["client_timings"] = [asdict(t) for t in result.client_timings]
     return json.dumps(_scrub_tree(data), ensure_ascii=False, default=str)

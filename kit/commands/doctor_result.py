@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from kit.diagnose.diagnosis import Diagnosis
 from kit.values import Evidence
 
 if TYPE_CHECKING:
-    pass
+    from kit.diagnose.diagnosis import Diagnosis
+    from kit.probe.timings import ClientTiming
 
 
 @dataclass(frozen=True)
@@ -21,8 +21,10 @@ class DoctorResult:
     run_id: str = ""
     run_log: str | None = None
     notes: tuple[str, ...] = field(default=())
-    timings: tuple[tuple[str, float], ...] = field(default=())  # (stage, wall seconds)
+    timings: tuple[tuple[str, float], ...] = field(default=())  # (stage, wall seconds), in stage order
     provider: str = "anthropic"
+    wall_s: float = 0.0  # the whole investigation (stages overlap, so it is less than their sum)
+    client_timings: tuple[ClientTiming, ...] = field(default=())  # the probe's, per client
 
     @property
     def evidence(self) -> Evidence:

@@ -159,6 +159,11 @@ def _table(run: object) -> str:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the whole run as JSON on stdout.")
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: when on a terminal).")
+@click.option(
+    "--timings",
+    is_flag=True,
+    help="Also show, per client, how long it took to get ready and to answer (stderr; always in --json).",
+)
 def probe(
     api_url: str | None,
     key_files: tuple[str, ...],
@@ -178,6 +183,7 @@ def probe(
     out: Path | None,
     as_json: bool,
     progress: bool | None,
+    timings: bool = False,
 ) -> None:
     """Probe every key through every client: one tidy row per request, zero tokens unless --send-messages.
 
@@ -240,3 +246,10 @@ def probe(
         say("\n".join(run.explanation))
     if not show:
         say(run.summary(), err=True)
+    if timings:
+        from kit.probe.timings import timing_lines
+
+        say(
+            "\n".join([f"timings ({run.elapsed_s:.2f} s in all), per client:", *timing_lines(run.client_timings())]),
+            err=True,
+        )

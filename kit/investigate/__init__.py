@@ -9,6 +9,7 @@ holds logic of its own.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from kit.investigate.runner import IN_PROCESS_CLIENTS, STAGES, Hooks, Run, Stage
 from kit.investigate.setup import DEFAULT_CLIENTS, Setup, setup
@@ -26,6 +27,9 @@ from kit.investigate.stages import (
 )
 from kit.keys.credential import Credential
 from kit.probe.runlog import new_run_id
+
+if TYPE_CHECKING:
+    from kit.sources.sdk_process import SdkProcess
 
 __all__ = [
     "DEFAULT_CLIENTS",
@@ -59,7 +63,11 @@ def investigate(
     progress: str | None = None,
     extra: Sequence[Credential] = (),
     hooks: Hooks | None = None,
+    sdk: SdkProcess | None = None,
 ) -> Investigation:
-    """Run every stage in order and diagnose. Failures inside a stage become evidence, not exceptions."""
-    run = Run(s, extra=tuple(extra), hooks=hooks or Hooks())
+    """Run every stage and diagnose. Failures inside a stage become evidence, not exceptions.
+
+    ``sdk``: the official SDK's process, already started for ``s.env`` (the caller closes it).
+    """
+    run = Run(s, extra=tuple(extra), hooks=hooks or Hooks(), sdk=sdk)
     return run.everything(plan=plan, check_network=check_network, progress=progress)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from kit.diagnose.diagnosis import Diagnosis
     from kit.probe.run import ProbeRun
     from kit.sources.discover import Discovery
+    from kit.sources.sdk_process import SdkProcess
 
 # ---------------------------------------------------------------- the runner
 
@@ -71,6 +74,7 @@ class Run:
     everything computed from the old one stale, so re-running the path check drops the diagnosis and the
     next ``stage("diagnose")`` is fresh. An unexpected failure inside a stage becomes a note and the stage's
     empty value; a ``KitError`` (bad input) is raised, since the user has to fix something first.
+    ``sdk`` is the official SDK's process while ``everything`` runs (``kit.sources.sdk_process``).
     """
 
     setup: Setup
@@ -84,6 +88,7 @@ class Run:
     diagnosis: Diagnosis | None = None
     notes: list[str] = field(default_factory=list)
     timings: list[tuple[str, float]] = field(default_factory=list)
+    sdk: SdkProcess | None = None
     _done: set[str] = field(default_factory=set)
 
     def done(self, name: str) -> bool:
@@ -112,18 +117,61 @@ class Run:
         return getattr(self, _ATTR[name]) if name in self._done else self.stage(name)
 
     def everything(
-        self, *, plan: str = "adaptive", check_network: bool = True, progress: str | None = None
+        self,
+        *,
+        plan: str = "adaptive",
+        check_network: bool = True,
+        progress: str | None = None,
+        path_options: Mapping[str, Any] | None = None,
     ) -> Investigation:
-        """Every stage in order, then the one ``Investigation`` value."""
-        self.stage("discover")
-        self.stage("inspect")
-        if check_network:
-            self.stage("path")
-        if self.credentials:
-            self.stage("probe", plan=plan, progress=progress)
+        """Every stage, then the one ``Investigation`` value; the findings are those of running them in order.
+
+        The waits overlap: the official SDK's process starts first (importing it takes about as long as
+        everything else), the path check runs beside discovery (it sends no key and needs none), and the
+        probe's ``sdk-python`` attempts go to that same process, so the SDK is imported once, not here.
+        ``path_options`` are the path check's own (``path_step``: a CA file, a demo's stand-in settings).
+        """
+        with self._sdk_process():
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="keylab-beside") as beside:
+                path = beside.submit(self._beside_discovery, check_network, dict(path_options or {}))
+                self.stage("discover")
+                self.stage("inspect")
+                path.result()
+            if self.credentials:
+                self.stage("probe", plan=plan, progress=progress)
         self.stage("admin")
         self.stage("diagnose")
         return self.investigation()
+
+    def _beside_discovery(self, check_network: bool, path_options: Mapping[str, Any]) -> None:
+        """What runs while discovery waits for the SDK: the path check, then loading the later stages' code."""
+        if check_network:
+            self.stage("path", **path_options)
+        # The later stages' code and the clients' one-off set-up, loaded now on the idle core rather than
+        # after the SDK has answered.
+        import kit.diagnose.diagnosis
+        import kit.probe.engine  # noqa: F401
+        from kit.probe.clients.registry import prepare
+
+        with contextlib.suppress(Exception):  # only a head start: the probe meets and reports any failure
+            prepare(self.setup.env, self.setup.clients)
+
+    @contextlib.contextmanager
+    def _sdk_process(self) -> Iterator[None]:
+        """The SDK's process for this run (started now, ended after the probe), unless the caller started
+        one for this same environment (``python -m kit doctor`` does, before loading the stages)."""
+        if self.sdk is not None and self.sdk.env == self.setup.env:
+            yield
+            return
+        from kit.sources.sdk_process import SdkProcess
+
+        self.sdk = SdkProcess.start(self.setup.env)
+        try:
+            yield
+        finally:
+            if self.sdk is not None:
+                self.sdk.close()
+            self.sdk = None
 
     # ---------------------------------------------------------------- values
     @property
@@ -157,7 +205,7 @@ class Run:
             diagnosis=diagnosis,
             admin_keys=self.admin_keys or (),
             notes=tuple(self.notes),
-            timings=tuple(self.timings),
+            timings=tuple(sorted(self.timings, key=lambda item: STAGES.index(item[0]))),  # stage order
         )
 
     # ---------------------------------------------------------------- stages
@@ -182,7 +230,7 @@ class Run:
     def _discover(self) -> Discovery:
         from kit.guard.redact import remember
 
-        found = discover_step(self.setup, self.extra)
+        found = discover_step(self.setup, self.extra, sdk=self.sdk)
         remember(c.raw for c in found.credentials)
         return found
 
@@ -195,7 +243,9 @@ class Run:
         s = replace(self.setup, run_id=run_id)
         styles = header_styles(self.discovery)
         try:
-            return probe_step(s, credentials, clients=clients, progress=progress, auth_styles=styles, **options)
+            return probe_step(
+                s, credentials, clients=clients, progress=progress, auth_styles=styles, sdk=self.sdk, **options
+            )
         except ClientUnavailable as exc:
             from kit.guard.redact import scrub
 
@@ -203,7 +253,9 @@ class Run:
             wanted = tuple(clients) if clients is not None else s.clients
             fallback = tuple(c for c in wanted if c in IN_PROCESS_CLIENTS) or IN_PROCESS_CLIENTS
             self.notes.append(f"{scrub(exc.problem)}; probed with {', '.join(fallback)} instead ({scrub(exc.fix)})")
-            return probe_step(s, credentials, clients=fallback, progress=progress, auth_styles=styles, **options)
+            return probe_step(
+                s, credentials, clients=fallback, progress=progress, auth_styles=styles, sdk=self.sdk, **options
+            )
 
     def _admin(self) -> tuple[Mapping[str, Any], ...]:
         admin_keys, note = admin_step(self.setup, self.keys or ())

@@ -17,14 +17,21 @@ if TYPE_CHECKING:
     from kit.diagnose.diagnosis import Diagnosis
     from kit.probe.run import ProbeRun
     from kit.sources.discover import Discovery
+    from kit.sources.sdk_process import SdkProcess
 
 
-def discover_step(s: Setup, extra: Sequence[Credential] = ()) -> Discovery:
-    """Every credential source and the winner per client (``kit.sources.discover``)."""
+def discover_step(s: Setup, extra: Sequence[Credential] = (), *, sdk: SdkProcess | None = None) -> Discovery:
+    """Every credential source and the winner per client (``kit.sources.discover``); ``sdk`` is the SDK
+    process already started for ``s.env``, asked instead of a one-shot child."""
     from kit.sources.discover import discover
 
     found = discover(
-        s.env, s.key_files, variables=s.key_variables, dotenv_files=s.dotenv_files, run_key_helper=s.run_key_helper
+        s.env,
+        s.key_files,
+        variables=s.key_variables,
+        dotenv_files=s.dotenv_files,
+        run_key_helper=s.run_key_helper,
+        sdk=sdk,
     )
     if extra:
         found = replace(found, credentials=tuple(found.credentials) + tuple(extra))
@@ -63,8 +70,11 @@ def probe_step(
     auth_styles: Sequence[str] = ("x-api-key",),
     send_messages: bool = False,
     budget: int | None = None,
+    sdk: SdkProcess | None = None,
 ) -> ProbeRun:
-    """What the API answers each credential (``kit.probe.engine``); zero tokens unless messages are asked for."""
+    """What the API answers each credential (``kit.probe.engine``); zero tokens unless messages are asked for.
+
+    ``sdk``: the doctor's SDK process, which then sends the ``sdk-python`` attempts."""
     from kit.probe.engine import probe
 
     return probe(
@@ -82,6 +92,7 @@ def probe_step(
         send_messages=send_messages,
         budget=budget,
         env=s.env,  # each client trusts the CA files it would read here (a sandbox's own), not KeyLab's
+        sdk=sdk,
     )
 
 

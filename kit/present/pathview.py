@@ -3,7 +3,9 @@
 The picture draws each route as a lane, client → proxy (or direct) → who answered, coloured by
 outcome and labelled in words, so it reads the same in print and for colour-blind readers. It is a
 plain matplotlib figure, so an exported HTML report shows it without JavaScript. Everything here is
-computed from ``PathCheck`` rows alone, so a saved run can be drawn again later.
+computed from ``PathCheck`` rows alone, so a saved run can be drawn again later. Whether a route was contacted
+(a routing row on a route no check went reads "not tried") is decided in ``kit.path.contact``, which the
+doctor's text shares; ``NOT_TRIED``, ``untried`` and ``shown_ok`` are re-exported here.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kit.diagnose.rules.path import RULES
+from kit.path.contact import NOT_TRIED, shown_ok, untried
 from kit.present.plots import OUTCOME_COLORS
 from kit.values import Evidence, Finding, PathCheck
 
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "NOT_TRIED",
     "Lane",
     "lanes",
     "path_figure",
@@ -28,6 +32,8 @@ __all__ = [
     "path_summary",
     "path_table",
     "routing_table",
+    "shown_ok",
+    "untried",
 ]
 
 _MARK = {True: "✓", False: "✗", None: "–"}
@@ -44,15 +50,17 @@ def path_table(rows: Sequence[PathCheck]) -> pd.DataFrame:
 
     network = [r for r in rows if r.client is None]
     routing = [r for r in rows if r.client is not None]
+    not_tried = untried(rows)
     out = []
     for r in network + routing:
         d = _d(r)
+        ok = shown_ok(r, not_tried)
         out.append(
             {
                 "step": r.step,
                 "client": r.client or d.get("clients", ""),
                 "target": r.target,
-                "ok": _MARK[r.ok],
+                "ok": ok if isinstance(ok, str) else _MARK[ok],
                 "verdict": r.verdict,
                 "ms": None if r.elapsed_ms is None else round(r.elapsed_ms, 1),
                 "cause": r.cause or "",
@@ -67,12 +75,14 @@ def routing_table(rows: Sequence[PathCheck]) -> pd.DataFrame:
     import pandas as pd
 
     clients: dict[str, dict[str, str]] = {}
+    not_tried = untried(rows)
     for r in rows:
         if r.client is None or r.step not in ("base-url", "proxy", "ca"):
             continue
         entry = clients.setdefault(r.client, {"client": r.client})
         label = {"base-url": "base URL", "proxy": "proxy", "ca": "trusts"}[r.step]
-        entry[label] = f"{_MARK[r.ok]} {r.verdict}"
+        ok = shown_ok(r, not_tried)
+        entry[label] = f"{ok}: {r.verdict}" if isinstance(ok, str) else f"{_MARK[ok]} {r.verdict}"
         if r.step == "base-url":
             entry["keys may go there"] = _d(r).get("keys sent", "")
     return pd.DataFrame(list(clients.values()), columns=["client", "base URL", "proxy", "trusts", "keys may go there"])

@@ -9,7 +9,7 @@ parameter names.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +22,7 @@ from kit.keys.report import KeyReport
 from kit.present import views
 from kit.present.panels import STEPS, export_path, panel
 from kit.present.toolsview import tools_detail
-from kit.present.verdict import VerdictCard, verdict_card
+from kit.present.verdict import NOTEBOOK_ANCHORS, VerdictCard, verdict_card
 from kit.values import Evidence, PathCheck, rows_to_frame
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from kit.present.widgets import StepPanel
     from kit.probe.run import ProbeRun
     from kit.sources.discover import Discovery
+    from kit.sources.sdk_process import SdkProcess
 
 __all__ = ["STEPS", "Session", "export_path"]
 
@@ -46,6 +47,7 @@ class Session:
     path_options: dict[str, Any] = field(default_factory=dict)  # check_path's extra settings (a CA file, a demo)
 
     _live: dict[str, list[Any]] = field(default_factory=dict, init=False, repr=False)  # step → its panels/blocks
+    sends: bool = field(default=True, init=False)  # False: a notebook that sends no request (investigate(send=False))
 
     def __post_init__(self) -> None:
         self.run = inv.Run(self.setup)
@@ -69,13 +71,16 @@ class Session:
         stand_in: bool = True,
         env: Environment | None = None,
         run_key_helper: bool = False,
+        ask_sdk: bool = True,
     ) -> Session:
         """A session from a notebook's parameters (the same names in every notebook).
 
         ``demo`` names a simulator scenario that stands in for the API; a ``sandbox`` with no ``api_url``
         gets its own scenario's simulator, so a demo's fake keys never go to the real API (``stand_in=False``
         for notebooks that send nothing). ``env`` replaces this machine's environment (a path demo's).
-        ``run_key_helper`` runs Claude Code's ``apiKeyHelper`` (never run otherwise).
+        ``run_key_helper`` runs Claude Code's ``apiKeyHelper`` (never run otherwise). ``ask_sdk`` starts the
+        official SDK's process now, so it imports while the notebook loads (``False`` for a notebook that
+        neither asks who wins nor probes: the path notebook).
         """
         s = inv.setup(
             api_url=api_url,
@@ -97,6 +102,7 @@ class Session:
 
             s = replace(s, api_url=simulator_url(scenario))
         session = cls(s)
+        session.run.sdk = _sdk_process(s) if ask_sdk else None
         if ask_for_key:
             from kit.present.widgets import ask_key
 
@@ -137,32 +143,48 @@ class Session:
         return self.run.evidence()
 
     # ---------------------------------------------------------------- the answer first
-    def investigate(self, plan: str = "adaptive") -> Diagnosis:
+    def investigate(self, plan: str = "adaptive", *, send: bool = True) -> Diagnosis:
         """Every stage once, in order, so the notebook can open on the verdict; the steps below show the evidence.
 
         What the stages print while they run (the probe's progress bar and summary) goes to a temporary
         output that is closed afterwards, so the notebook keeps one summary line: the probe step's.
+        ``send=False`` is for a notebook that sends no request (02): only the sources and the keys' bytes,
+        and the session's verdicts from then on are diagnosed from those alone (no path, probe or Admin API).
         """
+        self.sends = send
 
         def everything() -> None:
-            self._rerun("discover")
-            self._rerun("inspect")
-            self._rerun("path", **self.path_options)
-            if self.run.credentials:
-                self._rerun("probe", plan=plan, progress="auto")
-            self.run.ensure("admin")
+            self.run.extra = tuple(self.extra)
+            if not send:
+                self.run.stage("discover")
+                self.run.stage("inspect")
+                return
+            # The runner's overlap: the SDK imported once, in its own process, while the path is checked.
+            self.run.everything(plan=plan, progress="auto", path_options=self.path_options)
 
-        _quietly(everything)
+        try:
+            _quietly(everything)
+        finally:
+            if self.run.sdk is not None:  # the SDK's process served the first pass; a later click asks anew
+                self.run.sdk.close()
+                self.run.sdk = None
+        return self._diagnosis()
+
+    def _diagnosis(self) -> Diagnosis:
+        """The diagnosis of what has been found so far (without sending anything when ``sends`` is off)."""
+        if not self.sends:
+            self.run.ensure("inspect")  # a "Look again" re-discovers, which drops the keys' inspection
+            return inv.diagnose_step(self.run.evidence())
         diagnosis: Diagnosis = self.run.ensure("diagnose")
         return diagnosis
 
     def verdict(self) -> VerdictCard:
         """The verdict card of what has been found so far."""
-        return verdict_card(self.run.ensure("diagnose") if self.run.done("discover") else None)
+        return verdict_card(self._diagnosis() if self.run.done("discover") else None)
 
-    def show_verdict(self) -> list[Any]:
-        """Display the verdict card; it is drawn again whenever a step is re-run."""
-        return self._block("verdict", lambda: [self.verdict().to_markdown()])
+    def show_verdict(self, anchors: Mapping[str, str] = NOTEBOOK_ANCHORS) -> list[Any]:
+        """Display the verdict card (its evidence links: ``anchors``); it is drawn again whenever a step is re-run."""
+        return self._block("verdict", lambda: [self.verdict().to_markdown(anchors)])
 
     def show_ticket(self) -> list[Any]:
         """Display the support-ticket text; it is drawn again whenever a step is re-run."""
@@ -297,6 +319,14 @@ class Session:
 #: What to draw again after a step is re-run (the runner has already dropped the stale values).
 _ALWAYS = ("diagnosis", "verdict", "ticket", "report")
 _DOWNSTREAM: dict[str, tuple[str, ...]] = {"sources": ("keys", *_ALWAYS)}
+
+
+def _sdk_process(s: inv.Setup) -> SdkProcess | None:
+    """The official SDK's own process, started with the session: it imports the SDK while the notebook loads
+    its plotting code, then answers who wins and sends the probe's SDK requests (``kit.sources.sdk_process``)."""
+    from kit.sources.sdk_process import SdkProcess
+
+    return SdkProcess.start(s.env)
 
 
 def _quietly(work: Any) -> None:

@@ -5,6 +5,12 @@ whole numbers (nullable, never ``401.0``), blanks instead of ``NaN``, text left-
 fingerprints, request ids, paths) never broken in the middle, no index-name header row. The columns in
 ``first`` are the table; the others go in a collapsed ``<details>`` block with the same row labels.
 Jupyter shows it through ``_repr_html_``; the plain-text form keeps every column (for logs and tests).
+
+Left alignment is written on every header and cell (``CELL_STYLE``), not only in the ``<style>`` block:
+JupyterLab's own rule ``:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td`` right-aligns output tables and
+outranks a class selector, and its sanitizer drops ``<style>`` from an untrusted notebook's outputs, while an
+inline ``text-align`` wins over both. So the table reads the same in JupyterLab, in the exported report and
+in any other page the HTML is put in. ``left_aligned`` does the same for a pandas ``Styler``.
 """
 
 from __future__ import annotations
@@ -18,8 +24,9 @@ from kit.guard.redact import scrub
 
 if TYPE_CHECKING:
     import pandas as pd
+    from pandas.io.formats.style import Styler
 
-__all__ = ["TABLE_CSS", "PeopleTable", "cell_text", "people"]
+__all__ = ["CELL_STYLE", "TABLE_CSS", "PeopleTable", "cell_text", "left_aligned", "people"]
 
 #: Columns whose values are tokens (never wrapped), by name.
 TOKEN_COLUMNS = frozenset(
@@ -43,6 +50,9 @@ TOKEN_COLUMNS = frozenset(
 )
 #: Columns that hold whole numbers (shown without ".0"; missing ones blank).
 INT_COLUMNS = frozenset({"status", "length", "chars", "position", "byte offset", "attempt", "retries"})
+
+#: Written on every ``<th>`` and ``<td>``: an inline style outranks the notebook front end's right alignment.
+CELL_STYLE = "text-align:left;vertical-align:top"
 
 TABLE_CSS = (
     ".kl-table{border-collapse:collapse;font-size:12px;margin:0.3em 0;max-width:100%;table-layout:auto}"
@@ -88,14 +98,14 @@ class PeopleTable:
         return first, [c for c in columns if c not in first]
 
     def _html_table(self, columns: Sequence[str]) -> str:
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+        head = "".join(f'<th style="{CELL_STYLE}">{html.escape(c)}</th>' for c in columns)
         rows = []
         for _, row in self.frame.iterrows():
             cells = []
             for c in columns:
                 text = html.escape(cell_text(row[c], c in INT_COLUMNS))
                 cls = ' class="kl-token"' if c in self.tokens else ""
-                cells.append(f"<td{cls}>{text}</td>")
+                cells.append(f'<td{cls} style="{CELL_STYLE}">{text}</td>')
             rows.append("<tr>" + "".join(cells) + "</tr>")
         return f'<table class="kl-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
@@ -127,6 +137,18 @@ class PeopleTable:
     @property
     def empty(self) -> bool:
         return bool(self.frame.empty)
+
+
+def left_aligned(styler: Styler) -> Styler:
+    """``styler`` with its headers and cells left-aligned and top-aligned, where any front end renders it.
+
+    A Styler writes its rules into a ``<style>`` block under the table's own id, which outranks JupyterLab's
+    right alignment (an id beats its classes); the exported report reads the same block.
+    """
+    rule: list[tuple[str, str | float]] = [("text-align", "left"), ("vertical-align", "top")]
+    return styler.set_table_styles(
+        [{"selector": "th", "props": rule}, {"selector": "td", "props": rule}], overwrite=False
+    )
 
 
 def people(frame: pd.DataFrame, first: Sequence[str] = (), label: str = "") -> PeopleTable:

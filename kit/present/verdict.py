@@ -4,8 +4,8 @@ One ``VerdictCard`` value is made from a ``Diagnosis`` (``verdict_card``) and re
 (``to_markdown``, ``to_html``, ``to_text``) so every surface says the same thing in the same order: the top
 cause in plain words, the one sentence of what changes the answer and what does not, the exact fix (its
 commands as a copyable code block), and links down to the evidence. Each surface passes its own anchors
-(``NOTEBOOK_ANCHORS`` for notebook 00 and its report, ``REPORT_ANCHORS`` for the export button's page, section
-names for the terminal).
+(``NOTEBOOK_ANCHORS`` for notebook 00 and its report, ``SOURCES_NOTEBOOK_ANCHORS`` for notebook 02,
+``REPORT_ANCHORS`` for the export button's page, section names for the terminal).
 """
 
 from __future__ import annotations
@@ -21,7 +21,15 @@ from kit.present.text import code_block, commands, md_text
 if TYPE_CHECKING:
     from kit.diagnose.diagnosis import Diagnosis
 
-__all__ = ["NOTEBOOK_ANCHORS", "REPORT_ANCHORS", "SECTION_LABELS", "TEXT_ANCHORS", "VerdictCard", "verdict_card"]
+__all__ = [
+    "NOTEBOOK_ANCHORS",
+    "REPORT_ANCHORS",
+    "SECTION_LABELS",
+    "SOURCES_NOTEBOOK_ANCHORS",
+    "TEXT_ANCHORS",
+    "VerdictCard",
+    "verdict_card",
+]
 
 #: Evidence sections, in the order a support engineer reads them, and how a person calls each.
 SECTION_LABELS: dict[str, str] = {
@@ -38,6 +46,11 @@ NOTEBOOK_ANCHORS: dict[str, str] = {
     "path": "#3-·-The-network-path",
     "probe": "#4-·-Ask-the-API-(zero-tokens)",
     "diagnosis": "#5-·-Diagnosis",
+}
+#: Notebook 02's headings: its step heading, and the findings' heading in the sources panel's output.
+SOURCES_NOTEBOOK_ANCHORS: dict[str, str] = {
+    "sources": "#1-·-Who-wins,-per-client",
+    "diagnosis": "#What-shadows-what",
 }
 #: The export button's page (``kit.present.report.session_report``): its sections' ids.
 REPORT_ANCHORS: dict[str, str] = {name: f"#kl-{name}" for name in SECTION_LABELS}

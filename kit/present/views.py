@@ -218,14 +218,25 @@ def keys_detail(reports: Sequence[KeyReport], findings: Sequence[Finding], probl
 
 
 def path_summary_items(rows: Sequence[PathCheck]) -> list[Any]:
-    """The path checks as one table and a one-line verdict (the guided notebook's step 3)."""
+    """The path checks as one table and a one-line verdict (the guided notebook's step 3).
+
+    A client's routing rows read "not tried" when no network check went its way (``kit.path.contact``).
+    """
+    from kit.path.contact import shown_ok, untried
+
+    not_tried = untried(rows)
+
+    def word(check: PathCheck) -> str:
+        ok = shown_ok(check, not_tried)
+        return ok if isinstance(ok, str) else {None: "–", True: "yes", False: "NO"}[ok]
+
     table = _frame(
         [
             {
                 "step": c.step,
                 "client": c.client or "",
                 "target": c.target,
-                "ok": "–" if c.ok is None else ("yes" if c.ok else "NO"),
+                "ok": word(c),
                 "verdict": c.verdict,
                 "ms": None if c.elapsed_ms is None else round(c.elapsed_ms, 1),
                 "fix": c.fix,

@@ -111,10 +111,13 @@ def as_outputs(items: Iterable[Any]) -> list[Any]:
     """Turn strings into Markdown, figures into PNGs; scrub tables; leave other displayables alone.
 
     Every panel goes through here, so tables get the same scrub as Markdown (a path target may be a URL
-    with a credential in it), and a styled table escapes its cells as HTML (a Styler does not by default).
+    with a credential in it), and a styled table escapes its cells as HTML (a Styler does not by default)
+    and is left-aligned like the people tables (``kit.present.tables.left_aligned``).
     """
     import pandas as pd
     from pandas.io.formats.style import Styler
+
+    from kit.present.tables import left_aligned
 
     out: list[Any] = []
     for item in items:
@@ -128,7 +131,7 @@ def as_outputs(items: Iterable[Any]) -> list[Any]:
             out.append(scrubbed_frame(item))
         elif isinstance(item, Styler):
             item.data = scrubbed_frame(item.data)  # type: ignore[attr-defined]  # missing from pandas-stubs
-            out.append(item.format(escape="html"))
+            out.append(left_aligned(item.format(escape="html")))
         else:
             out.append(item)
     return out

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kit.env import Environment
 from kit.keys.credential import Credential
@@ -36,6 +36,9 @@ from kit.probe.runlog import RunLog
 from kit.probe.scheduler import Scheduler
 from kit.values import Attempt
 
+if TYPE_CHECKING:
+    from kit.sources.sdk_process import SdkProcess
+
 __all__ = ["ClientFactory", "probe", "run_probe"]
 
 #: Builds the client for a name (``httpx2``, ``sdk-node@0.24.3``…); the default is ``make_client``.
@@ -48,7 +51,12 @@ async def _execute(opts: Options, bar: Progress, client_factory: ClientFactory |
     done, listings = log.load()
     resumed_ids = set(done)
     build = client_factory or (lambda name: make_client(name, concurrency=opts.concurrency))
-    clients: dict[str, Client] = {name: build(name) for name in opts.dims.clients}
+    clients: dict[str, Client] = {}
+    ready: dict[str, float] = {}  # seconds each client took to build (an import) and start (install, worker)
+    for name in opts.dims.clients:
+        building = time.perf_counter()
+        clients[name] = build(name)
+        ready[name] = time.perf_counter() - building
     credentials = {c.alias: c for c in opts.credentials}
     engine = Scheduler(
         run_id=opts.run_id,
@@ -67,10 +75,21 @@ async def _execute(opts: Options, bar: Progress, client_factory: ClientFactory |
     stages = 0
     checked: list[tuple[str, str, bool]] = []
     started: list[Client] = []
+
+    async def get_ready(name: str, client: Client) -> None:
+        starting = time.perf_counter()
+        await client.start()
+        started.append(client)
+        ready[name] += time.perf_counter() - starting
+
     try:
-        for client in clients.values():
-            await client.start()
-            started.append(client)
+        # Installs and workers start side by side; a client that cannot start stops the run (the caller falls back).
+        outcomes = await asyncio.gather(
+            *(get_ready(name, client) for name, client in clients.items()), return_exceptions=True
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
         log.open()
         stage: Stage | None = full_plan(opts.dims) if opts.plan == "full" else first_stage(opts.dims)
         number = 1
@@ -123,6 +142,7 @@ async def _execute(opts: Options, bar: Progress, client_factory: ClientFactory |
         tokens_spent=engine.tokens,
         elapsed_s=time.perf_counter() - began,
         stages=stages,
+        ready_s=tuple(ready.items()),
         keys=len(opts.dims.distinct_keys()),
         checked=tuple(checked),
     )
@@ -149,6 +169,7 @@ async def run_probe(
     retry_bound_s: float = 30.0,
     client_factory: ClientFactory | None = None,
     env: Environment | None = None,
+    sdk: SdkProcess | None = None,
 ) -> ProbeRun:
     """The async form of ``probe`` (same arguments), for callers already inside an event loop's coroutine."""
     opts = options(
@@ -171,7 +192,7 @@ async def run_probe(
         retry_bound_s=retry_bound_s,
     )
     if env is not None and client_factory is None:
-        client_factory = trusting(env, opts.concurrency)
+        client_factory = trusting(env, opts.concurrency, sdk=sdk)
     bar = Progress(opts.progress)
     run = await _execute(opts, bar, client_factory)
     bar.close(run.summary())
@@ -199,6 +220,7 @@ def probe(
     retry_bound_s: float = 30.0,
     client_factory: ClientFactory | None = None,
     env: Environment | None = None,
+    sdk: SdkProcess | None = None,
 ) -> ProbeRun:
     """Probe every key through the chosen clients and return the run (rows, plan, explanation, summary).
 
@@ -210,7 +232,8 @@ def probe(
     Works in a plain script and inside a running event loop (Jupyter) alike. ``client_factory`` builds the
     client for a name instead of the real adapters (tests give ``kit.testing.ScriptedClient``). ``env`` is the
     investigated environment: each client then trusts the CA files it would read there (``SSL_CERT_FILE``,
-    ``CURL_CA_BUNDLE``, ``NODE_EXTRA_CA_CERTS``…), not KeyLab's own process settings.
+    ``CURL_CA_BUNDLE``, ``NODE_EXTRA_CA_CERTS``…), not KeyLab's own process settings. ``sdk`` is the doctor's
+    SDK process (``kit.sources.sdk_process``): with it, ``sdk-python`` attempts are sent from there.
     """
     opts = options(
         credentials,
@@ -232,7 +255,7 @@ def probe(
         retry_bound_s=retry_bound_s,
     )
     if env is not None and client_factory is None:
-        client_factory = trusting(env, opts.concurrency)
+        client_factory = trusting(env, opts.concurrency, sdk=sdk)
     bar = Progress(opts.progress)  # made here, in the caller's thread, so a notebook shows it in this cell
     try:
         asyncio.get_running_loop()

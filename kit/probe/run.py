@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +11,8 @@ from kit.values import Attempt, AttemptResult, rows_to_frame
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from kit.probe.timings import ClientTiming
 
 __all__ = ["ProbeRun"]
 
@@ -34,6 +36,14 @@ class ProbeRun:
     keys: int = 0  # distinct credentials
     #: (key, dimension, changes the answer?) from the adaptive plan's checks against their predictions
     checked: tuple[tuple[str, str, bool], ...] = field(default=())
+    #: (client, seconds) each client took to get ready (install, worker, SDK import), in the order named
+    ready_s: tuple[tuple[str, float], ...] = field(default=())
+
+    def client_timings(self) -> tuple[ClientTiming, ...]:
+        """Where the time went, per client (``kit.probe.timings``)."""
+        from kit.probe.timings import client_timings
+
+        return client_timings(self.results, self.ready_s)
 
     def outcome_counts(self) -> dict[str, int]:
         counts = Counter(r.outcome for r in self.results)
@@ -159,6 +169,7 @@ class ProbeRun:
             "elapsed_s": round(self.elapsed_s, 3),
             "explanation": list(self.explanation),
             "outcomes": self.outcome_counts(),
+            "client_timings": [asdict(t) for t in self.client_timings()],
             "results": [r.to_row() for r in self.results],
         }
 

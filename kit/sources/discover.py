@@ -47,6 +47,8 @@ from kit.values import Evidence, Source, Winner
 if TYPE_CHECKING:
     import pandas as pd
 
+    from kit.sources.sdk_process import SdkProcess
+
 __all__ = [
     "CREDENTIAL_VARIABLES",
     "MAX_KEY_FILE_BYTES",
@@ -220,12 +222,14 @@ def discover(
     variables: Sequence[str] = (),
     dotenv_files: Sequence[Path | str] = (),
     run_key_helper: bool = False,
+    sdk: SdkProcess | None = None,
 ) -> Discovery:
     """Inventory every credential source in ``env``, the distinct credentials, and the winner per client.
 
     ``variables`` names more variables that hold a key (``MY_CLAUDE_KEY``); ``dotenv_files`` names more
     ``.env`` files to read (besides those from the working folder up). Neither changes who wins.
-    ``run_key_helper`` runs Claude Code's ``apiKeyHelper`` (only when the user asked for it).
+    ``run_key_helper`` runs Claude Code's ``apiKeyHelper`` (only when the user asked for it). ``sdk`` is the
+    SDK process started for ``env`` (``kit.sources.sdk_process``), asked instead of a one-shot child.
     """
     problems: list[str] = []
     found: list[Found] = []
@@ -256,7 +260,7 @@ def discover(
         active_profile=active_profile,
         profile_error=profile_error,
     )
-    winners, winner_problems = find_winners(inventory, ask_sdk=ask_sdk)
+    winners, winner_problems = find_winners(inventory, ask_sdk=ask_sdk, sdk=sdk)
     problems += winner_problems
     winners += tools.winners({s.id: s for s in sources})
     return Discovery(

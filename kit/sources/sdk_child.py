@@ -12,6 +12,12 @@ same process, before and after ``load_dotenv()``, and describes what each resolv
 It imports nothing from ``kit`` (only the standard library, then the SDK and python-dotenv), so the child
 starts cheaply and answers with the SDK the inspected interpreter has. ``fp`` must give the same label as
 ``kit.keys.inspect.fingerprint`` (a test holds them together).
+
+With ``--serve`` (the doctor's one SDK process, ``kit.sources.sdk_process``) it stays up after the answer:
+the parent's first line names the environment requests run in (``kit.guard.childenv.child_environment``:
+no ``ANTHROPIC_*`` variable, nothing that weakens TLS) and where ``kit`` lives; only then does the child
+import ``kit.probe.clients.sdk_serve`` and serve the probe's SDK requests until stdin closes. So the SDK
+is imported once per doctor run, in this process, while the parent does everything else.
 """
 
 from __future__ import annotations
@@ -288,15 +294,41 @@ def answer(providers: list[str] | None = None) -> dict[str, Any]:
     return result
 
 
+def serve() -> None:
+    """Serve the probe's SDK requests (``--serve``): first the parent's set-up line, then requests until EOF.
+
+    The set-up replaces this process's environment before any request is built, so the investigated
+    environment (and whatever ``load_dotenv()`` added) never reaches a request; ``kit`` is looked up
+    after the standard library and site-packages, so nothing in the parent's folder can shadow them.
+    """
+    line = sys.stdin.buffer.readline()
+    if not line.strip():
+        return  # the parent only wanted the answer
+    setup = json.loads(line)
+    os.environ.clear()
+    os.environ.update({str(k): str(v) for k, v in dict(setup.get("environ") or {}).items()})
+    root = str(setup.get("kit_root") or "")
+    if root and root not in sys.path:
+        sys.path.append(root)
+    from kit.probe.clients.sdk_serve import serve_requests
+
+    serve_requests(sys.stdin.buffer, sys.stdout.buffer)
+
+
 def main() -> None:
     """Print the answer as one JSON line (the parent reads the last line that starts with ``{``).
 
-    ``--providers openai,gemini`` (a fixed word list from the parent, never user input) asks those SDKs too.
+    ``--providers openai,gemini`` (a fixed word list from the parent, never user input) asks those SDKs too;
+    ``--serve`` then serves SDK requests on stdin (``serve``).
     """
+    args = sys.argv[1:]
     names: list[str] = []
-    if len(sys.argv) == 3 and sys.argv[1] == "--providers":
-        names = [n for n in sys.argv[2].split(",") if n in _OTHERS]
-    print(json.dumps(answer(names)))
+    if len(args) >= 2 and args[0] == "--providers":
+        names = [n for n in args[1].split(",") if n in _OTHERS]
+        args = args[2:]
+    print(json.dumps(answer(names)), flush=True)
+    if args == ["--serve"]:
+        serve()
 
 
 if __name__ == "__main__":

@@ -3,12 +3,9 @@ inspected environment, or modelled on the anthropic 2.x rules when it cannot be 
 
 from __future__ import annotations
 
-import json
 import subprocess
-import sys
 from collections.abc import Mapping, Sequence
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 from kit.catalog import catalog
@@ -25,20 +22,15 @@ from kit.sources.inventory import (
     parse_custom_headers,
     source_for,
 )
+from kit.sources.sdk_process import SDK_TIMEOUT_S, child_command, child_variables, parse_answer
 from kit.values import Source, Winner
-
-_SDK_TIMEOUT_S = 60.0
-
-
-#: The child program (a file, run with the inspected environment; it imports nothing from kit).
-SDK_CHILD = Path(__file__).with_name("sdk_child.py")
 
 
 def ask_python_sdk(
     env: Environment,
     *,
     python: str | None = None,
-    timeout: float = _SDK_TIMEOUT_S,
+    timeout: float = SDK_TIMEOUT_S,
     providers: Sequence[str] = (),
 ) -> tuple[dict[str, Any] | None, str]:
     """Run the installed ``anthropic`` package in a subprocess with exactly ``env``; return its answer.
@@ -47,20 +39,14 @@ def ask_python_sdk(
     keeps the child's own ``PYTHON*`` variables and the working folder off its import path, so a stray
     ``anthropic.py`` in the project cannot answer instead of the SDK. Returns ``(answer, "")`` or
     ``(None, reason)``. ``providers`` (``openai``, ``gemini``) asks those SDKs in the same child too.
+    The doctor asks through its one long-lived SDK process instead (``kit.sources.sdk_process``).
     """
-    variables = {k: v for k, v in env.variables.items() if "\x00" not in k + v}
-    variables["HOME"] = str(env.home)
     if not env.cwd.is_dir():
         return None, f"the working folder {env.cwd} does not exist"
     try:
         done = subprocess.run(  # a fixed script; no user input on the command line
-            [
-                python or sys.executable,
-                "-I",
-                str(SDK_CHILD),
-                *(("--providers", ",".join(providers)) if providers else ()),
-            ],
-            env=variables,
+            child_command(python, providers),
+            env=child_variables(env),
             cwd=env.cwd,
             capture_output=True,
             text=True,
@@ -71,17 +57,7 @@ def ask_python_sdk(
         return None, f"the SDK subprocess did not answer within {timeout:.0f} s"
     except OSError as exc:
         return None, f"the SDK subprocess could not start ({exc.strerror or type(exc).__name__})"
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if not lines:
-        tail = scrub(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit code {done.returncode}")
-        return None, f"the SDK subprocess gave no answer ({tail})"
-    try:
-        answer = json.loads(lines[-1])
-    except json.JSONDecodeError:
-        return None, "the SDK subprocess answered with malformed JSON"
-    if "import_error" in answer:
-        return None, f"the anthropic package cannot be imported ({scrub(answer['import_error'])})"
-    return answer, ""
+    return parse_answer(done.stdout, done.stderr, done.returncode)
 
 
 def asked_winner(

@@ -18,13 +18,16 @@ program ``sdk_child``, or modelled), ``modelled`` (Node and curl); ``inventory``
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kit.catalog import client_catalog
 from kit.sources.inventory import Inventory, ShellValue
 from kit.sources.modelled import NODE_CURRENT, NODE_TICKET, curl, js_trim, node_current, node_ticket
 from kit.sources.sdk_python import ask_python_sdk, asked_winner, modelled_python
 from kit.values import Winner
+
+if TYPE_CHECKING:
+    from kit.sources.sdk_process import SdkProcess
 
 __all__ = [
     "CLIENTS",
@@ -42,23 +45,28 @@ CLIENTS = client_catalog().sources
 
 
 def find_winners(
-    inventory: Inventory, *, ask_sdk: bool = True, python: str | None = None
+    inventory: Inventory, *, ask_sdk: bool = True, python: str | None = None, sdk: SdkProcess | None = None
 ) -> tuple[tuple[Winner, ...], tuple[str, ...]]:
-    """One ``Winner`` per client in ``CLIENTS``, and any problems met while finding them."""
+    """One ``Winner`` per client in ``CLIENTS``, and any problems met while finding them.
+
+    ``sdk`` is an SDK process already started for this environment (the doctor's): its answer is used once,
+    instead of starting a one-shot child; a later call asks anew.
+    """
     problems: list[str] = []
     answer: dict[str, Any] | None = None
     reason = "not asked (ask_sdk=False)"
     if ask_sdk:
-        answer, reason = ask_python_sdk(inventory.env, python=python)
+        fresh = sdk.fresh_answer() if sdk is not None and python is None else None
+        answer, reason = fresh if fresh is not None else ask_python_sdk(inventory.env, python=python)
         if answer is None:
             problems.append(f"could not ask the installed Python SDK: {reason}; its winner is modelled instead")
     if answer is not None and "sdk" in answer:
-        sdk = asked_winner("sdk-python", answer, answer["sdk"], inventory, dotenv=None)
+        python_sdk = asked_winner("sdk-python", answer, answer["sdk"], inventory, dotenv=None)
         app = asked_winner(
             "dotenv-app", answer, answer.get("dotenv_app", {}), inventory, dotenv=answer.get("dotenv", {})
         )
     else:
-        sdk = modelled_python(inventory, with_dotenv=False, reason=reason)
+        python_sdk = modelled_python(inventory, with_dotenv=False, reason=reason)
         app = modelled_python(inventory, with_dotenv=True, reason=reason)
-    winners = (sdk, app, node_ticket(inventory), node_current(inventory), curl(inventory))
+    winners = (python_sdk, app, node_ticket(inventory), node_current(inventory), curl(inventory))
     return winners, tuple(problems)

@@ -39,6 +39,19 @@ def _same_origin(a: str, b: str) -> bool:
     )
 
 
+def _where_from(source: str) -> str:
+    """Where a base URL came from, in words (``BaseUrlChoice.source`` is a short tag such as ``target``)."""
+    if source == "target":
+        return "it reads no base URL variable"
+    if source == "default":
+        return "the SDK's default"
+    if source == "explicit argument":
+        return "the base_url argument"
+    if source.startswith("profile "):
+        return f"set by the SDK profile {source.removeprefix('profile ')}"
+    return f"set by {source}"
+
+
 def _base_url_row(choice: BaseUrlChoice, api_url: str) -> PathCheck:
     details = [("url", display_url(choice.url) or "(empty)"), ("source", choice.source)]
     if choice.note:
@@ -63,7 +76,12 @@ def _base_url_row(choice: BaseUrlChoice, api_url: str) -> PathCheck:
     if _is_official(choice.url) or _same_origin(choice.url, api_url):
         what = "the official API" if _is_official(choice.url) else "the target"
         return PathCheck(
-            "base-url", shown, True, f"sends to {what} ({choice.source})", details=tuple(details), client=choice.client
+            "base-url",
+            shown,
+            True,
+            f"sends to {what} ({_where_from(choice.source)})",
+            details=tuple(details),
+            client=choice.client,
         )
     parts = split_url(choice.url)
     host = parts.hostname if parts is not None and parts.hostname else shown
@@ -76,7 +94,7 @@ def _base_url_row(choice: BaseUrlChoice, api_url: str) -> PathCheck:
         "base-url",
         shown,
         False,
-        f"sends to {host}, not the API ({choice.source}); that host answers instead of Anthropic",
+        f"sends to {host}, not the API ({_where_from(choice.source)}); that host answers instead of Anthropic",
         details=tuple(details),
         cause="base-url-override",
         fix=fix,

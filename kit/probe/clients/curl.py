@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import shutil
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -160,6 +162,18 @@ def _write_out(err: bytes) -> tuple[dict[str, Any], str]:
     return {}, text.strip()
 
 
+@functools.cache
+def curl_version(path: str) -> str:
+    """What ``curl --version`` says its version is (asked once per program: a run may ask early, beside
+    discovery, and the probe then does not wait for it)."""
+    try:
+        done = subprocess.run([path, "--version"], capture_output=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    first = done.stdout.decode("utf-8", "replace").split()
+    return first[1] if len(first) > 1 else "unknown"
+
+
 class CurlClient(Client):
     """``curl --config -`` per attempt; ``start`` finds curl and its version or says how to get it."""
 
@@ -180,12 +194,7 @@ class CurlClient(Client):
                 "the curl client was asked for, but no curl program is on PATH",
                 "install curl (Debian/Ubuntu: apt-get install curl; macOS has it) or leave 'curl' out of --client",
             )
-        proc = await asyncio.create_subprocess_exec(
-            path, "--version", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
-        )
-        out, _ = await proc.communicate()
-        first = out.decode("utf-8", "replace").split()
-        self.version = first[1] if len(first) > 1 else "unknown"
+        self.version = await asyncio.to_thread(curl_version, path)
         self._path = path
 
     def _config(self, attempt: Attempt, credential: Credential, folder: Path, timeout: float) -> bytes:

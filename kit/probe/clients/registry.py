@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from kit.catalog import client_catalog
 from kit.env import Environment
@@ -14,7 +15,10 @@ from kit.errors import UsageError
 from kit.path.routing import CaChoice, ca_for
 from kit.probe.clients.base import Client
 
-__all__ = ["KNOWN_CLIENTS", "client_names", "make_client", "trusting"]
+if TYPE_CHECKING:
+    from kit.sources.sdk_process import SdkProcess
+
+__all__ = ["KNOWN_CLIENTS", "client_names", "make_client", "prepare", "trusting"]
 
 #: The clients a probe knows by name. ``sdk-node`` alone means the ticket's Node SDK and the current release.
 KNOWN_CLIENTS = client_catalog().probe_names
@@ -62,7 +66,38 @@ def make_client(name: str, *, concurrency: int = 8, trust: CaChoice | None = Non
     raise UsageError(f"unknown client {name!r}", "see `python -m kit probe --help` for the clients")
 
 
-def trusting(env: Environment, concurrency: int = 8) -> Callable[[str], Client]:
+def trusting(env: Environment, concurrency: int = 8, *, sdk: SdkProcess | None = None) -> Callable[[str], Client]:
     """A client factory whose clients trust what each would trust under ``env`` (``kit.path.routing.ca_for``):
-    a sandbox's or the user's CA variables, never KeyLab's own process settings (issue 17 item 8)."""
-    return lambda name: make_client(name, concurrency=concurrency, trust=ca_for(env, name))
+    a sandbox's or the user's CA variables, never KeyLab's own process settings (issue 17 item 8).
+
+    With ``sdk`` (the doctor's SDK process, when it serves), ``sdk-python`` is sent from that process.
+    """
+
+    def build(name: str) -> Client:
+        trust = ca_for(env, name)
+        if name == "sdk-python" and sdk is not None and sdk.serves():
+            from kit.probe.clients.sdk_child_client import SdkChildClient
+
+            return SdkChildClient(sdk, max_connections=concurrency, trust=trust)
+        return make_client(name, concurrency=concurrency, trust=trust)
+
+    return build
+
+
+def prepare(env: Environment, names: Sequence[str]) -> None:
+    """Do the one-off work of building these clients now (a CA bundle loaded, curl's version asked), so a
+    caller with an idle moment, such as the doctor while the SDK imports, spares the probe the wait.
+    Nothing is sent and nothing is kept but those caches; a failure here is met again, and told, later."""
+    for name in names:
+        if name in ("httpx2", "sdk-python"):
+            from kit.probe.clients.trust import ssl_context_for
+
+            ssl_context_for(ca_for(env, name))
+        elif name == "curl":
+            import shutil
+
+            from kit.probe.clients.curl import curl_version
+
+            path = shutil.which("curl")
+            if path:
+                curl_version(path)
