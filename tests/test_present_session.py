@@ -74,6 +74,7 @@ def test_exports_go_to_the_projects_reports_folder_with_an_absolute_path_and_a_l
     assert str(tmp_path / "y.html") in note and "](" in note and "mailto" not in note
 
 
+@pytest.mark.slow  # a whole doctor run (the SDK process): make test-fast leaves it out
 def test_a_notebook_that_sends_nothing_opens_on_the_sources_verdict_without_a_request() -> None:
     """Notebook 02 (no simulator, the official API as target): the card comes from the sources and keys alone."""
     from kit.present.verdict import SOURCES_NOTEBOOK_ANCHORS

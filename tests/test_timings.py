@@ -60,6 +60,7 @@ def test_client_timings_span_first_request_to_last_answer_per_client() -> None:
     assert "1 request " in lines[2]
 
 
+@pytest.mark.slow  # a whole doctor run (the SDK process): make test-fast leaves it out
 def test_doctor_timings_name_each_client_and_the_whole_wall(
     sim_healthy: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -76,6 +77,7 @@ def test_doctor_timings_name_each_client_and_the_whole_wall(
     assert "ran beside discovery" in text.stderr
 
 
+@pytest.mark.slow  # a whole doctor run (the SDK process): make test-fast leaves it out
 def test_doctor_client_option_probes_with_that_client_only(
     sim_healthy: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
