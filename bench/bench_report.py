@@ -91,7 +91,8 @@ def _python(code: str, *args: str) -> str:
     done = subprocess.run(
         [sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True, timeout=600, check=True
     )
-    return done.stdout.strip().splitlines()[-1]
+    lines = done.stdout.strip().splitlines()
+    return lines[-1] if lines else ""  # a bare import prints nothing: only its time counts
 
 
 def _make_report() -> float:

@@ -108,3 +108,18 @@ def test_report_out_must_be_html(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"name the report x\.html"):
         build_report(out=tmp_path / "x.ipynb", scenario="healthy", sandbox=None)
     assert not (tmp_path / "x.ipynb").exists()
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "no-fork"])
+def test_both_exports_come_out_alike_with_or_without_a_forked_copy(
+    ticket_report: TicketReport, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fork: bool
+) -> None:
+    import os
+
+    from kit.present.report import export_both
+
+    if not fork:
+        monkeypatch.delattr(os, "fork")  # a system without fork renders both here, one after the other
+    full, share = export_both(ticket_report.executed, tmp_path / "r.html", tmp_path / "r-share.html")
+    assert full.read_text() == ticket_report.full.read_text()
+    assert share.read_text() == ticket_report.share.read_text()

@@ -216,8 +216,31 @@ def build_report(
         execute_notebook(notebook, executed, parameters)
     warming.join()
     scrub_notebook(executed)
-    full = export_html(executed, out)
-    share = export_html(executed, out.with_name(out.stem + "-share.html"), no_input=True)
+    share = out.with_name(out.stem + "-share.html")
+    return export_both(executed, out, share)
+
+
+def export_both(executed: Path, full: Path, share: Path) -> tuple[Path, Path]:
+    """The full report and its no-input share copy, rendered side by side.
+
+    Each render is about a second of pure-Python CPU, so threads would take turns; on a POSIX system a
+    forked copy of this process (templates already compiled) renders the share copy on the other core.
+    The copy leaves with ``os._exit``: it runs none of this process's exit handlers (which remove its
+    private folders). If the copy fails, the share copy is rendered here, so a failure is still reported.
+    """
+    import os
+
+    child = os.fork() if hasattr(os, "fork") else -1
+    if child == 0:  # pragma: no cover - the forked copy; its exit status is checked below
+        code = 1
+        try:
+            export_html(executed, share, no_input=True)
+            code = 0
+        finally:
+            os._exit(code)
+    export_html(executed, full)
+    if child < 0 or os.waitpid(child, 0)[1] != 0 or not share.is_file():
+        export_html(executed, share, no_input=True)
     return full, share
 
 
