@@ -250,8 +250,6 @@ def doctor(
     Exit status: 0 when a key works end to end (top finding `healthy`), 1 when something blocks,
     2 on a usage error.
     """
-    from kit.commands.doctor_providers import MultiResult, render_json_all, render_text_all
-
     try:
         env = _current_env()
         names = _providers_to_check(env, provider, api_url, sandbox)
@@ -298,6 +296,8 @@ def doctor(
         if timings and not as_json:
             say(render_timings(parts[0]), err=True)
         sys.exit(ci_exit_code(parts[0].diagnosis) if ci else parts[0].exit_code)
+    from kit.commands.doctor_providers import MultiResult, render_json_all, render_text_all
+
     multi = MultiResult(parts)
     say(render_json_all(multi, render_json) if as_json else render_text_all(multi, render_text).rstrip("\n"))
     sys.exit(max(ci_exit_code(p.diagnosis) for p in parts) if ci else multi.exit_code)
@@ -324,11 +324,13 @@ def _sdk_started_early(env: Environment, names: Sequence[str], sandbox: str | No
 def _providers_to_check(
     env: Environment, provider: str | None, api_url: str | None, sandbox: str | None
 ) -> tuple[str, ...]:
-    """``--provider``; else the sandbox's provider; else anthropic with ``--api-url``; else every provider found."""
-    from kit.providers import providers
-    from kit.sources.provider_sources import found_providers
+    """``--provider``; else the sandbox's provider; else anthropic with ``--api-url``; else every provider found.
 
+    Each branch imports only what it needs: this runs before the SDK's process starts.
+    """
     if provider:
+        from kit.providers import providers
+
         if provider not in providers():
             raise UsageError(
                 f"--provider {provider!r} is not a provider KeyLab knows", f"use one of: {', '.join(providers())}"
@@ -340,4 +342,6 @@ def _providers_to_check(
         return (sandbox_provider(sandbox),)
     if api_url:
         return ("anthropic",)
+    from kit.sources.provider_sources import found_providers
+
     return found_providers(env)

@@ -312,7 +312,7 @@ def serve() -> None:
         sys.path.append(root)
     from kit.probe.clients.sdk_serve import serve_requests
 
-    serve_requests(sys.stdin.buffer, sys.stdout.buffer)
+    serve_requests(sys.stdin.buffer, sys.stdout.buffer, setup.get("trust"))
 
 
 def main() -> None:

@@ -232,7 +232,15 @@ class SdkProcess:
     def _answered(self, result: tuple[dict[str, Any] | None, str]) -> None:
         """Keep the answer; if this process may hold keys, switch it to serving before anyone asks."""
         if result[0] is not None and self._may_serve:
-            setup = {"environ": child_environment(os.environ, proxied=True), "kit_root": _KIT_ROOT}
+            from dataclasses import asdict
+
+            from kit.path.routing import ca_for
+
+            setup = {
+                "environ": child_environment(os.environ, proxied=True),
+                "kit_root": _KIT_ROOT,
+                "trust": asdict(ca_for(self.env, "sdk-python")),  # loaded by the child before any request
+            }
             self._serving = self._write(json.dumps(setup).encode() + b"\n")
         self._answer.set_result(result)
 

@@ -107,6 +107,16 @@ class _Clients:
         for client in self._made.values():
             await client.aclose()
 
+    @staticmethod
+    def warm(trust: Mapping[str, Any] | None) -> None:
+        """Load the client's code and its CA bundle before the first request (the parent is still busy)."""
+        from kit.probe.clients.sdk_python import SdkPythonClient  # noqa: F401 - the import is the point
+        from kit.probe.clients.trust import ssl_context_for
+
+        choice = _ca_choice(trust)
+        if choice is not None:
+            ssl_context_for(choice)
+
 
 async def _answer(item: Mapping[str, Any], clients: _Clients, out: IO[bytes], lock: threading.Lock) -> None:
     request_id = int(item.get("id", -1))
@@ -123,7 +133,8 @@ async def _answer(item: Mapping[str, Any], clients: _Clients, out: IO[bytes], lo
         out.flush()
 
 
-async def _serve(source: IO[bytes], out: IO[bytes]) -> None:
+async def _serve(source: IO[bytes], out: IO[bytes], trust: Mapping[str, Any] | None) -> None:
+    _Clients.warm(trust)
     loop = asyncio.get_running_loop()
     lines: asyncio.Queue[bytes] = asyncio.Queue()
 
@@ -151,6 +162,9 @@ async def _serve(source: IO[bytes], out: IO[bytes]) -> None:
         await clients.aclose()
 
 
-def serve_requests(source: IO[bytes], out: IO[bytes]) -> None:
-    """Answer request lines from ``source`` on ``out`` until ``source`` ends (the child's main loop)."""
-    asyncio.run(_serve(source, out))
+def serve_requests(source: IO[bytes], out: IO[bytes], trust: Mapping[str, Any] | None = None) -> None:
+    """Answer request lines from ``source`` on ``out`` until ``source`` ends (the child's main loop).
+
+    ``trust`` (a ``CaChoice`` as a dict) is what the SDK will most likely trust: loaded before the first request.
+    """
+    asyncio.run(_serve(source, out, trust))
