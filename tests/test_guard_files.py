@@ -71,8 +71,12 @@ def test_private_temp_dir_is_0700_and_forgotten_once_removed() -> None:
     assert not path.exists() and path not in registered()
 
 
+# The child starts with Ctrl-C's usual meaning: a process inherits an ignored SIGINT from whoever started it
+# (a background job, or a test worker that some earlier test left ignoring it), and Python then keeps it
+# ignored, which made the SIGINT case wait out its timeout in one full run out of four.
 _CHILD = """
-import sys, time
+import signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from kit.guard.tempdirs import private_temp_dir
 path = private_temp_dir("keylab-ticket-")
 (path / "key.txt").write_text("demo key")
