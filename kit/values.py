@@ -8,6 +8,7 @@ the edge, through ``rows_to_frame``.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -171,6 +172,14 @@ class AttemptResult:
     retry_wait_s: float = 0.0
     client_error: str | None = None  # what the client itself raised (SDK exception class: message), scrubbed
     provider: str = "anthropic"  # whose API was asked (responder is then that provider's name when it answered)
+
+    @property
+    def started(self) -> dt.datetime | None:
+        """``started_at`` as a time (``None`` when a tampered or old row holds something else)."""
+        try:
+            return dt.datetime.fromisoformat(self.started_at.replace("Z", "+00:00"))
+        except (ValueError, AttributeError):
+            return None
 
     @property
     def outcome(self) -> str:

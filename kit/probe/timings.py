@@ -3,7 +3,6 @@ requests. ``doctor --timings`` and ``probe --timings`` print these, so a user wh
 
 from __future__ import annotations
 
-import datetime as dt
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,13 +24,6 @@ class ClientTiming:
     slowest_ms: float | None
 
 
-def _when(stamp: str) -> float | None:
-    try:
-        return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
-
-
 def client_timings(
     results: Sequence[AttemptResult], ready: Sequence[tuple[str, float]] = ()
 ) -> tuple[ClientTiming, ...]:
@@ -42,9 +34,8 @@ def client_timings(
     for name in names:
         rows = [r for r in results if r.client == name]
         latencies = [r.latency_ms for r in rows if r.latency_ms is not None]
-        spans = [
-            (start, start + (r.latency_ms or 0.0) / 1000) for r in rows if (start := _when(r.started_at)) is not None
-        ]
+        starts = [(r.started, (r.latency_ms or 0.0) / 1000) for r in rows]
+        spans = [(t.timestamp(), t.timestamp() + seconds) for t, seconds in starts if t is not None]
         busy = max(end for _, end in spans) - min(start for start, _ in spans) if spans else 0.0
         out.append(
             ClientTiming(

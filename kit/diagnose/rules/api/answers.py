@@ -118,12 +118,7 @@ def _ok(attempts: Iterable[AttemptResult]) -> list[AttemptResult]:
 
 def _as_of(evidence: Evidence) -> dt.date:
     """The date the evidence speaks for: the latest attempt, else today."""
-    dates = []
-    for a in evidence.attempts:
-        try:
-            dates.append(dt.datetime.fromisoformat(a.started_at.replace("Z", "+00:00")).date())
-        except (ValueError, AttributeError):
-            continue
+    dates = [started.date() for a in evidence.attempts if (started := a.started) is not None]
     return max(dates) if dates else dt.datetime.now(dt.UTC).date()
 
 
