@@ -7,7 +7,11 @@ executed notebook, the exported report, a simulator) is made once and shared:
   under a file lock and then read by any test in any worker (``SharedRuns.get``);
 - ``ticket_report``: ``make report``'s job (the guided notebook on the ticket demo, exported twice), once;
 - ``sim_healthy`` / ``sim_ticket``: a simulator per worker for tests that only send requests to it and
-  read their answers (a test that reads the access log or changes the scenario starts its own).
+  read their answers (a test that reads the access log or changes the scenario starts its own);
+- ``sdk_fork_server``: one SDK fork server per worker (``kit.sources.sdk_fork``), so the few hundred SDK
+  children the suite asks for (every doctor run, in-process or through ``python -m kit``, every notebook)
+  are forked from one import of ``anthropic`` instead of importing it each time. A test of the spawned
+  child itself takes ``no_fork_server``.
 """
 
 from __future__ import annotations
@@ -41,6 +45,30 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     redact.forget_all()
     yield
     redact.forget_all()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def sdk_fork_server() -> Iterator[None]:
+    """The worker's SDK fork server, named in its environment for the whole session (and its children's)."""
+    from kit.sources.sdk_fork import ForkServer
+
+    environ = {
+        name: value
+        for name, value in os.environ.items()
+        if name.upper() not in ISOLATED_VARIABLES and not name.upper().startswith(ISOLATED_PREFIXES)
+    }
+    with ForkServer.start(env=environ) as server, pytest.MonkeyPatch.context() as patch:
+        for name, value in server.environ.items():
+            patch.setenv(name, value)
+        yield
+
+
+@pytest.fixture
+def no_fork_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SDK children started anew, as a doctor run outside the suite starts them."""
+    from kit.sources.sdk_fork import ENV_VAR
+
+    monkeypatch.delenv(ENV_VAR, raising=False)
 
 
 @pytest.fixture(scope="session")

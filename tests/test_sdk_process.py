@@ -19,6 +19,7 @@ from kit.probe.clients.base import Client
 from kit.probe.clients.sdk_child_client import SdkChildClient
 from kit.probe.clients.sdk_python import SdkPythonClient
 from kit.sim import serve
+from kit.sources.sdk_fork import ENV_VAR, ForkedChild
 from kit.sources.sdk_process import SdkProcess
 from kit.sources.sdk_python import ask_python_sdk
 from kit.testing import assert_no_leak, fake_key, sandbox_env
@@ -57,9 +58,16 @@ def _rows(client: Client, attempts: list[Attempt], raw: str) -> list[AttemptResu
     return asyncio.run(go())
 
 
-@pytest.fixture(scope="module")
-def investigated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SdkProcess, object]]:
-    """One process for an environment whose own variables would change every request if they leaked."""
+@pytest.fixture(scope="module", params=["forked", "fresh"])
+def investigated(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[SdkProcess, object]]:
+    """One process for an environment whose own variables would change every request if they leaked: forked
+    by the suite's SDK fork server, and started anew as outside the suite (``kit.sources.sdk_fork``)."""
+    patch = pytest.MonkeyPatch()
+    if request.param == "fresh":
+        patch.delenv(ENV_VAR, raising=False)
+    request.addfinalizer(patch.undo)
     env = sandbox_env(
         tmp_path_factory.mktemp("sdk-process"),
         {
@@ -70,6 +78,7 @@ def investigated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sdk
     )
     process = SdkProcess.start(env)
     assert process is not None
+    assert isinstance(process._proc, ForkedChild) == (request.param == "forked")
     with process:
         yield process, env
 

@@ -32,8 +32,18 @@ from typing import IO, Any
 from kit.env import Environment
 from kit.guard.childenv import DROPPED, child_environment
 from kit.guard.redact import scrub
+from kit.sources.sdk_fork import ChildProcess, fork_child
 
-__all__ = ["SDK_CHILD", "SDK_TIMEOUT_S", "SdkProcess", "child_command", "child_variables", "parse_answer"]
+__all__ = [
+    "SDK_CHILD",
+    "SDK_TIMEOUT_S",
+    "SdkProcess",
+    "child_arguments",
+    "child_command",
+    "child_variables",
+    "parse_answer",
+    "start_child",
+]
 
 #: The child program (a file, run with the inspected environment; it imports nothing from kit to answer).
 SDK_CHILD = Path(__file__).with_name("sdk_child.py")
@@ -51,15 +61,37 @@ def child_variables(env: Environment) -> dict[str, str]:
     return variables
 
 
+def child_arguments(providers: Sequence[str] = (), *, serve: bool = False) -> list[str]:
+    """The words after the script: fixed words and provider names, never user input (and never a key)."""
+    return [*(("--providers", ",".join(providers)) if providers else ()), *(("--serve",) if serve else ())]
+
+
 def child_command(python: str | None, providers: Sequence[str] = (), *, serve: bool = False) -> list[str]:
     """The child's command line: a fixed script and fixed words, never user input (and never a key)."""
-    return [
-        python or sys.executable,
-        "-I",
-        str(SDK_CHILD),
-        *(("--providers", ",".join(providers)) if providers else ()),
-        *(("--serve",) if serve else ()),
-    ]
+    return [python or sys.executable, "-I", str(SDK_CHILD), *child_arguments(providers, serve=serve)]
+
+
+def start_child(
+    env: Environment, *, python: str | None = None, providers: Sequence[str] = (), serve: bool = False
+) -> ChildProcess:
+    """``sdk_child.py`` for ``env`` with pipes on stdin, stdout and stderr: forked by the SDK fork server when
+    one runs for this process and this interpreter (``kit.sources.sdk_fork``), otherwise started anew.
+
+    Raises ``OSError`` when it cannot start.
+    """
+    variables = child_variables(env)
+    if python is None:
+        forked = fork_child(child_arguments(providers, serve=serve), variables, env.cwd)
+        if forked is not None:
+            return forked
+    return subprocess.Popen(  # a fixed script; no user input on the command line
+        child_command(python, providers, serve=serve),
+        env=variables,
+        cwd=env.cwd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def parse_answer(stdout: str, stderr: str, returncode: int | None) -> tuple[dict[str, Any] | None, str]:
@@ -82,7 +114,7 @@ def parse_answer(stdout: str, stderr: str, returncode: int | None) -> tuple[dict
 class SdkProcess:
     """``sdk_child.py --serve`` for one investigation: ``answer()`` once, then ``request()`` any number of times."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], env: Environment, *, may_serve: bool) -> None:
+    def __init__(self, proc: ChildProcess, env: Environment, *, may_serve: bool) -> None:
         self.env = env  # the environment it was started in: the one whose winner it answers for
         self._proc = proc
         self._may_serve = may_serve
@@ -103,14 +135,7 @@ class SdkProcess:
         if not env.cwd.is_dir():
             return None
         try:
-            proc = subprocess.Popen(  # a fixed script; no user input on the command line
-                child_command(python, serve=True),
-                env=child_variables(env),
-                cwd=env.cwd,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
+            proc = start_child(env, python=python, serve=True)
         except OSError:
             return None
         clean = not any(name.upper() in DROPPED for name in env.variables)

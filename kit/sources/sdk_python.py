@@ -22,7 +22,7 @@ from kit.sources.inventory import (
     parse_custom_headers,
     source_for,
 )
-from kit.sources.sdk_process import SDK_TIMEOUT_S, child_command, child_variables, parse_answer
+from kit.sources.sdk_process import SDK_TIMEOUT_S, parse_answer, start_child
 from kit.values import Source, Winner
 
 
@@ -44,20 +44,16 @@ def ask_python_sdk(
     if not env.cwd.is_dir():
         return None, f"the working folder {env.cwd} does not exist"
     try:
-        done = subprocess.run(  # a fixed script; no user input on the command line
-            child_command(python, providers),
-            env=child_variables(env),
-            cwd=env.cwd,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return None, f"the SDK subprocess did not answer within {timeout:.0f} s"
+        child = start_child(env, python=python, providers=providers)
     except OSError as exc:
         return None, f"the SDK subprocess could not start ({exc.strerror or type(exc).__name__})"
-    return parse_answer(done.stdout, done.stderr, done.returncode)
+    try:
+        stdout, stderr = child.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+        return None, f"the SDK subprocess did not answer within {timeout:.0f} s"
+    return parse_answer(stdout.decode("utf-8", "replace"), stderr.decode("utf-8", "replace"), child.returncode)
 
 
 def asked_winner(

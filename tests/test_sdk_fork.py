@@ -1,0 +1,244 @@
+"""The SDK fork server: a forked child answers exactly as a fresh one, and it is used only when that holds.
+
+Each case compares a child forked from one import of the SDK with a child started anew, on the same
+environment; the server declines what could make them differ, and the parent refuses a server it cannot
+trust with keys.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kit.keys.naming import fingerprint
+from kit.sources.sdk_fork import ENV_VAR, ForkedChild, ForkServer, fork_child, server_path
+from kit.sources.sdk_process import SdkProcess, start_child
+from kit.sources.sdk_python import ask_python_sdk
+from kit.testing import assert_no_leak, fake_key, sandbox_env
+
+pytestmark = pytest.mark.slow  # a fork server imports the real SDK (about 1.5 s), and the fresh children too
+
+KEY = fake_key("fork-alpha")
+OTHER = fake_key("fork-beta")
+FORKSERVER = Path(__file__).resolve().parent.parent / "kit" / "sources" / "sdk_forkserver.py"
+
+
+def _load_server() -> object:
+    """``sdk_forkserver.py`` as a module, for its pure functions (it is run as a file, never imported by kit)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("sdk_forkserver_under_test", FORKSERVER)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ForkServer]:
+    """A server of this module's own, with a known environment (no ANTHROPIC_LOG, a UTF-8 locale)."""
+    with ForkServer.start(env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}) as started:
+        yield started
+
+
+@pytest.fixture
+def named(server: ForkServer, monkeypatch: pytest.MonkeyPatch) -> ForkServer:
+    monkeypatch.setenv(ENV_VAR, server.path)
+    return server
+
+
+def _ask(env: object, *, forked: bool, monkeypatch: pytest.MonkeyPatch, server: ForkServer) -> dict[str, object]:
+    with monkeypatch.context() as patch:
+        if forked:
+            patch.setenv(ENV_VAR, server.path)
+        else:
+            patch.delenv(ENV_VAR, raising=False)
+        answer, reason = ask_python_sdk(env)  # type: ignore[arg-type]
+    assert answer is not None, reason
+    return answer
+
+
+@pytest.mark.parametrize(
+    "variables, dotenv",
+    [
+        pytest.param({"ANTHROPIC_API_KEY": KEY}, None, id="key-in-env"),
+        pytest.param({}, f"ANTHROPIC_API_KEY={KEY}\n", id="key-in-dotenv"),
+        pytest.param({"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_AUTH_TOKEN": OTHER}, None, id="key-and-token"),
+        pytest.param({"ANTHROPIC_BASE_URL": "http://127.0.0.1:9", "LANG": "en_US.UTF-8"}, None, id="no-key"),
+    ],
+)
+def test_a_forked_child_answers_exactly_as_a_fresh_one(
+    variables: dict[str, str],
+    dotenv: str | None,
+    tmp_path: Path,
+    server: ForkServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env = sandbox_env(tmp_path, variables)
+    if dotenv is not None:
+        (env.cwd / ".env").write_text(dotenv, encoding="utf-8")
+    forked = _ask(env, forked=True, monkeypatch=monkeypatch, server=server)
+    fresh = _ask(env, forked=False, monkeypatch=monkeypatch, server=server)
+    assert forked == fresh
+    if KEY in variables.values() or dotenv:
+        assert forked["dotenv_app"]["api_key"]["fp"] == fingerprint(KEY)  # type: ignore[index]
+    assert_no_leak([json.dumps(forked)], [KEY, OTHER])
+
+
+def test_it_is_a_forked_child_and_fast_after_the_first(tmp_path: Path, named: ForkServer) -> None:
+    env = sandbox_env(tmp_path, {"ANTHROPIC_API_KEY": KEY})
+    start_child(env).communicate(timeout=60)  # waits for the server's import, if it is still going
+    began = time.perf_counter()
+    child = start_child(env)
+    stdout, _ = child.communicate(timeout=60)
+    assert isinstance(child, ForkedChild)
+    assert child.returncode == 0
+    assert json.loads(stdout)["sdk"]["api_key"]["fp"] == fingerprint(KEY)
+    assert time.perf_counter() - began < 30  # a bound for a hang, not a speed claim (make bench measures that)
+
+
+def test_a_variable_read_while_importing_the_sdk_makes_it_decline(tmp_path: Path, named: ForkServer) -> None:
+    """ANTHROPIC_LOG is read when ``anthropic`` is imported: a forked child would keep the server's logging."""
+    env = sandbox_env(tmp_path, {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_LOG": "debug"})
+    assert fork_child([], env.variables, env.cwd) is None
+    child = start_child(env)  # started anew instead
+    assert isinstance(child, subprocess.Popen)
+    child.communicate(timeout=60)
+
+
+def test_a_locale_with_another_character_set_makes_it_decline(tmp_path: Path, named: ForkServer) -> None:
+    env = sandbox_env(tmp_path, {"LC_ALL": "de_DE.ISO-8859-1"})
+    assert fork_child([], env.variables, env.cwd) is None
+
+
+def test_the_serving_child_is_the_same_process_kind_and_ends_when_closed(tmp_path: Path, named: ForkServer) -> None:
+    env = sandbox_env(tmp_path, {"ANTHROPIC_API_KEY": KEY})
+    process = SdkProcess.start(env)
+    assert process is not None
+    answered, reason = process.answer()
+    assert answered is not None, reason
+    assert process.serves()
+    child = process._proc
+    assert isinstance(child, ForkedChild) and child.poll() is None
+    process.close()
+    assert child.returncode is not None
+    with pytest.raises(ProcessLookupError):
+        os.kill(child.pid, 0)
+
+
+def test_terminate_ends_a_child_with_the_signals_code(tmp_path: Path, named: ForkServer) -> None:
+    env = sandbox_env(tmp_path, {})
+    child = fork_child(["--serve"], env.variables, env.cwd)
+    assert child is not None
+    assert child.stdout is not None
+    assert child.stdout.readline().startswith(b"{")  # the answer; it now waits for the set-up line
+    assert child.poll() is None
+    child.terminate()
+    assert child.wait(timeout=10) == -15
+
+
+@pytest.mark.parametrize("mode", [0o755, 0o770, 0o701])
+def test_a_socket_in_a_folder_others_can_enter_is_not_trusted(
+    mode: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "open"
+    folder.mkdir()
+    path = folder / "server"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(str(path))
+        monkeypatch.setenv(ENV_VAR, str(path))
+        folder.chmod(0o700)
+        assert server_path() == str(path)
+        folder.chmod(mode)
+        assert server_path() is None
+
+
+@pytest.mark.parametrize("value", ["", "relative/server", "/nonexistent/keylab/server"])
+def test_no_usable_server_named_means_none(value: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(ENV_VAR, value)
+    assert server_path() is None
+    assert fork_child([], {"HOME": str(tmp_path)}, tmp_path) is None
+
+
+def test_a_plain_file_is_not_a_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "private"
+    folder.mkdir(mode=0o700)
+    (folder / "server").write_text("", encoding="utf-8")
+    monkeypatch.setenv(ENV_VAR, str(folder / "server"))
+    assert server_path() is None
+
+
+def test_closing_the_server_ends_it_and_removes_its_socket() -> None:
+    started = ForkServer.start(env={"PATH": "/usr/bin:/bin"})
+    folder = Path(started.path).parent
+    assert folder.is_dir() and oct(folder.stat().st_mode & 0o777) == "0o700"
+    started.close()
+    assert not folder.exists()
+
+
+def test_no_key_on_any_command_line(tmp_path: Path, named: ForkServer) -> None:
+    env = sandbox_env(tmp_path, {"ANTHROPIC_API_KEY": KEY})
+    child = fork_child(["--serve"], env.variables, env.cwd)
+    assert child is not None
+    try:
+        command = Path(f"/proc/{child.pid}/cmdline").read_bytes().decode("utf-8", "replace")
+        assert KEY not in command and "sdk_forkserver.py" in command
+    finally:
+        child.kill()
+        child.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    "env, expected",
+    [
+        ({}, "utf8"),
+        ({"LANG": "C"}, "utf8"),
+        ({"LC_ALL": "POSIX", "LANG": "de_DE.ISO-8859-1"}, "utf8"),
+        ({"LANG": "en_US.UTF-8"}, "utf8"),
+        ({"LANG": "C.utf8"}, "utf8"),
+        ({"LC_CTYPE": "de_DE.ISO-8859-1@euro", "LANG": "C.UTF-8"}, "iso88591"),
+        ({"LANG": "en_US"}, "en_US"),
+    ],
+)
+def test_the_character_set_a_fresh_interpreter_would_use(env: dict[str, str], expected: str) -> None:
+    assert _load_server().character_set(env) == expected  # type: ignore[attr-defined]
+
+
+def test_what_is_compared() -> None:
+    mismatch = _load_server().mismatch  # type: ignore[attr-defined]
+    read = {"ANTHROPIC_LOG"}
+    assert mismatch(read, {}, {"ANTHROPIC_API_KEY": KEY, "HOME": "/elsewhere"}) == ""
+    assert "ANTHROPIC_LOG" in mismatch(read, {}, {"ANTHROPIC_LOG": "info"})
+    assert "TZ" in mismatch(set(), {"TZ": "UTC"}, {})
+    assert "OPENSSL_CONF" in mismatch(set(), {}, {"OPENSSL_CONF": "/etc/other.cnf"})
+    assert mismatch(set(), {"SSL_CERT_FILE": "/a"}, {"SSL_CERT_FILE": "/b"}) == ""
+    assert mismatch({"*"}, {"A": "1"}, {"A": "1"}) == ""
+    assert mismatch({"*"}, {"A": "1"}, {"A": "2"}) != ""
+
+
+def test_the_preload_records_what_importing_the_sdk_reads() -> None:
+    """Run in a fresh interpreter: the names read while importing the SDK include the ones it documents."""
+    code = (
+        "import importlib.util,sys;"
+        f"s=importlib.util.spec_from_file_location('fs',{str(FORKSERVER)!r});m=importlib.util.module_from_spec(s);"
+        "s.loader.exec_module(m);print(','.join(sorted(m.preload())))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    read = set(done.stdout.strip().split(","))
+    assert {"ANTHROPIC_LOG", "DEFER_PYDANTIC_BUILD"} <= read
+    assert "HOME" not in read  # sysconfig's user base: ignored, and why is written beside UNUSED
