@@ -1,4 +1,5 @@
-"""In a real browser: the exported report offline, and JupyterLab running the guided notebook.
+"""In a real browser: the exported report offline; and the JupyterLab server the notebook tests in
+``test_present_lab_browser.py`` use (the guided notebook run there with Run All, its probe button clicked).
 
 Uses Debian's Chromium (`make browser`) driven by Playwright; skipped with a reason when it is absent.
 Everything stays on loopback: the report is opened from a file with every non-file request refused,
@@ -139,47 +140,3 @@ def _jupyterlab(root: Path, notebook: str = "00-investigation.ipynb") -> Iterato
         yield f"http://127.0.0.1:{port}/lab/tree/{notebook}?token={token}"
     finally:
         stop_process(proc)
-
-
-def test_jupyterlab_runs_the_notebook_and_the_probe_button_shows_findings(browser: object, tmp_path: Path) -> None:
-    import papermill
-
-    from kit.testing import simulator
-
-    with simulator("ticket") as url:
-        # The notebook with its parameters set the way papermill would, not executed: JupyterLab runs it.
-        papermill.execute_notebook(
-            str(ROOT / "notebooks" / "00-investigation.ipynb"),
-            str(tmp_path / "00-investigation.ipynb"),
-            prepare_only=True,
-            parameters={
-                "api_url": url,
-                "sandbox": str(ROOT / "data" / "demo" / "ticket"),
-                "run_dir": str(tmp_path / "runs"),
-            },
-            progress_bar=False,
-        )
-        with _jupyterlab(tmp_path) as lab_url:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
-            page.goto(lab_url)
-            page.wait_for_selector(".jp-Notebook", timeout=90_000)
-            with contextlib.suppress(Exception):  # older settings may still ask which kernel to start
-                page.click(".jp-Dialog button:has-text('Select')", timeout=5_000)
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
-            page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
-            page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=30_000)
-            button = page.locator("button:has-text('Run the probe')")
-            try:
-                button.wait_for(timeout=180_000)
-            except Exception:
-                page.screenshot(path=str(tmp_path / "lab-failure.png"), full_page=True)
-                print("screenshot:", tmp_path / "lab-failure.png")
-                raise
-            # Wait for the automatic run of the cells below the probe to finish before clicking.
-            page.locator(".jp-OutputArea-output :text('KeyLab investigation summary')").first.wait_for(timeout=180_000)
-            button.scroll_into_view_if_needed()
-            button.click()
-            panel_output = page.locator(".widget-output :text('stale-env-shadows-dotenv')").first
-            panel_output.wait_for(timeout=120_000)
-            assert panel_output.is_visible()
-            page.close()

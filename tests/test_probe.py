@@ -351,15 +351,16 @@ def test_cli_probe_table_json_and_out(tmp_path: Path):
             "--run-dir",
             str(tmp_path),
         ]
-        table = runner.invoke(main, [*base, "--out", str(tmp_path / "t.csv")])
+        table = runner.invoke(main, [*base, "--out", str(tmp_path / "t.csv"), "--out", str(tmp_path / "t.md")])
         as_json = runner.invoke(main, [*base, "--json"])
     assert table.exit_code == 0, table.output
     assert "k1.txt" in table.output and "LocalProtocolError" in table.output and "Stage 1" in table.output
     assert (tmp_path / "t.csv").read_text().startswith("run_id,attempt_id,key_alias")
+    assert "key_alias" in (tmp_path / "t.md").read_text()  # --out repeated: one run, every format asked for
     data = json.loads(as_json.stdout)
     assert data["outcomes"]["ok"] >= 1 and len(data["results"]) == len(data["results"])
     assert Counter(r["key_alias"] for r in data["results"])["k1.txt"] >= 1
-    assert_no_leak([table.output, as_json.output, tmp_path / "t.csv"], [fake_key("alpha")])
+    assert_no_leak([table.output, as_json.output, tmp_path / "t.csv", tmp_path / "t.md"], [fake_key("alpha")])
 
 
 def test_cli_reads_the_environment_key_when_no_file_is_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

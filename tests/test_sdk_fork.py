@@ -13,7 +13,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -42,26 +41,21 @@ def _load_server() -> object:
     return module
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[ForkServer]:
-    """A server of this module's own, with a known environment (no ANTHROPIC_LOG, a UTF-8 locale)."""
-    with ForkServer.start(env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}) as started:
-        yield started
-
-
 @pytest.fixture
-def named(server: ForkServer, monkeypatch: pytest.MonkeyPatch) -> ForkServer:
-    monkeypatch.setenv(ENV_VAR, server.path)
-    return server
+def server() -> str:
+    """The worker's fork server (``tests/conftest.py``): started without any ANTHROPIC_* variable."""
+    return os.environ[ENV_VAR]
 
 
-def _ask(env: object, *, forked: bool, monkeypatch: pytest.MonkeyPatch, server: ForkServer) -> dict[str, object]:
+def _ask(
+    env: object, *, forked: bool, monkeypatch: pytest.MonkeyPatch, server: str, providers: tuple[str, ...] = ()
+) -> dict[str, object]:
     with monkeypatch.context() as patch:
         if forked:
-            patch.setenv(ENV_VAR, server.path)
+            patch.setenv(ENV_VAR, server)
         else:
             patch.delenv(ENV_VAR, raising=False)
-        answer, reason = ask_python_sdk(env)  # type: ignore[arg-type]
+        answer, reason = ask_python_sdk(env, providers=providers)  # type: ignore[arg-type]
     assert answer is not None, reason
     return answer
 
@@ -69,7 +63,6 @@ def _ask(env: object, *, forked: bool, monkeypatch: pytest.MonkeyPatch, server: 
 @pytest.mark.parametrize(
     "variables, dotenv",
     [
-        pytest.param({"ANTHROPIC_API_KEY": KEY}, None, id="key-in-env"),
         pytest.param({}, f"ANTHROPIC_API_KEY={KEY}\n", id="key-in-dotenv"),
         pytest.param({"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_AUTH_TOKEN": OTHER}, None, id="key-and-token"),
         pytest.param({"ANTHROPIC_BASE_URL": "http://127.0.0.1:9", "LANG": "en_US.UTF-8"}, None, id="no-key"),
@@ -79,7 +72,7 @@ def test_a_forked_child_answers_exactly_as_a_fresh_one(
     variables: dict[str, str],
     dotenv: str | None,
     tmp_path: Path,
-    server: ForkServer,
+    server: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     env = sandbox_env(tmp_path, variables)
@@ -93,7 +86,23 @@ def test_a_forked_child_answers_exactly_as_a_fresh_one(
     assert_no_leak([json.dumps(forked)], [KEY, OTHER])
 
 
-def test_it_is_a_forked_child_and_fast_after_the_first(tmp_path: Path, named: ForkServer) -> None:
+def test_the_other_providers_sdks_answer_alike_forked_and_fresh(
+    tmp_path: Path, server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """openai and google-genai are preloaded too: their answers (and warnings) match a fresh child's."""
+    openai_key, google_key = fake_key("fork-openai", "openai-project"), fake_key("fork-google", "google-api")
+    env = sandbox_env(tmp_path, {"OPENAI_API_KEY": openai_key, "GOOGLE_API_KEY": google_key})
+    (env.cwd / ".env").write_text(f"GEMINI_API_KEY={google_key}\n", encoding="utf-8")
+    providers = ("openai", "gemini")
+    forked = _ask(env, forked=True, monkeypatch=monkeypatch, server=server, providers=providers)
+    fresh = _ask(env, forked=False, monkeypatch=monkeypatch, server=server, providers=providers)
+    assert forked == fresh
+    assert forked["others"]["openai"]["api_key"]["fp"] == fingerprint(openai_key)  # type: ignore[index]
+    assert forked["others_dotenv"]["gemini"]["warnings"] or forked["others_dotenv"]["gemini"]["api_key"]  # type: ignore[index]
+    assert_no_leak([json.dumps(forked)], [openai_key, google_key])
+
+
+def test_it_is_a_forked_child_and_fast_after_the_first(tmp_path: Path, server: str) -> None:
     env = sandbox_env(tmp_path, {"ANTHROPIC_API_KEY": KEY})
     start_child(env).communicate(timeout=60)  # waits for the server's import, if it is still going
     began = time.perf_counter()
@@ -105,7 +114,7 @@ def test_it_is_a_forked_child_and_fast_after_the_first(tmp_path: Path, named: Fo
     assert time.perf_counter() - began < 30  # a bound for a hang, not a speed claim (make bench measures that)
 
 
-def test_a_variable_read_while_importing_the_sdk_makes_it_decline(tmp_path: Path, named: ForkServer) -> None:
+def test_a_variable_read_while_importing_the_sdk_makes_it_decline(tmp_path: Path, server: str) -> None:
     """ANTHROPIC_LOG is read when ``anthropic`` is imported: a forked child would keep the server's logging."""
     env = sandbox_env(tmp_path, {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_LOG": "debug"})
     assert fork_child([], env.variables, env.cwd) is None
@@ -114,12 +123,12 @@ def test_a_variable_read_while_importing_the_sdk_makes_it_decline(tmp_path: Path
     child.communicate(timeout=60)
 
 
-def test_a_locale_with_another_character_set_makes_it_decline(tmp_path: Path, named: ForkServer) -> None:
+def test_a_locale_with_another_character_set_makes_it_decline(tmp_path: Path, server: str) -> None:
     env = sandbox_env(tmp_path, {"LC_ALL": "de_DE.ISO-8859-1"})
     assert fork_child([], env.variables, env.cwd) is None
 
 
-def test_the_serving_child_is_the_same_process_kind_and_ends_when_closed(tmp_path: Path, named: ForkServer) -> None:
+def test_the_serving_child_is_the_same_process_kind_and_ends_when_closed(tmp_path: Path, server: str) -> None:
     env = sandbox_env(tmp_path, {"ANTHROPIC_API_KEY": KEY})
     process = SdkProcess.start(env)
     assert process is not None
@@ -134,7 +143,7 @@ def test_the_serving_child_is_the_same_process_kind_and_ends_when_closed(tmp_pat
         os.kill(child.pid, 0)
 
 
-def test_terminate_ends_a_child_with_the_signals_code(tmp_path: Path, named: ForkServer) -> None:
+def test_terminate_ends_a_child_with_the_signals_code(tmp_path: Path, server: str) -> None:
     env = sandbox_env(tmp_path, {})
     child = fork_child(["--serve"], env.variables, env.cwd)
     assert child is not None
@@ -184,7 +193,7 @@ def test_closing_the_server_ends_it_and_removes_its_socket() -> None:
     assert not folder.exists()
 
 
-def test_no_key_on_any_command_line(tmp_path: Path, named: ForkServer) -> None:
+def test_no_key_on_any_command_line(tmp_path: Path, server: str) -> None:
     env = sandbox_env(tmp_path, {"ANTHROPIC_API_KEY": KEY})
     child = fork_child(["--serve"], env.variables, env.cwd)
     assert child is not None

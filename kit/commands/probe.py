@@ -152,10 +152,11 @@ def _table(run: object) -> str:
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=20.0, show_default=True, help="Seconds per request.")
 @click.option(
     "--out",
+    "outs",
     type=click.Path(path_type=Path),
-    default=None,
+    multiple=True,
     metavar="PATH",
-    help="Also save the table (.csv, .jsonl, .json, .html or .md).",
+    help="Also save the table (.csv, .jsonl, .json, .html or .md; repeat for several formats).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the whole run as JSON on stdout.")
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: when on a terminal).")
@@ -180,7 +181,7 @@ def probe(
     concurrency: int,
     rate: float | None,
     timeout: float,
-    out: Path | None,
+    outs: tuple[Path, ...],
     as_json: bool,
     progress: bool | None,
     timings: bool = False,
@@ -202,7 +203,7 @@ def probe(
     # Every input is checked before the first request, so a typo never costs what was gathered.
     api_url = check_api_url(api_url)
     run_dir = check_run_dir(run_dir) or run_dir
-    out = check_out(out, OUT_SUFFIXES)
+    checked = [check_out(out, OUT_SUFFIXES) for out in outs]
     run_id = run_id or new_run_id()  # chosen here, so an interrupted run can be named for its resume
     env = Environment.current()
     credentials = read_key_files(key_files, env)
@@ -236,8 +237,9 @@ def probe(
             err=True,
         )
         sys.exit(130)
-    if out is not None:
-        write_table(run, out)
+    for out in checked:
+        if out is not None:
+            write_table(run, out)
     if as_json:
         say(json.dumps(run.to_dict(), indent=2, ensure_ascii=False, default=str))
     else:

@@ -272,10 +272,15 @@ class ForkServer:
         return {ENV_VAR: self.path}
 
     def close(self) -> None:
-        """Stop the server (its stdin closes) and remove its socket; children already forked run on."""
+        """Stop the server and remove its socket; children already forked run on (they are not signalled).
+
+        The server holds nothing to save, so it is terminated rather than waited for (it may be importing).
+        """
         with contextlib.suppress(OSError):
             if self._proc.stdin is not None:
                 self._proc.stdin.close()
+        if self._proc.poll() is None:
+            self._proc.terminate()
         try:
             self._proc.wait(timeout=5)
         except subprocess.TimeoutExpired:

@@ -46,8 +46,9 @@ def _load_child() -> Any:
 
 sdk_child = _load_child()
 
-#: What the child would import first: the SDK, and python-dotenv for the ``load_dotenv()`` app.
-PRELOAD = ("anthropic", "dotenv")
+#: What the child imports to answer: the SDK, python-dotenv for the ``load_dotenv()`` app, and the other
+#: providers' SDKs that ``--providers`` asks (each optional: a missing one is the child's to report).
+PRELOAD = ("anthropic", "dotenv", "openai", "google.genai")
 #: Read by C code rather than through ``os.environ``: the time zone (``time``'s import) and OpenSSL's
 #: configuration (loaded once, when ``ssl`` is first imported). Compared as they are.
 C_LEVEL = ("TZ",)

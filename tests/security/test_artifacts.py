@@ -111,30 +111,29 @@ def test_a_server_that_echoes_the_key_gets_it_into_no_artifact(tmp_path: Path) -
     key.write_text(canary)
     out = tmp_path / "out"
     with recorder("127.0.0.1", answer=echo_key_answer) as hostile:
-        for suffix in OUT_FORMATS:
-            result = run_kit(
-                "probe",
-                "--api-url",
-                f"http://127.0.0.1:{hostile.port}",
-                "--key-file",
-                str(key),
-                "--client",
-                "httpx2",
-                "--client",
-                "curl",
-                "--client",
-                "sdk-python",
-                "--plan",
-                "full",
-                "--run-dir",
-                str(tmp_path / "runs"),
-                "--out",
-                str(out / f"t{suffix}"),
-                "--json",
-                cwd=tmp_path,
-            )
-            assert result.returncode == 0, result.stderr[-1000:]
-            assert_no_canary(result.stdout + result.stderr, [canary])
+        result = run_kit(
+            "probe",
+            "--api-url",
+            f"http://127.0.0.1:{hostile.port}",
+            "--key-file",
+            str(key),
+            "--client",
+            "httpx2",
+            "--client",
+            "curl",
+            "--client",
+            "sdk-python",
+            "--plan",
+            "full",
+            "--run-dir",
+            str(tmp_path / "runs"),
+            *(arg for suffix in OUT_FORMATS for arg in ("--out", str(out / f"t{suffix}"))),
+            "--json",
+            cwd=tmp_path,
+        )
+        assert result.returncode == 0, result.stderr[-1000:]
+        assert_no_canary(result.stdout + result.stderr, [canary])
+    assert sorted(p.suffix for p in out.iterdir()) == sorted(OUT_FORMATS), "every format was written"
     assert canary.encode() in hostile.data, "the hostile server really received the key it echoes"
     assert_no_canary(out, [canary])
     assert_no_canary(tmp_path / "runs", [canary])
