@@ -25,6 +25,8 @@ browser = test_browser.browser
 LAB_SHOT = ROOT / "docs" / "img" / "lab.png"
 #: The ticket's top cause, as the card's heading says it (notebooks 00 and 02 alike).
 CARD = ".jp-OutputArea-output h2:has-text('The exported ANTHROPIC_API_KEY')"
+KERNEL_DIALOG = ".jp-Dialog button:has-text('Select')"
+KERNEL_IDLE = ".jp-Notebook-ExecutionIndicator[data-status='idle']"
 
 
 @contextlib.contextmanager
@@ -46,13 +48,15 @@ def _ran_all(browser: Any, tmp_path: Path, notebook: str, parameters: dict[str, 
         try:
             page.goto(lab_url)
             page.wait_for_selector(".jp-Notebook", timeout=90_000)
-            with contextlib.suppress(Exception):  # older settings may still ask which kernel to start
-                page.click(".jp-Dialog button:has-text('Select')", timeout=5_000)
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+            # The kernel starts by itself (the fixture's settings); older settings ask which kernel to start.
+            page.wait_for_selector(f"{KERNEL_DIALOG}, {KERNEL_IDLE}", timeout=60_000)
+            if page.locator(KERNEL_DIALOG).count():
+                page.click(KERNEL_DIALOG, timeout=5_000)
+            page.wait_for_selector(KERNEL_IDLE, timeout=60_000)
             page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
             page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=30_000)
             page.locator(f".jp-OutputArea-output :text('{finished}')").first.wait_for(timeout=240_000)
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+            page.wait_for_selector(KERNEL_IDLE, timeout=120_000)
             yield page
         except Exception:
             with contextlib.suppress(Exception):
@@ -83,7 +87,7 @@ def _rerun_leaves_one_copy(page: Any, results: str, button: str) -> None:
     clicked.scroll_into_view_if_needed()
     clicked.click()
     page.locator(f".widget-output {results}").first.wait_for(timeout=120_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+    page.wait_for_selector(KERNEL_IDLE, timeout=120_000)
     assert shown.count() == 1, f"{shown.count()} copies of {results} after clicking {button!r}"
 
 
@@ -114,8 +118,9 @@ def _readme_shot(page: Any, tmp_path: Path) -> None:
     (card, set-up lines, the "How KeyLab works" note and step 1 do not fit in 900 px) and the picture is cut
     just below step 1's panel and its one-line answer; then the window goes back to 1440×900.
     """
-    with contextlib.suppress(Exception):  # the left sidebar's open tab; clicking it folds the sidebar
-        page.click(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current", timeout=5_000)
+    sidebar = page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current")  # its open tab, if any
+    if sidebar.count():
+        sidebar.first.click(timeout=5_000)  # folds the sidebar
     page.set_viewport_size({"width": 1440, "height": 1500})
     try:
         card = page.locator(CARD).first
