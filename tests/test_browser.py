@@ -123,6 +123,7 @@ def _jupyterlab(root: Path, notebook: str = "00-investigation.ipynb") -> Iterato
             "--LabApp.news_url=",
             f"--LabApp.user_settings_dir={root / '.lab-settings'}",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: the tests wait for the kernel's session
             *(["--allow-root"] if os.geteuid() == 0 else []),
         ],  # CI runs as root
         cwd=root,

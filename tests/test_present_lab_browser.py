@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -48,11 +49,7 @@ def _ran_all(browser: Any, tmp_path: Path, notebook: str, parameters: dict[str, 
         try:
             page.goto(lab_url)
             page.wait_for_selector(".jp-Notebook", timeout=90_000)
-            # The kernel starts by itself (the fixture's settings); older settings ask which kernel to start.
-            page.wait_for_selector(f"{KERNEL_DIALOG}, {KERNEL_IDLE}", timeout=60_000)
-            if page.locator(KERNEL_DIALOG).count():
-                page.click(KERNEL_DIALOG, timeout=5_000)
-            page.wait_for_selector(KERNEL_IDLE, timeout=60_000)
+            _kernel_ready(page)
             page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
             page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=30_000)
             page.locator(f".jp-OutputArea-output :text('{finished}')").first.wait_for(timeout=240_000)
@@ -66,6 +63,27 @@ def _ran_all(browser: Any, tmp_path: Path, notebook: str, parameters: dict[str, 
             raise
         finally:
             page.close()
+
+
+#: True once the open notebook's session is ready and its kernel connected and idle (``window.jupyterapp``).
+_READY_JS = """() => {
+  const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const context = widget && widget.sessionContext;
+  const kernel = context && context.session && context.session.kernel;
+  return !!kernel && context.isReady && kernel.connectionStatus === "connected" && kernel.status === "idle";
+}"""
+
+
+def _kernel_ready(page: Any, timeout_s: float = 60.0) -> None:
+    """Wait until the notebook's kernel can take Run All (a dialog asking which kernel, from older settings,
+    is answered). The toolbar's idle dot alone is not enough: it can show before the session is ready, and a
+    Run All then stops after the first cell."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(_READY_JS):
+        if page.locator(KERNEL_DIALOG).count():
+            page.click(KERNEL_DIALOG, timeout=5_000)
+        assert time.monotonic() < deadline, "the notebook's kernel did not become ready"
+        page.wait_for_timeout(200)
 
 
 def _card_first_no_math_no_mailto(page: Any, first_step: str) -> None:
