@@ -26,11 +26,12 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-__all__ = ["ENV_VAR", "ChildProcess", "ForkServer", "ForkedChild", "fork_child"]
+__all__ = ["ENV_VAR", "ChildProcess", "ForkServer", "ForkedChild", "compared", "fork_child"]
 
 #: The variable that names the fork server's socket (read from KeyLab's own environment only).
 ENV_VAR = "KEYLAB_SDK_FORKSERVER"
@@ -230,6 +231,20 @@ def _line(conn: socket.socket) -> dict[str, Any]:
     return reply if isinstance(reply, dict) else {}
 
 
+def compared(path: str, timeout: float = REPLY_TIMEOUT_S) -> dict[str, Any]:
+    """What the server on ``path`` compares before forking: the variables its imports read
+    (``read_while_importing``) and why it declines everything, if it does (``refuses``). Written beside the
+    socket once the server has imported the SDKs; ``{}`` when it has not within ``timeout``."""
+    written = Path(path).with_name("compared.json")
+    deadline = time.monotonic() + timeout
+    while not written.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        return dict(json.loads(written.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return {}
+
+
 class ForkServer:
     """``sdk_forkserver.py`` running for as long as this object is open; ``environ`` is what names it."""
 
@@ -265,6 +280,10 @@ class ForkServer:
         finally:
             listener.close()
         return cls(proc, folder, path)
+
+    def compared(self, timeout: float = REPLY_TIMEOUT_S) -> dict[str, Any]:
+        """What this server compares before forking (``compared``)."""
+        return compared(self.path, timeout)
 
     @property
     def environ(self) -> dict[str, str]:

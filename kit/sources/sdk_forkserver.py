@@ -267,6 +267,11 @@ def main() -> None:
 
     threads = threading.active_count() > 1
     refuse = "the SDK's import started a thread, which a forked child would not have" if threads else ""
+    # What it compares, beside its socket (a folder only its owner can enter), for whoever asks why it declined.
+    listened = listener.getsockname()
+    if isinstance(listened, str) and listened:
+        with open(os.path.join(os.path.dirname(listened), "compared.json"), "w", encoding="utf-8") as out:
+            json.dump({"read_while_importing": sorted(read), "refuses": refuse}, out)
     serve(listener, read, refuse)
 
 
