@@ -102,3 +102,20 @@ def test_models_lines_are_checked() -> None:
 def test_many_bad_lines_are_counted_not_listed() -> None:
     rows, problems = parse_rows(b"x\n" * (MAX_PROBLEMS + 5), "run.jsonl")
     assert not rows and len(problems) == MAX_PROBLEMS + 1 and problems[-1] == "run.jsonl: 5 more bad lines skipped"
+
+
+def test_a_row_is_every_field_as_stored_plus_the_outcome() -> None:
+    """``to_row`` reads the fields shallowly: that equals ``asdict`` only while every field is a scalar."""
+    import dataclasses
+    import typing
+
+    hints = typing.get_type_hints(AttemptResult)
+    scalars = (str, int, float, bool, type(None))
+    for f in dataclasses.fields(AttemptResult):
+        hint = hints[f.name]
+        kinds = () if typing.get_origin(hint) is typing.Literal else typing.get_args(hint) or (hint,)
+        assert all(k in scalars for k in kinds), f.name
+    row = AttemptResult.from_row(
+        {f.name: None for f in dataclasses.fields(AttemptResult)} | {"responder": "none", "started_at": ""}
+    )
+    assert row.to_row() == dataclasses.asdict(row) | {"outcome": row.outcome}

@@ -9,6 +9,7 @@ labelled by alias and hint, never by value. Functions take the tidy attempts Dat
 from __future__ import annotations
 
 import textwrap
+from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -106,11 +107,11 @@ def _words(name: str) -> str:
     return " ".join(re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+", name.removesuffix("Error"))) or name
 
 
-def _answer(group: pd.DataFrame) -> str:
+def _answer(statuses: Sequence[Any], transport_errors: Sequence[Any]) -> str:
     """A cell's label: the most common answer and how many attempts gave it (wrapped between words only)."""
     answers = [
         (str(int(s)) if s == s and s is not None else (t or "no answer"))
-        for s, t in zip(group["status"], group["transport_error"], strict=False)
+        for s, t in zip(statuses, transport_errors, strict=False)
     ]
     top = max(set(answers), key=answers.count)
     count = answers.count(top)
@@ -151,19 +152,28 @@ def _grid(
 ) -> tuple[list[str], list[list[float]], list[list[str]]]:
     classes = list(OUTCOME_CLASSES)
     col_values = list(dict.fromkeys(data[cols]))
+    # One pass over plain lists (a DataFrame filter per cell made a 50-key run's matrix take seconds). A missing
+    # value (None, NaN) matches no cell, as ``==`` would have it.
+    outcomes, statuses, errors = (data[c].tolist() for c in ("outcome", "status", "transport_error"))
+    members: dict[tuple[Any, Any], list[int]] = {}
+    for i, key in enumerate(zip(data[rows].tolist(), data[cols].tolist(), strict=True)):
+        if all(v is not None and v == v for v in key):
+            members.setdefault(key, []).append(i)
     grid: list[list[float]] = []
     labels: list[list[str]] = []
     for r in row_values:
         grid_row: list[float] = []
         label_row: list[str] = []
         for c in col_values:
-            cell = data[(data[rows] == r) & (data[cols] == c)]
-            if cell.empty:
+            cell = members.get((r, c))
+            if not cell:
                 grid_row.append(float("nan"))
                 label_row.append("–")
                 continue
-            grid_row.append(float(classes.index(cell["outcome"].mode().iloc[0])))
-            label_row.append(_answer(cell))
+            counts = Counter(outcomes[i] for i in cell)
+            most = max(counts.values())
+            grid_row.append(float(classes.index(min(o for o, n in counts.items() if n == most))))  # as Series.mode()
+            label_row.append(_answer([statuses[i] for i in cell], [errors[i] for i in cell]))
         grid.append(grid_row)
         labels.append(label_row)
     return col_values, grid, labels
