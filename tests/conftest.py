@@ -8,10 +8,10 @@ executed notebook, the exported report, a simulator) is made once and shared:
 - ``ticket_report``: ``make report``'s job (the guided notebook on the ticket demo, exported twice), once;
 - ``sim_healthy`` / ``sim_ticket``: a simulator per worker for tests that only send requests to it and
   read their answers (a test that reads the access log or changes the scenario starts its own);
-- ``sdk_fork_server``: one SDK fork server per worker (``kit.sources.sdk_fork``), so the few hundred SDK
-  children the suite asks for (every doctor run, in-process or through ``python -m kit``, every notebook)
-  are forked from one import of ``anthropic`` instead of importing it each time. A test of the spawned
-  child itself takes ``no_fork_server``.
+- one SDK fork server for the session (``pytest_configure``, ``kit.sources.sdk_fork``), so the few hundred
+  SDK children the suite asks for (every doctor run, in-process or through ``python -m kit``, every
+  notebook) are forked from one import of the SDKs instead of importing them each time. A test of the
+  spawned child itself takes ``no_fork_server``.
 """
 
 from __future__ import annotations
@@ -47,20 +47,34 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     redact.forget_all()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def sdk_fork_server() -> Iterator[None]:
-    """The worker's SDK fork server, named in its environment for the whole session (and its children's)."""
-    from kit.sources.sdk_fork import ForkServer
+_FORK_SERVER: list[object] = []
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One SDK fork server for the whole session, started by the process that starts the others (the xdist
+    controller, or the only pytest process): the workers inherit the variable that names it."""
+    from kit.sources.sdk_fork import ENV_VAR, ForkServer
+
+    if hasattr(config, "workerinput") or os.environ.get(ENV_VAR):
+        return
     environ = {
         name: value
         for name, value in os.environ.items()
         if name.upper() not in ISOLATED_VARIABLES and not name.upper().startswith(ISOLATED_PREFIXES)
     }
-    with ForkServer.start(env=environ) as server, pytest.MonkeyPatch.context() as patch:
-        for name, value in server.environ.items():
-            patch.setenv(name, value)
-        yield
+    server = ForkServer.start(env=environ)
+    _FORK_SERVER.append(server)
+    os.environ.update(server.environ)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    from kit.sources.sdk_fork import ENV_VAR, ForkServer
+
+    for server in _FORK_SERVER:
+        assert isinstance(server, ForkServer)
+        server.close()
+        os.environ.pop(ENV_VAR, None)
+    _FORK_SERVER.clear()
 
 
 @pytest.fixture

@@ -11,13 +11,14 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from kit.keys.naming import fingerprint
-from kit.sources.sdk_fork import ENV_VAR, ForkedChild, ForkServer, compared, fork_child, server_path
+from kit.sources.sdk_fork import ENV_VAR, ForkedChild, compared, fork_child, server_path
 from kit.sources.sdk_process import SdkProcess, start_child
 from kit.sources.sdk_python import ask_python_sdk
 from kit.testing import assert_no_leak, fake_key, sandbox_env
@@ -42,7 +43,7 @@ def _load_server() -> object:
 
 @pytest.fixture
 def server() -> str:
-    """The worker's fork server (``tests/conftest.py``): started without any ANTHROPIC_* variable."""
+    """The session's fork server (``tests/conftest.py``): started without any ANTHROPIC_* variable."""
     return os.environ[ENV_VAR]
 
 
@@ -187,12 +188,41 @@ def test_a_plain_file_is_not_a_server(tmp_path: Path, monkeypatch: pytest.Monkey
     assert server_path() is None
 
 
-def test_closing_the_server_ends_it_and_removes_its_socket() -> None:
-    started = ForkServer.start(env={"PATH": "/usr/bin:/bin"})
-    folder = Path(started.path).parent
-    assert folder.is_dir() and oct(folder.stat().st_mode & 0o777) == "0o700"
-    started.close()
+def test_a_server_whose_owner_dies_ends_and_leaves_nothing(tmp_path: Path) -> None:
+    """Its owner killed (no close()), the server sees its pipe close, exits, and removes its socket and folder."""
+    code = (
+        "import time\n"
+        "from kit.sources.sdk_fork import ForkServer\n"
+        "server = ForkServer.start(env={'PATH': '/usr/bin:/bin'})\n"
+        "print(server.path, server._proc.pid, flush=True)\n"
+        "server.compared()\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    owner = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert owner.stdout is not None
+    path, pid = owner.stdout.readline().split()
+    folder = Path(path).parent
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    assert owner.stdout.readline().strip() == "ready"
+    owner.kill()
+    owner.wait()
+    deadline = time.monotonic() + 30
+    while folder.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert not folder.exists()
+    while _running(int(pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(int(pid)), "the server outlived its owner"
+
+
+def _running(pid: int) -> bool:
+    """True while ``pid`` runs: gone, or exited and waiting to be reaped (``Z``: by init, not by us), is not."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
 
 
 def test_no_key_on_any_command_line(tmp_path: Path, server: str) -> None:

@@ -269,10 +269,17 @@ def main() -> None:
     refuse = "the SDK's import started a thread, which a forked child would not have" if threads else ""
     # What it compares, beside its socket (a folder only its owner can enter), for whoever asks why it declined.
     listened = listener.getsockname()
-    if isinstance(listened, str) and listened:
-        with open(os.path.join(os.path.dirname(listened), "compared.json"), "w", encoding="utf-8") as out:
+    written = os.path.join(os.path.dirname(listened), "compared.json") if isinstance(listened, str) else ""
+    if written:
+        with open(written, "w", encoding="utf-8") as out:
             json.dump({"read_while_importing": sorted(read), "refuses": refuse}, out)
     serve(listener, read, refuse)
+    if written:  # the owner is gone (its pipe closed): leave nothing behind, even if it could not clean up
+        for path in (listened, written):
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        with contextlib.suppress(OSError):
+            os.rmdir(os.path.dirname(listened))
 
 
 if __name__ == "__main__":
