@@ -22,6 +22,7 @@ from __future__ import annotations
 import atexit
 import collections.abc
 import contextlib
+import gc
 import json
 import os
 import select
@@ -46,9 +47,10 @@ def _load_child() -> Any:
 
 sdk_child = _load_child()
 
-#: What the child imports to answer: the SDK, python-dotenv for the ``load_dotenv()`` app, and the other
-#: providers' SDKs that ``--providers`` asks (each optional: a missing one is the child's to report).
-PRELOAD = ("anthropic", "dotenv", "openai", "google.genai")
+#: What the child imports to answer: the SDK, python-dotenv for the ``load_dotenv()`` app, the other
+#: providers' SDKs that ``--providers`` asks, and what constructing a client imports on first use (its
+#: transport). Each is optional: a missing one is the child's to report, in its own words.
+PRELOAD = ("anthropic", "dotenv", "openai", "google.genai", "anyio", "h11", "httpcore2", "truststore")
 #: Read by C code rather than through ``os.environ``: the time zone (``time``'s import) and OpenSSL's
 #: configuration (loaded once, when ``ssl`` is first imported). Compared as they are.
 C_LEVEL = ("TZ",)
@@ -263,6 +265,9 @@ def main() -> None:
     """``sdk_forkserver.py FD``: FD is the listening socket, bound by the owner before it started this."""
     listener = socket.socket(fileno=int(sys.argv[1]))
     read = preload()
+    # The preloaded objects move to a generation the collector never walks: a child's first full collection
+    # would otherwise write to every one of them and copy most of the server's memory (copy-on-write).
+    gc.freeze()
     import threading  # nothing but this thread may run when forking: a preload that starts one ends the use
 
     threads = threading.active_count() > 1
