@@ -289,3 +289,25 @@ def test_a_loopback_target_is_reached_directly_whatever_the_proxy_variables_say(
         client = make()
         row = _send(client, _attempt(server.url, client.name, style="default"), key)
     assert (row.status, row.transport_error) == (200, None)
+
+
+def test_a_curl_that_ignores_its_max_time_is_stopped_by_the_adapter(tmp_path: Path) -> None:
+    """The adapter bounds curl itself (max-time + 1.5 s), so a stuck curl is a row, not the 5 s backstop."""
+    stuck = tmp_path / "curl"
+    stuck.write_text('#!/bin/sh\nif [ "$1" = "--version" ]; then echo "curl 8.0.0"; exit 0; fi\nexec sleep 60\n')
+    stuck.chmod(stuck.stat().st_mode | stat.S_IXUSR)
+
+    async def go() -> AttemptResult:
+        client = CurlClient(str(stuck))
+        await client.start()
+        try:
+            return await client.send(
+                _attempt("http://127.0.0.1:9", "curl"), Credential("k", fake_key("alpha")), run_id="t", timeout=1
+            )
+        finally:
+            await client.aclose()
+
+    row = asyncio.run(go())
+    assert row.transport_error == "CURLE_OPERATION_TIMEDOUT", row
+    assert row.latency_ms is not None and row.latency_ms < 4000
+    assert row.error_message and "max-time" in row.error_message

@@ -261,7 +261,18 @@ class CurlClient(Client):
                 env=self._child_env(attempt.base_url),
             )
             try:
-                body, too_large, err = await _talk(proc, config)
+                async with asyncio.timeout(max(1.0, timeout) + 1.5):  # curl's max-time, if curl itself is stuck
+                    body, too_large, err = await _talk(proc, config)
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()
+                await proc.wait()
+                return Reply(
+                    transport_error="CURLE_OPERATION_TIMEDOUT",
+                    error_message=f"curl did not end within {max(1.0, timeout) + 1.5:g} s (past its max-time): stopped",
+                    latency_ms=(time.perf_counter() - began) * 1000,
+                    **common,
+                )
             except asyncio.CancelledError:
                 with contextlib.suppress(ProcessLookupError):
                     proc.kill()
