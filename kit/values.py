@@ -194,11 +194,10 @@ class AttemptResult:
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> AttemptResult:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in row.items() if k in names})
+        return cls(**{k: v for k, v in row.items() if k in _RESULT_FIELDS})
 
 
-#: AttemptResult's field names, in order (``to_row``; a test holds them to scalars).
+#: AttemptResult's field names, in order (``to_row``, ``from_row``; a test holds them to scalars).
 _RESULT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(AttemptResult))
 
 

@@ -11,7 +11,7 @@ executed notebook, the exported report, a simulator) is made once and shared:
 - one SDK fork server for the session (``pytest_configure``, ``kit.sources.sdk_fork``), so the few hundred
   SDK children the suite asks for (every doctor run, in-process or through ``python -m kit``, every
   notebook) are forked from one import of the SDKs instead of importing them each time. A test of the
-  spawned child itself takes ``no_fork_server``.
+  child started anew removes ``KEYLAB_SDK_FORKSERVER`` (``test_sdk_process.py``'s ``fresh`` runs).
 """
 
 from __future__ import annotations
@@ -30,59 +30,47 @@ import pytest  # noqa: E402
 from shared_runs import SharedRuns, TicketReport  # noqa: E402
 
 from kit.guard import redact  # noqa: E402
+from kit.sources.sdk_fork import ENV_VAR, ForkServer  # noqa: E402
 from kit.testing import ISOLATED_PREFIXES, ISOLATED_VARIABLES, simulator  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDED = ROOT / "notebooks" / "00-investigation.ipynb"
 
 
+def _isolated(name: str) -> bool:
+    """A variable no test sees from the developer's environment (a key, a proxy, a CA setting)."""
+    return name.upper() in ISOLATED_VARIABLES or name.upper().startswith(ISOLATED_PREFIXES)
+
+
 @pytest.fixture(autouse=True)
 def clean_environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Remove ANTHROPIC_*, CLAUDE_CODE_*, proxy and SSL variables for the duration of each test."""
     for name in list(os.environ):
-        if name.upper() in ISOLATED_VARIABLES or name.upper().startswith(ISOLATED_PREFIXES):
+        if _isolated(name):
             monkeypatch.delenv(name, raising=False)
     redact.forget_all()
     yield
     redact.forget_all()
 
 
-_FORK_SERVER: list[object] = []
+_FORK_SERVER: list[ForkServer] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """One SDK fork server for the whole session, started by the process that starts the others (the xdist
     controller, or the only pytest process): the workers inherit the variable that names it."""
-    from kit.sources.sdk_fork import ENV_VAR, ForkServer
-
     if hasattr(config, "workerinput") or os.environ.get(ENV_VAR):
         return
-    environ = {
-        name: value
-        for name, value in os.environ.items()
-        if name.upper() not in ISOLATED_VARIABLES and not name.upper().startswith(ISOLATED_PREFIXES)
-    }
-    server = ForkServer.start(env=environ)
+    server = ForkServer.start(env={name: value for name, value in os.environ.items() if not _isolated(name)})
     _FORK_SERVER.append(server)
     os.environ.update(server.environ)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    from kit.sources.sdk_fork import ENV_VAR, ForkServer
-
     for server in _FORK_SERVER:
-        assert isinstance(server, ForkServer)
         server.close()
         os.environ.pop(ENV_VAR, None)
     _FORK_SERVER.clear()
-
-
-@pytest.fixture
-def no_fork_server(monkeypatch: pytest.MonkeyPatch) -> None:
-    """SDK children started anew, as a doctor run outside the suite starts them."""
-    from kit.sources.sdk_fork import ENV_VAR
-
-    monkeypatch.delenv(ENV_VAR, raising=False)
 
 
 @pytest.fixture(scope="session")

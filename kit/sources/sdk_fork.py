@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-__all__ = ["ENV_VAR", "ChildProcess", "ForkServer", "ForkedChild", "compared", "fork_child"]
+__all__ = ["ENV_VAR", "ChildProcess", "ForkServer", "ForkedChild", "compared", "end_child", "fork_child"]
 
 #: The variable that names the fork server's socket (read from KeyLab's own environment only).
 ENV_VAR = "KEYLAB_SDK_FORKSERVER"
@@ -58,6 +58,18 @@ class ChildProcess(Protocol):
     def terminate(self) -> None: ...
     def kill(self) -> None: ...
     def communicate(self, input: bytes | None = None, timeout: float | None = None) -> tuple[bytes, bytes]: ...
+
+
+def end_child(proc: ChildProcess | subprocess.Popen[Any], timeout: float) -> None:
+    """End a child now: SIGTERM, then SIGKILL if it is still there after ``timeout`` seconds."""
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 class ForkedChild:
@@ -170,44 +182,35 @@ def fork_child(argv: Sequence[str], variables: Mapping[str, str], cwd: Path) -> 
     path = server_path()
     if path is None:
         return None
-    ends: list[int] = []
-    ours: list[int] = []
     control = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    pipes: list[tuple[int, int]] = []  # (read end, write end) of stdin, stdout, stderr
+    reply: dict[str, Any] = {}
     try:
         control.settimeout(REPLY_TIMEOUT_S)
         control.connect(path)
-        if not _runs_as_us(control):
-            control.close()
-            return None
-        for _ in range(3):
-            read_end, write_end = os.pipe()
-            ends.append(read_end)
-            ours.append(write_end)
-        # the child gets stdin's read end and the write ends of stdout and stderr
-        child_fds = [ends[0], ours[1], ours[2]]
-        parent_fds = [ours[0], ends[1], ends[2]]
-        request = {"argv": list(argv), "env": dict(variables), "cwd": str(cwd)}
-        socket.send_fds(control, [json.dumps(request).encode() + b"\n"], child_fds)
-        for fd in child_fds:
-            os.close(fd)
-        reply = _line(control)
+        if _runs_as_us(control):
+            for _ in range(3):
+                pipes.append(os.pipe())
+            request = {"argv": list(argv), "env": dict(variables), "cwd": str(cwd)}
+            theirs = [pipes[0][0], pipes[1][1], pipes[2][1]]  # the child reads stdin, writes stdout and stderr
+            socket.send_fds(control, [json.dumps(request).encode() + b"\n"], theirs)
+            reply = _line(control)
     except (OSError, ValueError):
-        for fd in ends + ours:
-            with contextlib.suppress(OSError):
-                os.close(fd)
-        control.close()
-        return None
+        reply = {}
+    ours = [pipes[0][1], pipes[1][0], pipes[2][0]] if len(pipes) == 3 else []
+    for fd in {fd for pair in pipes for fd in pair} - set(ours):
+        os.close(fd)  # the child's ends: the server holds its own copies once they are sent
     if "pid" not in reply:
-        for fd in parent_fds:
+        for fd in ours:
             os.close(fd)
         control.close()
         return None
     return ForkedChild(
         int(reply["pid"]),
         control,
-        os.fdopen(parent_fds[0], "wb"),
-        os.fdopen(parent_fds[1], "rb"),
-        os.fdopen(parent_fds[2], "rb"),
+        os.fdopen(pipes[0][1], "wb"),
+        os.fdopen(pipes[1][0], "rb"),
+        os.fdopen(pipes[2][0], "rb"),
     )
 
 
@@ -298,13 +301,7 @@ class ForkServer:
         with contextlib.suppress(OSError):
             if self._proc.stdin is not None:
                 self._proc.stdin.close()
-        if self._proc.poll() is None:
-            self._proc.terminate()
-        try:
-            self._proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
+        end_child(self._proc, timeout=5)
         shutil.rmtree(self._folder, ignore_errors=True)
 
     def __enter__(self) -> ForkServer:

@@ -32,7 +32,7 @@ from typing import IO, Any
 from kit.env import Environment
 from kit.guard.childenv import DROPPED, child_environment
 from kit.guard.redact import scrub
-from kit.sources.sdk_fork import ChildProcess, fork_child
+from kit.sources.sdk_fork import ChildProcess, end_child, fork_child
 
 __all__ = [
     "SDK_CHILD",
@@ -206,14 +206,7 @@ class SdkProcess:
         with contextlib.suppress(OSError), self._write_lock:
             if self._proc.stdin is not None:
                 self._proc.stdin.close()
-        if self._proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                self._proc.terminate()
-        try:
-            self._proc.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
+        end_child(self._proc, timeout=3)
 
     def __enter__(self) -> SdkProcess:
         return self

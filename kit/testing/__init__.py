@@ -141,14 +141,9 @@ def silent_server() -> Iterator[int]:
 
 def stop_process(proc: subprocess.Popen[Any], timeout: float = 15.0) -> None:
     """Ask a child process to stop (SIGTERM); kill it if it has not stopped within ``timeout`` seconds."""
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout)
+    from kit.sources.sdk_fork import end_child
+
+    end_child(proc, timeout)
 
 
 @contextmanager

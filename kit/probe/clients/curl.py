@@ -129,6 +129,15 @@ def parse_status_line(raw: bytes) -> int | None:
     return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() and len(parts[1]) == 3 else None
 
 
+def _max_time(timeout: float) -> float:
+    """curl's ``max-time`` for a request timeout (curl is given at least a second)."""
+    return max(1.0, timeout)
+
+
+#: How long past its max-time a curl may run before the adapter stops it.
+_STUCK_S = 1.5
+
+
 async def _read_capped(stream: asyncio.StreamReader | None, limit: int) -> tuple[bytes, bool]:
     """At most ``limit`` bytes of ``stream``; ``True`` when there was more."""
     if stream is None:
@@ -203,7 +212,7 @@ class CurlClient(Client):
             b"url = " + config_quote(url.encode()),
             b"request = " + config_quote(attempt.method.encode()),
             b"dump-header = " + config_quote(str(folder / "headers").encode()),
-            b"max-time = " + str(max(1.0, timeout)).encode(),
+            b"max-time = " + str(_max_time(timeout)).encode(),
             b"connect-timeout = " + str(min(5.0, timeout)).encode(),
             b"silent",
             b"show-error",
@@ -261,7 +270,8 @@ class CurlClient(Client):
                 env=self._child_env(attempt.base_url),
             )
             try:
-                async with asyncio.timeout(max(1.0, timeout) + 1.5):  # curl's max-time, if curl itself is stuck
+                bound = _max_time(timeout) + _STUCK_S  # if curl outlives its own max-time
+                async with asyncio.timeout(bound):
                     body, too_large, err = await _talk(proc, config)
             except TimeoutError:
                 with contextlib.suppress(ProcessLookupError):
@@ -269,7 +279,7 @@ class CurlClient(Client):
                 await proc.wait()
                 return Reply(
                     transport_error="CURLE_OPERATION_TIMEDOUT",
-                    error_message=f"curl did not end within {max(1.0, timeout) + 1.5:g} s (past its max-time): stopped",
+                    error_message=f"curl did not end within {bound:g} s (past its max-time): stopped",
                     latency_ms=(time.perf_counter() - began) * 1000,
                     **common,
                 )
