@@ -20,7 +20,7 @@ from typing import Any
 import anthropic
 import pytest
 
-from kit.catalog import catalog
+from kit.catalog import catalog, client_catalog
 from kit.sim import SimServer, serve
 from kit.testing import assert_no_leak, fake_key
 
@@ -315,7 +315,7 @@ def node_sdks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         pytest.skip("node is not installed: the Node SDK cases need Node.js (make node-sdks installs the SDKs)")
     from kit.probe.clients import node_install
 
-    current = node_install.current_version()
+    current = client_catalog().node_current  # what plain sdk-node means and `make node-sdks` installs
     script = tmp_path_factory.mktemp("node") / "call.js"
     script.write_text(NODE_SCRIPT)
     return {

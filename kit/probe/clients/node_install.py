@@ -6,7 +6,8 @@ The cache is ``$KEYLAB_CACHE`` when set, else the checkout's ``.cache`` (``kit.c
 ``$XDG_CACHE_HOME/keylab`` or ``~/.cache/keylab`` (an installed wheel must not write beside site-packages).
 ``npm`` is used the ordinary way (``npm install``, ``npm view``); nothing else is fetched.
 
-    python -m kit.probe.clients.node_install --default-versions   # the ticket's and the current release
+    python -m kit.probe.clients.node_install --default-versions   # the ticket's and the catalog's current
+    python -m kit.probe.clients.node_install --current            # npm's current release
     python -m kit.probe.clients.node_install 0.30.1               # any version
 """
 
@@ -132,10 +133,10 @@ def current_version(refresh: bool = False) -> str:
     return version
 
 
-def default_versions(refresh: bool = False) -> list[str]:
-    """The ticket's version and the current release."""
-    current = current_version(refresh=refresh)
-    return [TICKET_VERSION] if current == TICKET_VERSION else [TICKET_VERSION, current]
+def default_versions() -> list[str]:
+    """The versions plain ``sdk-node`` means (the ticket's and the newest the catalog knows): what KeyLab probes
+    and its tests run. Not npm's current release, which moves on its own and would leave them uninstalled."""
+    return list(client_catalog().node_versions)
 
 
 @contextlib.contextmanager
@@ -204,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for arg in args:
             if arg == "--default-versions":
-                versions += default_versions(refresh=True)
+                versions += default_versions()
             elif arg == "--current":
                 versions.append(current_version(refresh=True))
             else:
