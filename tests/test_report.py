@@ -123,3 +123,30 @@ def test_both_exports_come_out_alike_with_or_without_a_forked_copy(
     full, share = export_both(ticket_report.executed, tmp_path / "r.html", tmp_path / "r-share.html")
     assert full.read_text() == ticket_report.full.read_text()
     assert share.read_text() == ticket_report.share.read_text()
+
+
+def test_the_warm_up_thread_imports_nothing_the_kernel_start_also_imports() -> None:
+    """Two threads importing one package at once can leave it half initialised for the whole process (seen:
+    ``'IPython' has no attribute 'core'`` after the render's lexer and the kernel's start met). So the
+    packages the warm-up render needs are imported before its thread starts; this checks in a fresh process
+    which packages appear while the thread runs."""
+    import json
+    import subprocess
+    import sys
+
+    script = (
+        "import json, sys, threading\n"
+        "from kit.present import report\n"
+        "seen = {}\n"
+        "start = threading.Thread.start\n"
+        "def recording(self):\n"
+        "    seen['before'] = set(sys.modules)\n"
+        "    start(self)\n"
+        "threading.Thread.start = recording\n"
+        "report._warm_exporters().join()\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in set(sys.modules) - seen['before']})))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    imported_by_thread = set(json.loads(done.stdout))
+    shared = {"IPython", "jupyter_client", "jupyter_core", "traitlets", "zmq", "nbformat", "papermill", "nbclient"}
+    assert not imported_by_thread & shared, imported_by_thread

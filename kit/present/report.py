@@ -90,12 +90,17 @@ def _warm_exporters() -> threading.Thread:
     """Compile both variants' templates in the background while the notebook runs (about 0.5 s of CPU).
 
     ``build_report`` starts this before the notebook runs: the kernel works on the other core meanwhile,
-    so the exports that follow start warm. The modules are imported here, in the calling thread, before
-    the thread starts: jupyter_client, which papermill and nbconvert both import, fails when two threads
-    import it at once. A failure in the thread is ignored; the export itself reports it.
+    so the exports that follow start warm. The modules both threads import are imported here, in the
+    calling thread, before the thread starts: a package imported by two threads at once can be left half
+    initialised for both. jupyter_client (papermill and nbconvert) failed that way, and so did IPython:
+    the ``ipython3`` lexer imports it in the render while the kernel's start imports ``IPython.paths``
+    (``'IPython' has no attribute 'core'`` for the rest of the process). A failure in the thread is
+    ignored; the export itself reports it.
     """
+    import IPython.lib.lexers  # imported before the thread starts: see above
+    import IPython.paths  # noqa: F401
     import nbformat
-    import papermill  # noqa: F401  (imported before the thread starts: see above)
+    import papermill  # noqa: F401
 
     exporters = (_exporter(False), _exporter(True))
     nb = nbformat.v4.new_notebook(metadata={"language_info": {"name": "python", "pygments_lexer": "ipython3"}})
