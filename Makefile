@@ -10,7 +10,7 @@ UV_VERSION ?= 0.13.9
 PYTEST_WORKERS ?= auto
 XDIST  := -n $(PYTEST_WORKERS) --dist loadgroup
 
-.PHONY: venv report test test-fast lint typecheck pytest fmt bench browser node-sdks notebooks-clean clean
+.PHONY: venv report test test-fast lint typecheck pytest fmt bench browser tools node-sdks notebooks-clean clean
 
 venv: $(STAMP)
 
@@ -87,8 +87,14 @@ browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }
 	@chromium --version
 
+# The real env-file tools the runtime rows are checked against (Debian's direnv; npm dotenv comes with
+# node-sdks). Their tests skip with a reason when absent.
+tools:
+	@command -v direnv >/dev/null || { apt-get update -qq && apt-get install -y -qq direnv >/dev/null; }
+	@direnv version
+
 node-sdks: $(STAMP)
-	$(BIN)/python -m kit.probe.clients.node_install --default-versions
+	$(BIN)/python -m kit.probe.clients.node_install --default-versions --dotenv
 
 notebooks-clean: $(STAMP)
 	$(BIN)/nbstripout --extra-keys "metadata.widgets cell.metadata.execution" notebooks/*.ipynb

@@ -311,10 +311,12 @@ def test_uv_env_file_matches_the_engine(tmp_path: Path) -> None:
 
 
 def test_npm_dotenv_matches_the_engine(tmp_path: Path) -> None:
-    cache = Path(os.environ.get("KEYLAB_CACHE", "/nonexistent"))
-    found = next(iter(cache.glob("**/node_modules/dotenv/package.json")), None) if cache.is_dir() else None
-    if found is None or shutil.which("node") is None:
-        pytest.skip("npm dotenv is not installed in KEYLAB_CACHE; its row cites the facts sheet §3 (dotenv 18.0.10)")
+    from kit.probe.clients import node_install
+
+    version = CAT["dotenv"]["version"]
+    found = node_install.tool_folder("dotenv", version) / "node_modules" / "dotenv" / "package.json"
+    if not found.is_file() or shutil.which("node") is None:
+        pytest.skip(f"npm dotenv {version} is not installed (make node-sdks); its row cites the facts sheet §3")
     path = _write(tmp_path)
     script = (
         f"const d=require({str(found.parent)!r});const r=d.parse(require('fs').readFileSync({str(path)!r}));"

@@ -8,6 +8,7 @@ The cache is ``$KEYLAB_CACHE`` when set, else the checkout's ``.cache`` (``kit.c
 
     python -m kit.probe.clients.node_install --default-versions   # the ticket's and the catalog's current
     python -m kit.probe.clients.node_install --current            # npm's current release
+    python -m kit.probe.clients.node_install --dotenv             # npm dotenv, at the runtime catalog's version
     python -m kit.probe.clients.node_install 0.30.1               # any version
 """
 
@@ -35,11 +36,13 @@ __all__ = [
     "default_versions",
     "ensure",
     "install",
+    "install_tool",
     "installed_version",
     "main",
     "node_path",
     "package_dir",
     "sdk_folder",
+    "tool_folder",
 ]
 
 PACKAGE = client_catalog().node_package
@@ -75,12 +78,7 @@ def package_dir(folder: Path) -> Path:
 
 def installed_version(folder: Path) -> str | None:
     """The SDK version installed in ``folder``, or None."""
-    try:
-        data = json.loads((package_dir(folder) / "package.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    version = data.get("version")
-    return str(version) if isinstance(version, str) else None
+    return _installed(PACKAGE, folder)
 
 
 def _tool(name: str) -> str:
@@ -154,15 +152,45 @@ def install(version: str) -> Path:
     """Install ``@anthropic-ai/sdk@version`` (first use only) and return its folder."""
     _check_version(version)
     folder = sdk_folder(version)
-    if installed_version(folder) == version:
-        return folder
+    _npm_install(PACKAGE, version, folder)
+    return folder
+
+
+def tool_folder(package: str, version: str, environ: Mapping[str, str] | None = None) -> Path:
+    """The folder for an npm tool KeyLab's tests compare against (``dotenv``); it may not exist yet."""
+    return cache_root(environ) / "node-tools" / package / version
+
+
+def install_tool(package: str, version: str) -> Path:
+    """Install the npm package ``package@version`` into its tool folder (first use only); returns the
+    package's own directory (the one ``require`` takes)."""
+    _check_version(version)
+    folder = tool_folder(package, version)
+    _npm_install(package, version, folder)
+    return folder / "node_modules" / package
+
+
+def _installed(package: str, folder: Path) -> str | None:
+    try:
+        data = json.loads((folder / "node_modules" / package / "package.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    version = data.get("version")
+    return str(version) if isinstance(version, str) else None
+
+
+def _npm_install(package: str, version: str, folder: Path) -> None:
+    """``npm install package@version`` into ``folder``, once, under a lock (two test workers may ask at once)."""
+    if _installed(package, folder) == version:
+        return
     npm = _tool("npm")
     _tool("node")
     with _locked(folder):
-        if installed_version(folder) == version:
-            return folder
+        if _installed(package, folder) == version:
+            return
         (folder / "package.json").write_text(
-            json.dumps({"name": f"keylab-node-sdk-{version.replace('.', '-')}", "private": True}) + "\n",
+            json.dumps({"name": "keylab-" + re.sub(r"[^a-z0-9]+", "-", f"{package}-{version}"), "private": True})
+            + "\n",
             encoding="utf-8",
         )
         command = [
@@ -175,20 +203,19 @@ def install(version: str) -> Path:
             "--no-save",
             "--no-package-lock",
             "--loglevel=error",
-            f"{PACKAGE}@{version}",
+            f"{package}@{version}",
         ]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
         except subprocess.TimeoutExpired:
             raise ClientUnavailable(
-                f"npm install {PACKAGE}@{version} timed out", "check the connection to the npm registry and try again"
+                f"npm install {package}@{version} timed out", "check the connection to the npm registry and try again"
             ) from None
-        if done.returncode != 0 or installed_version(folder) != version:
+        if done.returncode != 0 or _installed(package, folder) != version:
             raise ClientUnavailable(
-                f"npm could not install {PACKAGE}@{version}: {done.stderr.strip()[-500:]}",
-                "check the version exists (npm view @anthropic-ai/sdk versions) and the connection to the npm registry",
+                f"npm could not install {package}@{version}: {done.stderr.strip()[-500:]}",
+                f"check the version exists (npm view {package} versions) and the connection to the npm registry",
             )
-    return folder
 
 
 def ensure(version: str) -> Path:
@@ -202,16 +229,23 @@ def main(argv: list[str] | None = None) -> int:
         print(__doc__)
         return 0 if args else 2
     versions: list[str] = []
+    tools: list[tuple[str, str]] = []
     try:
         for arg in args:
             if arg == "--default-versions":
                 versions += default_versions()
             elif arg == "--current":
                 versions.append(current_version(refresh=True))
+            elif arg == "--dotenv":
+                from kit.sources.runtimes import runtime_catalog  # the version the runtime row was observed with
+
+                tools.append(("dotenv", str(runtime_catalog()["dotenv"]["version"])))
             else:
                 versions.append(_check_version(arg))
         for version in dict.fromkeys(versions):
             print(f"{PACKAGE}@{version}: {install(version)}", flush=True)
+        for package, version in tools:
+            print(f"{package}@{version}: {install_tool(package, version)}", flush=True)
     except (ClientUnavailable, UsageError) as exc:
         print(f"error: {exc.format_message()}", file=sys.stderr)
         return exc.exit_code
