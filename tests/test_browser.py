@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from shared_runs import TicketReport
 
+from kit.present.kernel import lab_kernel_options
 from kit.present.report import ROOT
 from kit.testing import stop_process
 
@@ -124,6 +125,7 @@ def _jupyterlab(root: Path, notebook: str = "00-investigation.ipynb") -> Iterato
             f"--LabApp.user_settings_dir={root / '.lab-settings'}",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: the tests wait for the kernel's session
+            *lab_kernel_options(),  # as make lab: the kernel on Unix sockets
             *(["--allow-root"] if os.geteuid() == 0 else []),
         ],  # CI runs as root
         cwd=root,

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from kit.catalog import NOTEBOOK_DIR, work_root
+from kit.present.kernel import lab_kernel_options
 
 __all__ = ["lab_command", "prepare", "settings"]
 
@@ -61,6 +62,7 @@ def lab_command(root: Path, notebook: Path, port: int) -> list[str]:
         "--LabApp.news_url=",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         f"--ServerApp.default_url=/lab/tree/{notebook.relative_to(root).as_posix()}",
+        *lab_kernel_options(),  # the kernels' sockets in Jupyter's private runtime folder, not loopback TCP
         *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
     ]  # containers run as root
 

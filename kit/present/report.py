@@ -137,18 +137,22 @@ def execute_notebook(
     """Run ``notebook`` headless with papermill ``parameters`` (never a key: names and paths only)."""
     import papermill
 
+    from kit.present.kernel import private_kernel
+
     write_private(out, "")  # papermill then writes into this 0600 file (refused if it is a link)
     try:
-        papermill.execute_notebook(
-            str(notebook),
-            str(out),
-            parameters=dict(parameters),
-            cwd=str(cwd or ROOT),
-            kernel_name="python3",
-            progress_bar=False,
-            request_save_on_cell_execute=False,
-            execution_timeout=timeout,
-        )
+        with private_kernel() as kernel:
+            papermill.execute_notebook(
+                str(notebook),
+                str(out),
+                parameters=dict(parameters),
+                cwd=str(cwd or ROOT),
+                kernel_name="python3",
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                execution_timeout=timeout,
+                **kernel,
+            )
     except papermill.PapermillExecutionError as exc:
         raise KitError(
             f"the notebook {notebook.name} failed in cell {exc.exec_count}: {scrub(exc.ename)}: {scrub(exc.evalue)}",

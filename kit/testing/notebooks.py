@@ -68,9 +68,11 @@ def run_notebook(
     """
     import papermill
 
+    from kit.present.kernel import private_kernel
+
     out.parent.mkdir(parents=True, exist_ok=True)
     # A failing cell's error output is in the saved notebook; the run is read either way.
-    with contextlib.suppress(papermill.PapermillExecutionError):
+    with contextlib.suppress(papermill.PapermillExecutionError), private_kernel() as kernel:
         papermill.execute_notebook(
             str(notebook),
             str(out),
@@ -80,5 +82,6 @@ def run_notebook(
             progress_bar=False,
             request_save_on_cell_execute=False,
             execution_timeout=timeout,
+            **kernel,
         )
     return read_notebook(out)
