@@ -71,12 +71,15 @@ def test_private_temp_dir_is_0700_and_forgotten_once_removed() -> None:
     assert not path.exists() and path not in registered()
 
 
-# The child starts with Ctrl-C's usual meaning: a process inherits an ignored SIGINT from whoever started it
-# (a background job, or a test worker that some earlier test left ignoring it), and Python then keeps it
-# ignored, which made the SIGINT case wait out its timeout in one full run out of four.
+# The child starts with each signal's usual meaning: a process inherits an ignored SIGINT from whoever
+# started it (a background job, or a test worker that some earlier test left ignoring it), and Python then
+# keeps it ignored, which made the SIGINT case wait out its timeout in one full run out of four; a suite
+# started under nohup hands every child an ignored SIGHUP, which KeyLab rightly leaves ignored.
 _CHILD = """
 import signal, sys, time
 signal.signal(signal.SIGINT, signal.default_int_handler)
+signal.signal(signal.SIGHUP, signal.SIG_DFL)
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
 from kit.guard.tempdirs import private_temp_dir
 path = private_temp_dir("keylab-ticket-")
 (path / "key.txt").write_text("demo key")
