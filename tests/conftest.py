@@ -11,7 +11,9 @@ executed notebook, the exported report, a simulator) is made once and shared:
 - one SDK fork server for the session (``pytest_configure``, ``kit.sources.sdk_fork``), so the few hundred
   SDK children the suite asks for (every doctor run, in-process or through ``python -m kit``, every
   notebook) are forked from one import of the SDKs instead of importing them each time. A test of the
-  child started anew removes ``KEYLAB_SDK_FORKSERVER`` (``test_sdk_process.py``'s ``fresh`` runs).
+  child started anew removes ``KEYLAB_SDK_FORKSERVER`` (``test_sdk_process.py``'s ``fresh`` runs);
+- the same idea for whole probe runs: ``tests/kit_forks.py`` forks each hostile mode's ``kit probe`` from a
+  process per worker that imported KeyLab and the SDK once (``test_hostile.py``).
 """
 
 from __future__ import annotations

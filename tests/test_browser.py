@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -98,8 +98,8 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _jupyterlab(root: Path, notebook: str = "00-investigation.ipynb") -> Iterator[str]:
-    """JupyterLab on ``root`` (loopback, a random token, news prompt off); yields the URL that opens ``notebook``."""
+def _jupyterlab(root: Path) -> Iterator[Callable[[str], str]]:
+    """JupyterLab on ``root`` (loopback, a random token, news prompt off); yields the URL of a notebook there."""
     port, token = _free_port(), secrets.token_hex(16)
     # JupyterLab 4 leaves off-screen cells out of the page; render them all so the panels can be found.
     settings = root / ".lab-settings" / "@jupyterlab" / "notebook-extension"
@@ -140,6 +140,7 @@ def _jupyterlab(root: Path, notebook: str = "00-investigation.ipynb") -> Iterato
                 break
             assert proc.poll() is None, "JupyterLab exited at start"
             time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}/lab/tree/{notebook}?token={token}"
+        # ?reset: an empty workspace, so a page opens only its notebook, not the tabs an earlier page left
+        yield lambda notebook: f"http://127.0.0.1:{port}/lab/tree/{notebook}?reset&token={token}"
     finally:
         stop_process(proc)

@@ -1,10 +1,11 @@
 """Every probe client against every hostile server mode (issue 17): bounded time, bounded memory, a row
 with a clear outcome, no control character on the terminal, no key byte in any artifact.
 
-Each mode runs ``python -m kit probe`` in its own process against the simulator in another process
-(so neither's memory hides the other's), with the probe's peak resident memory measured from inside
-(``VmHWM`` of the probe and, separately, ``ru_maxrss`` of its curl and node children). Each such process
-imports the official SDK (about 2 s here), so the tests are marked slow; the two tests of the ``nested``
+Each mode runs ``kit probe`` in its own process against the simulator in another process (so neither's
+memory hides the other's), with the probe's peak resident memory measured from inside (``VmHWM`` of the
+probe and, separately, ``ru_maxrss`` of its curl and node children). The probe processes are forked from
+one per worker that imported KeyLab and the official SDK once (``tests/kit_forks.py``: the memory figures
+mean what they mean in a fresh process); the tests are still marked slow; the two tests of the ``nested``
 mode read one run.
 """
 
@@ -16,9 +17,11 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from kit_forks import KitForks
 
 from kit.guard.limits import MAX_BODY_BYTES, too_large_message
 from kit.sim.hostile import HOSTILE_MODES
@@ -58,7 +61,16 @@ runpy.run_module("kit", run_name="__main__")
 """
 
 
-def _run_probe(mode: str, tmp_path: Path, clients: tuple[str, ...]) -> tuple[dict[str, object], str, str]:
+@pytest.fixture(scope="module")
+def forks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KitForks]:
+    """The worker's preloaded process: each mode's probe is a child forked from it (``tests/kit_forks.py``)."""
+    with KitForks.started(tmp_path_factory.mktemp("kit-forks")) as server:
+        yield server
+
+
+def _run_probe(
+    mode: str, tmp_path: Path, clients: tuple[str, ...], forks: KitForks
+) -> tuple[dict[str, object], str, str]:
     key = fake_key("hostile-canary")
     key_file = tmp_path / "key.txt"
     key_file.write_text(key)
@@ -86,14 +98,7 @@ def _run_probe(mode: str, tmp_path: Path, clients: tuple[str, ...]) -> tuple[dic
         ]
         for client in clients:
             args += ["--client", client]
-        done = subprocess.run(
-            [sys.executable, "-c", _WRAPPER, *args],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**os.environ, "COLUMNS": "200"},
-            check=False,
-        )
+        done = forks.run(_WRAPPER, args, {**os.environ, "COLUMNS": "200"}, timeout=120)
     assert done.returncode in (0, 1), done.stderr[-2000:]
     artifacts = [done.stdout, done.stderr, *sorted(run_dir.iterdir()), out]
     assert_no_leak(artifacts, [key])
@@ -105,10 +110,10 @@ _RUNS: dict[str, tuple[dict[str, object], str, str]] = {}
 _SHARED = ("nested",)
 
 
-def _shared_run(mode: str, factory: pytest.TempPathFactory) -> tuple[dict[str, object], str, str]:
+def _shared_run(mode: str, factory: pytest.TempPathFactory, forks: KitForks) -> tuple[dict[str, object], str, str]:
     """``_run_probe`` of ``mode`` against every client, once per worker for the modes several tests read."""
     if mode not in _RUNS:
-        _RUNS[mode] = _run_probe(mode, factory.mktemp(f"hostile-{mode}"), CLIENTS)
+        _RUNS[mode] = _run_probe(mode, factory.mktemp(f"hostile-{mode}"), CLIENTS, forks)
     return _RUNS[mode]
 
 
@@ -126,9 +131,9 @@ def _peak_mb(stderr: str) -> tuple[float, float]:
     ],
 )
 def test_every_client_stays_bounded_and_clean_against_a_hostile_server(
-    mode: str, tmp_path_factory: pytest.TempPathFactory
+    mode: str, tmp_path_factory: pytest.TempPathFactory, forks: KitForks
 ) -> None:
-    run, stdout, stderr = _shared_run(mode, tmp_path_factory)
+    run, stdout, stderr = _shared_run(mode, tmp_path_factory, forks)
     rows = run["results"]
     assert isinstance(rows, list)
     assert {r["client"] for r in rows} == set(CLIENTS)
@@ -156,9 +161,11 @@ def test_every_client_stays_bounded_and_clean_against_a_hostile_server(
 
 
 @pytest.mark.xdist_group("hostile-nested")
-def test_a_deeply_nested_answer_is_a_row_not_a_traceback(tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_a_deeply_nested_answer_is_a_row_not_a_traceback(
+    tmp_path_factory: pytest.TempPathFactory, forks: KitForks
+) -> None:
     """Issue 17 item 1: 50,000 nested arrays in a 401 made every client's row raise RecursionError."""
-    run, _, stderr = _shared_run("nested", tmp_path_factory)
+    run, _, stderr = _shared_run("nested", tmp_path_factory, forks)
     assert "Traceback" not in stderr and "RecursionError" not in stderr
     for row in run["results"]:
         assert row["status"] == 401 and row["transport_error"] == "JSONDecodeError", row

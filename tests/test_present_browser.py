@@ -15,25 +15,27 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from shared_runs import TicketReport
 
-from kit.present.report import ROOT, build_report
+from kit.present.report import ROOT
 from kit.present.text import commands
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.xdist_group("present-browser"),  # one worker builds the module's report once, not each worker
+    pytest.mark.xdist_group("present-browser"),  # one worker, one Chromium for the module
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (run `make browser`)"),
 ]
 HERO = ROOT / "docs" / "img" / "verdict.png"
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[str]]:
-    out = tmp_path_factory.mktemp("present") / "investigation.html"
-    full, share = build_report(out=out, scenario="ticket", sandbox="ticket")
-    nb = nbformat.read(str(out.with_suffix(".ipynb")), as_version=4)
+def report(ticket_report: TicketReport) -> tuple[Path, Path, list[str]]:
+    """``make report``'s run on the ticket (the suite's one, ``conftest.ticket_report``) and the fix commands
+    its cards name."""
+    full, share, out = ticket_report.full, ticket_report.share, ticket_report.executed
+    nb = nbformat.read(str(out), as_version=4)
     markdown = [
         o["data"]["text/markdown"]
         for c in nb.cells
@@ -65,7 +67,7 @@ def page_of() -> Iterator[object]:
 
 @pytest.mark.parametrize("which", ["full", "share"])
 def test_the_answer_is_on_the_first_screen_and_everything_fits(
-    report: tuple[Path, Path, list[str]], page_of: object, which: str
+    report: tuple[Path, Path, list[str]], page_of: object, which: str, tmp_path: Path
 ) -> None:
     full, share, wanted = report
     page = page_of.new_page()  # type: ignore[attr-defined]
@@ -84,7 +86,7 @@ def test_the_answer_is_on_the_first_screen_and_everything_fits(
     assert not missing, f"fix commands not verbatim on the page: {missing}"
     assert page.locator("a[href^='mailto:']").count() == 0
     if which == "share":
-        shot = full.parent / "verdict.png"
+        shot = tmp_path / "verdict.png"
         page.locator(".jp-OutputArea-output:has(h2:has-text('The exported ANTHROPIC_API_KEY'))").first.screenshot(
             path=str(shot)
         )

@@ -11,7 +11,8 @@ import contextlib
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import pytest
 from kit.present.report import ROOT
 
 test_browser = pytest.importorskip("test_browser")
-pytestmark = test_browser.pytestmark
+pytestmark = [*test_browser.pytestmark, pytest.mark.xdist_group("jupyterlab")]  # one worker, one JupyterLab
 browser = test_browser.browser
 
 LAB_SHOT = ROOT / "docs" / "img" / "lab.png"
@@ -30,8 +31,26 @@ KERNEL_DIALOG = ".jp-Dialog button:has-text('Select')"
 KERNEL_IDLE = ".jp-Notebook-ExecutionIndicator[data-status='idle']"
 
 
+@dataclass(frozen=True)
+class Lab:
+    """A running JupyterLab: the folder it serves and the URL that opens a notebook there."""
+
+    root: Path
+    url_of: Callable[[str], str]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """One JupyterLab for the module's notebooks (each test opens its own notebook in it)."""
+    root = tmp_path_factory.mktemp("lab")
+    with test_browser._jupyterlab(root) as url_of:
+        yield Lab(root, url_of)
+
+
 @contextlib.contextmanager
-def _ran_all(browser: Any, tmp_path: Path, notebook: str, parameters: dict[str, Any], finished: str) -> Iterator[Any]:
+def _ran_all(
+    browser: Any, lab: Lab, tmp_path: Path, notebook: str, parameters: dict[str, Any], finished: str
+) -> Iterator[Any]:
     """``notebook`` with ``parameters`` filled in (as papermill would, not executed), opened in JupyterLab at
     1440×900 and run with Run ▸ Run All Cells; yields the page once ``finished`` shows in an output and the
     kernel is idle. On a failure, a full-page screenshot and the notebook's text are left in ``tmp_path``."""
@@ -39,30 +58,29 @@ def _ran_all(browser: Any, tmp_path: Path, notebook: str, parameters: dict[str, 
 
     papermill.execute_notebook(
         str(ROOT / "notebooks" / notebook),
-        str(tmp_path / notebook),
+        str(lab.root / notebook),
         prepare_only=True,
         parameters=parameters,
         progress_bar=False,
     )
-    with test_browser._jupyterlab(tmp_path, notebook) as lab_url:
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
-        try:
-            page.goto(lab_url)
-            page.wait_for_selector(".jp-Notebook", timeout=90_000)
-            _kernel_ready(page)
-            page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
-            page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=30_000)
-            page.locator(f".jp-OutputArea-output :text('{finished}')").first.wait_for(timeout=240_000)
-            page.wait_for_selector(KERNEL_IDLE, timeout=120_000)
-            yield page
-        except Exception:
-            with contextlib.suppress(Exception):
-                page.screenshot(path=str(tmp_path / "lab-failure.png"), full_page=True)
-                (tmp_path / "lab-failure.txt").write_text(page.inner_text(".jp-Notebook"), encoding="utf-8")
-                print("left for reading:", tmp_path / "lab-failure.png", tmp_path / "lab-failure.txt")
-            raise
-        finally:
-            page.close()
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    try:
+        page.goto(lab.url_of(notebook))
+        page.wait_for_selector(".jp-Notebook", timeout=90_000)
+        _kernel_ready(page)
+        page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
+        page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=30_000)
+        page.locator(f".jp-OutputArea-output :text('{finished}')").first.wait_for(timeout=240_000)
+        page.wait_for_selector(KERNEL_IDLE, timeout=120_000)
+        yield page
+    except Exception:
+        with contextlib.suppress(Exception):
+            page.screenshot(path=str(tmp_path / "lab-failure.png"), full_page=True)
+            (tmp_path / "lab-failure.txt").write_text(page.inner_text(".jp-Notebook"), encoding="utf-8")
+            print("left for reading:", tmp_path / "lab-failure.png", tmp_path / "lab-failure.txt")
+        raise
+    finally:
+        page.close()
 
 
 #: True once the open notebook's session is ready and its kernel connected and idle (``window.jupyterapp``).
@@ -164,7 +182,9 @@ def _readme_shot(page: Any, tmp_path: Path) -> None:
         shutil.copy(shot, LAB_SHOT)
 
 
-def test_notebook_00_in_jupyterlab_leads_with_the_card_and_reruns_cleanly(browser: object, tmp_path: Path) -> None:
+def test_notebook_00_in_jupyterlab_leads_with_the_card_and_reruns_cleanly(
+    browser: object, lab: Lab, tmp_path: Path
+) -> None:
     from kit.testing import simulator
 
     with simulator("ticket") as url:
@@ -173,7 +193,9 @@ def test_notebook_00_in_jupyterlab_leads_with_the_card_and_reruns_cleanly(browse
             "sandbox": str(ROOT / "data" / "demo" / "ticket"),
             "run_dir": str(tmp_path / "runs"),
         }
-        with _ran_all(browser, tmp_path, "00-investigation.ipynb", parameters, "KeyLab investigation summary") as page:
+        with _ran_all(
+            browser, lab, tmp_path, "00-investigation.ipynb", parameters, "KeyLab investigation summary"
+        ) as page:
             _card_first_no_math_no_mailto(page, "1 · Where the keys come from")
             _readme_shot(page, tmp_path)
             _rerun_leaves_one_copy(page, ".kl-tables:has-text('dns')", "Run the checks")
@@ -186,9 +208,11 @@ def test_notebook_00_in_jupyterlab_leads_with_the_card_and_reruns_cleanly(browse
             assert "probe" not in logged and "KeyLab" not in logged and "req" not in logged, logged[:500]
 
 
-def test_notebook_02_in_jupyterlab_leads_with_the_card_and_reruns_cleanly(browser: object, tmp_path: Path) -> None:
+def test_notebook_02_in_jupyterlab_leads_with_the_card_and_reruns_cleanly(
+    browser: object, lab: Lab, tmp_path: Path
+) -> None:
     parameters = {"sandbox": str(ROOT / "data" / "demo" / "ticket")}
-    with _ran_all(browser, tmp_path, "02-credential-sources.ipynb", parameters, "Who wins, per client") as page:
+    with _ran_all(browser, lab, tmp_path, "02-credential-sources.ipynb", parameters, "Who wins, per client") as page:
         _card_first_no_math_no_mailto(page, "Find every source and the winner per client")
         for anchor in ("1-·-Who-wins,-per-client", "What-shadows-what"):  # the card's evidence links lead somewhere
             assert page.locator(f"[data-jupyter-id='{anchor}']").count() >= 1, f"no heading with id {anchor!r}"

@@ -63,29 +63,35 @@ def investigated(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[SdkProcess, object]]:
     """One process for an environment whose own variables would change every request if they leaked: forked
-    by the suite's SDK fork server, and started anew as outside the suite (``kit.sources.sdk_fork``)."""
-    patch = pytest.MonkeyPatch()
-    if request.param == "fresh":
-        patch.delenv(ENV_VAR, raising=False)
-    request.addfinalizer(patch.undo)
-    env = sandbox_env(
-        tmp_path_factory.mktemp("sdk-process"),
-        {
-            "ANTHROPIC_API_KEY": KEY,
-            "ANTHROPIC_CUSTOM_HEADERS": f"x-api-key: {OTHER}",
-            "ANTHROPIC_BASE_URL": "http://127.0.0.1:9",
-        },
-    )
-    process = SdkProcess.start(env)
+    by the suite's SDK fork server, and started anew as outside the suite (``kit.sources.sdk_fork``).
+
+    The fork server is hidden only while the process starts: the module's other tests, which run while
+    this fixture lives, keep forking their children (a fresh one costs an import of the SDK)."""
+    with pytest.MonkeyPatch.context() as patch:
+        if request.param == "fresh":
+            patch.delenv(ENV_VAR, raising=False)
+        env = sandbox_env(
+            tmp_path_factory.mktemp("sdk-process"),
+            {
+                "ANTHROPIC_API_KEY": KEY,
+                "ANTHROPIC_CUSTOM_HEADERS": f"x-api-key: {OTHER}",
+                "ANTHROPIC_BASE_URL": "http://127.0.0.1:9",
+            },
+        )
+        process = SdkProcess.start(env)
     assert process is not None
     assert isinstance(process._proc, ForkedChild) == (request.param == "forked")
     with process:
         yield process, env
 
 
-def test_it_answers_who_wins_exactly_as_the_one_shot_child(investigated: tuple[SdkProcess, object]) -> None:
+def test_it_answers_who_wins_exactly_as_the_one_shot_child(
+    investigated: tuple[SdkProcess, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
     process, env = investigated
     answered, reason = process.answer()
+    if not isinstance(process._proc, ForkedChild):
+        monkeypatch.delenv(ENV_VAR, raising=False)  # fresh against fresh, as outside the suite
     once, _ = ask_python_sdk(env)  # type: ignore[arg-type]
     assert reason == "" and answered is not None and once is not None
     assert answered == once
