@@ -12,6 +12,8 @@ executed notebook, the exported report, a simulator) is made once and shared:
   SDK children the suite asks for (every doctor run, in-process or through ``python -m kit``, every
   notebook) are forked from one import of the SDKs instead of importing them each time. A test of the
   child started anew removes ``KEYLAB_SDK_FORKSERVER`` (``test_sdk_process.py``'s ``fresh`` runs);
+- the same idea for notebook kernels (``kernel_forks``, ``kit.testing.kernels``): forked from one process
+  per worker that imported ipykernel, pandas and matplotlib once;
 - the same idea for whole probe runs: ``tests/kit_forks.py`` forks each hostile mode's ``kit probe`` from a
   process per worker that imported KeyLab and the SDK once (``test_hostile.py``).
 """
@@ -32,8 +34,10 @@ import pytest  # noqa: E402
 from shared_runs import SharedRuns, TicketReport  # noqa: E402
 
 from kit.guard import redact  # noqa: E402
+from kit.present.kernel import set_launcher  # noqa: E402
 from kit.sources.sdk_fork import ENV_VAR, ForkServer  # noqa: E402
 from kit.testing import ISOLATED_PREFIXES, ISOLATED_VARIABLES, simulator  # noqa: E402
+from kit.testing.kernels import KernelForks  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDED = ROOT / "notebooks" / "00-investigation.ipynb"
@@ -105,6 +109,18 @@ def ticket_report(shared_runs: SharedRuns) -> TicketReport:
         share=folder / "investigation-share.html",
         runs=folder / "runs",
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def kernel_forks() -> Iterator[KernelForks]:
+    """Every notebook kernel the worker starts is forked from one process that imported ipykernel, pandas and
+    matplotlib once (``kit.testing.kernels``); started on the first notebook, so a worker without one pays
+    nothing."""
+    forks = KernelForks()
+    set_launcher(forks.launch)
+    yield forks
+    set_launcher(None)
+    forks.close()
 
 
 @pytest.fixture(scope="session")

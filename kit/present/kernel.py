@@ -14,13 +14,47 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from kit.guard.tempdirs import private_temp_dir, remove
 
-__all__ = ["lab_kernel_options", "private_kernel", "unix_sockets_fit"]
+__all__ = [
+    "KernelLauncher",
+    "LaunchedKernel",
+    "lab_kernel_options",
+    "private_kernel",
+    "set_launcher",
+    "unix_sockets_fit",
+]
+
+
+class LaunchedKernel(Protocol):
+    """The parts of ``subprocess.Popen`` that jupyter_client's local provisioner uses of a kernel process."""
+
+    pid: int
+    stdin: None
+    stdout: None
+    stderr: None
+
+    def poll(self) -> int | None: ...
+    def wait(self, timeout: float | None = None) -> int: ...
+    def send_signal(self, signum: int) -> None: ...
+    def kill(self) -> None: ...
+    def terminate(self) -> None: ...
+
+
+#: Starts a kernel from its command, environment and folder, or returns ``None`` (start it as usual).
+KernelLauncher = Callable[[Sequence[str], Mapping[str, str], str], "LaunchedKernel | None"]
+_launcher: list[KernelLauncher] = []
+
+
+def set_launcher(launcher: KernelLauncher | None) -> None:
+    """Have ``private_kernel``'s kernels started by ``launcher`` (``kit.testing.kernels``: forked from a
+    process that imported the notebooks' libraries once); ``None`` restores the usual start."""
+    _launcher[:] = [launcher] if launcher is not None else []
+
 
 # A socket is '<prefix>-<port>' (the port a small integer); 104 bytes is macOS's limit, Linux's is 108.
 _SOCKET_PATH_LIMIT = 104
@@ -51,6 +85,7 @@ def private_kernel() -> Iterator[dict[str, Any]]:
 
 def _manager_for(prefix: Path) -> type:
     from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.provisioning.local_provisioner import LocalProvisioner
     from traitlets import default
 
     class PrivateKernelManager(AsyncKernelManager):
@@ -63,6 +98,19 @@ def _manager_for(prefix: Path) -> type:
         @default("ip")
         def _private_socket_prefix(self) -> str:
             return str(prefix)
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            """jupyter_client's hook for launching differently: a set launcher's kernel, else the usual one."""
+            provisioner: Any = self.provisioner
+            started = None
+            if _launcher and isinstance(provisioner, LocalProvisioner):
+                started = _launcher[0](kernel_cmd, kw.get("env") or dict(os.environ), str(kw.get("cwd") or os.getcwd()))
+            if started is None:
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+                return
+            provisioner.process, provisioner.pid, provisioner.pgid = started, started.pid, started.pid  # own session
+            provisioner.cwd = kw.get("cwd") or os.getcwd()
+            self._reconcile_connection_info(provisioner.connection_info)
 
     return PrivateKernelManager
 
