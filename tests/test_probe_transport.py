@@ -7,6 +7,7 @@ answers garbage, and the simulator over TLS with a CA nobody trusts.
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import socket
 import threading
@@ -14,8 +15,10 @@ import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from subprocess import PIPE
 
 from kit.catalog import DATA_DIR
+from kit.guard.limits import MAX_BODY_BYTES
 from kit.keys.credential import Credential
 from kit.probe.clients.base import transport_family
 from kit.probe.engine import probe
@@ -150,3 +153,34 @@ def test_truncated_body(tmp_path: Path):
         rows = _rows(server.url, tmp_path)
     _assert_transport(rows, ("protocol", "reset", "decode"))
     assert all(r.status == 200 for r in rows if r.client != "sdk-python")  # the headers had arrived
+
+
+def test_curl_stopped_past_the_limit_is_waited_for_at_once_however_its_pipe_was_left() -> None:
+    """A killed curl's stdout still held data; asyncio waits for every pipe to close, and the reader had
+    stopped (paused) past the limit, so the wait lasted until the attempt's outer bound and a too-large
+    answer read as CURLE_OPERATION_TIMEDOUT (one hostile run in twenty). A 1 MiB pipe makes the pause sure."""
+    import sys
+
+    from kit.probe.clients.curl import _talk
+
+    writer = (
+        "import fcntl, sys\n"
+        "fcntl.fcntl(1, 1031, 1 << 20)  # F_SETPIPE_SZ\n"
+        "while True:\n"
+        "    sys.stdout.buffer.write(b'x' * (1 << 20))\n"
+    )
+
+    async def once() -> tuple[int, bool]:
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-c", writer, stdin=PIPE, stdout=PIPE, stderr=PIPE)
+        try:
+            body, too_large, _ = await asyncio.wait_for(_talk(proc, b"config\n"), 5)
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+        return len(body), too_large
+
+    async def many() -> list[tuple[int, bool]]:
+        return [await once() for _ in range(6)]
+
+    assert asyncio.run(many()) == [(MAX_BODY_BYTES, True)] * 6

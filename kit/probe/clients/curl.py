@@ -306,9 +306,20 @@ async def _talk(proc: asyncio.subprocess.Process, config: bytes) -> tuple[bytes,
     if too_large:
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
-    err, _ = await errors
+        await _discard(proc.stdout)
+    err, more = await errors
+    if more:
+        await _discard(proc.stderr)
     await proc.wait()
     return body, too_large, err
+
+
+async def _discard(stream: asyncio.StreamReader | None) -> None:
+    """Read ``stream`` to its end and drop it. asyncio's ``Process.wait()`` returns only once every pipe has
+    closed, and a pipe whose reader stopped past its limit stays paused, never seeing the end: the wait then
+    lasted until the attempt's outer bound, and a too-large answer read as a timeout (one run in twenty)."""
+    while stream is not None and await stream.read(1 << 16):
+        pass
 
 
 def _reply(
