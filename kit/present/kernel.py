@@ -102,14 +102,15 @@ def _manager_for(prefix: Path) -> type:
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
             """jupyter_client's hook for launching differently: a set launcher's kernel, else the usual one."""
             provisioner: Any = self.provisioner
+            cwd = str(kw.get("cwd") or os.getcwd())
             started = None
             if _launcher and isinstance(provisioner, LocalProvisioner):
-                started = _launcher[0](kernel_cmd, kw.get("env") or dict(os.environ), str(kw.get("cwd") or os.getcwd()))
+                started = _launcher[0](kernel_cmd, kw.get("env") or dict(os.environ), cwd)
             if started is None:
                 await super()._async_launch_kernel(kernel_cmd, **kw)
                 return
             provisioner.process, provisioner.pid, provisioner.pgid = started, started.pid, started.pid  # own session
-            provisioner.cwd = kw.get("cwd") or os.getcwd()
+            provisioner.cwd = cwd
             self._reconcile_connection_info(provisioner.connection_info)
 
     return PrivateKernelManager

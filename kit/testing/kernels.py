@@ -42,7 +42,6 @@ _INLINE = "module://matplotlib_inline.backend_inline"
 
 _SERVER = r"""
 import importlib, json, os, signal, sys
-os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")  # as ipykernel sets it
 for name in json.loads(sys.argv[1]):
     importlib.import_module(name)
 import threading
@@ -67,11 +66,12 @@ for line in sys.stdin:
             sys.stdin = open(0, closefd=False)
             sys.stdout = open(1, "w", closefd=False)
             sys.path[0] = job["cwd"]
-            sys.argv = [job["argv"][0], *job["argv"][3:]]
+            options = job["argv"][3:]  # after 'python -m ipykernel_launcher'
+            sys.argv = [job["argv"][0], *options]
             from ipykernel import kernelapp
             parent = job["env"].get("JPY_PARENT_PID")  # read at import in a fresh kernel: given here instead
             extra = [f"--IPKernelApp.parent_handle={int(parent)}"] if parent else []
-            kernelapp.launch_new_instance(argv=[*job["argv"][3:], *extra])
+            kernelapp.launch_new_instance(argv=[*options, *extra])
             code = 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 1
@@ -167,8 +167,7 @@ class KernelForks:
 
     def _server(self) -> subprocess.Popen[str]:
         if self._proc is None or self._proc.poll() is not None:
-            self._env = {**os.environ}
-            self._env.setdefault("MPLBACKEND", _INLINE)
+            self._env = {"MPLBACKEND": _INLINE, **os.environ}  # as ipykernel sets it when it is not set
             self._proc = subprocess.Popen(  # a fixed program; the preload list is ours
                 [sys.executable, "-c", _SERVER, json.dumps(PRELOAD)],
                 stdin=subprocess.PIPE,

@@ -66,22 +66,10 @@ def run_notebook(
 
     A failing cell does not raise: its error is in ``NotebookRun.errors``, so a test can say which cell failed.
     """
-    import papermill
+    from kit.errors import KitError
+    from kit.present.report import execute_notebook
 
-    from kit.present.kernel import private_kernel
-
-    out.parent.mkdir(parents=True, exist_ok=True)
     # A failing cell's error output is in the saved notebook; the run is read either way.
-    with contextlib.suppress(papermill.PapermillExecutionError), private_kernel() as kernel:
-        papermill.execute_notebook(
-            str(notebook),
-            str(out),
-            parameters=dict(parameters or {}),
-            cwd=str(cwd or Path(notebook).parent),
-            kernel_name="python3",
-            progress_bar=False,
-            request_save_on_cell_execute=False,
-            execution_timeout=timeout,
-            **kernel,
-        )
+    with contextlib.suppress(KitError):
+        execute_notebook(Path(notebook), out, parameters or {}, cwd=cwd or Path(notebook).parent, timeout=timeout)
     return read_notebook(out)
